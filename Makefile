@@ -1,0 +1,49 @@
+# khomun: `make run` serves the bot on the bundled catalog; `make test` checks everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHAINLP_OFFLINE := 1
+export PYTHAINLP_READ_ONLY := 1
+export KHOMUN_DATA_DIR ?= var
+
+.PHONY: run test lint fmt typecheck bench eval browser-deps clean
+
+$(BIN)/khomun: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(BIN)/khomun
+
+run: $(BIN)/khomun
+	test -f $(KHOMUN_DATA_DIR)/index.sqlite || $(BIN)/khomun index build
+	$(BIN)/khomun serve --host 0.0.0.0 --port $${PORT:-8000}
+
+# Debian's chromium and a Thai font for the browser tests (skipped when chromium is absent).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null; \
+	fi
+
+lint: $(BIN)/khomun
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(BIN)/khomun
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(BIN)/khomun
+	$(BIN)/mypy
+
+test: $(BIN)/khomun lint
+	$(BIN)/python -m pytest
+
+eval: $(BIN)/khomun
+	$(BIN)/khomun eval tests/data/dev-queries.jsonl --catalog index/data/datagoth.jsonl.gz
+
+bench: $(BIN)/khomun
+	$(BIN)/python bench/search_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

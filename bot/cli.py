@@ -1,0 +1,174 @@
+"""The `khomun` command."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from .settings import Settings, SettingsError  # noqa: E402
+
+__all__ = ["main"]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "data_dir", None):
+        from dataclasses import replace
+
+        settings = replace(settings, data_dir=Path(args.data_dir))
+    return settings
+
+
+def _conversation(settings: Settings):  # noqa: ANN202
+    from intents import Conversation
+
+    from .runtime import open_engine
+
+    return Conversation(open_engine(settings.index_path))
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    from .runtime import build_from_ckan, build_from_file
+
+    settings = _settings(args)
+    ckan = args.ckan or settings.ckan_url
+    if ckan:
+        stats, report = build_from_ckan(
+            settings.index_path, ckan, args.api_key or settings.ckan_api_key or None, full=args.full
+        )
+    else:
+        catalog = Path(args.catalog) if args.catalog else None
+        if catalog and not catalog.exists():
+            print(f"khomun: no catalog file at {catalog}", file=sys.stderr)
+            return 2
+        stats, report = build_from_file(settings.index_path, catalog)
+    print(report.summary())
+    print(
+        f"index: {stats.datasets} datasets, {stats.vocabulary} words, {stats.seconds:.1f} s -> {stats.path}"
+    )
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    conversation = _conversation(_settings(args))
+    result = conversation.engine.search(args.query, limit=args.limit)
+    if args.json:
+        out = {
+            "query": args.query,
+            "understood": result.query.corrected or result.query.normalized,
+            "answered": result.answered,
+            "results": [
+                {"name": h.name, "score": h.score, "title": h.dataset.title, "why": list(h.why)}
+                for h in result.hits
+            ],
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    if result.query.corrected:
+        print(f"(understood: {result.query.corrected})")
+    if not result.answered:
+        print("nothing found")
+        return 0
+    for i, h in enumerate(result.hits, start=1):
+        print(f"{i:>2}. {h.score:6.3f}  {h.name}  {h.dataset.title}")
+        print(f"              {h.dataset.organization} | {', '.join(h.why)}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from intents import Conversation
+
+    from .evaluate import load_judged, run_eval
+    from .runtime import build_from_file, open_engine
+
+    settings = _settings(args)
+    queries = Path(args.queries)
+    try:
+        items = list(load_judged(queries))
+    except (OSError, ValueError) as err:
+        print(f"khomun eval: {err}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="khomun-eval-") as tmp:
+        index_path = settings.index_path
+        if args.catalog:
+            index_path = Path(tmp) / "index.sqlite"
+            build_from_file(index_path, Path(args.catalog))
+        report = run_eval(Conversation(open_engine(index_path)), items)
+    print(report.table())
+    if args.ranked:
+        with open(args.ranked, "w", encoding="utf-8") as f:
+            for row in report.ranked:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .terminal import chat
+
+    return chat(_conversation(_settings(args)))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    return serve(_settings(args), host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="khomun", description="Thai open-data chatbot for data.go.th")
+    parser.add_argument("--data-dir", help="index and state folder (default: $KHOMUN_DATA_DIR or ./var)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    index = sub.add_parser("index", help="the catalog index").add_subparsers(dest="action", required=True)
+    build = index.add_parser("build", help="build the index from a JSONL dump or a live CKAN portal")
+    build.add_argument("--catalog", help="catalog JSONL(.gz) file (default: the bundled snapshot)")
+    build.add_argument("--ckan", help="CKAN base URL to harvest, e.g. https://data.go.th")
+    build.add_argument("--api-key", help="CKAN API key (or $KHOMUN_CKAN_API_KEY)")
+    build.add_argument("--full", action="store_true", help="harvest everything, not only what changed")
+    build.set_defaults(func=cmd_index_build)
+
+    search = sub.add_parser("search", help="search the catalog")
+    search.add_argument("query")
+    search.add_argument("--json", action="store_true")
+    search.add_argument("--limit", type=int, default=10)
+    search.set_defaults(func=cmd_search)
+
+    ev = sub.add_parser("eval", help="measure search quality on a judged query file")
+    ev.add_argument("queries")
+    ev.add_argument("--ranked", help="write one JSON line per query to this file")
+    ev.add_argument("--catalog", help="build a fresh index from this catalog first")
+    ev.set_defaults(func=cmd_eval)
+
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal")
+    chat.set_defaults(func=cmd_chat)
+
+    serve = sub.add_parser("serve", help="run the web service (web chat, API, webhooks)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("KHOMUN_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as err:
+        print(f"khomun: configuration error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

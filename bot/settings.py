@@ -1,0 +1,97 @@
+"""Configuration: every environment variable, parsed once, with errors that name the variable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings", "SettingsError"]
+
+
+class SettingsError(ValueError):
+    """One or more environment variables are missing or malformed (all are named)."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        problems.append(f"{name} must be a whole number, got {raw!r}")
+        return default
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = Path("var")
+    port: int = 8000
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base_url: str = "https://api.line.me"
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+    secret_key: str = ""
+    staff_token: str = ""
+    staff_telegram_chat_id: str = ""
+    staff_line_to: str = ""
+    public_url: str = ""
+    retention_days: int = 180
+    ckan_url: str = ""
+    ckan_api_key: str = ""
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "index.sqlite"
+
+    @property
+    def state_path(self) -> Path:
+        """Conversation context, journal and staff teachings: kept across index rebuilds."""
+        return self.data_dir / "state.sqlite"
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        problems: list[str] = []
+        port = _int(env, "PORT", 8000, problems)
+        retention = _int(env, "KHOMUN_RETENTION_DAYS", 180, problems)
+        if retention < 1:
+            problems.append("KHOMUN_RETENTION_DAYS must be at least 1")
+        secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
+        if secret and not all(c.isalnum() or c in "_-" for c in secret):
+            problems.append("TELEGRAM_WEBHOOK_SECRET may only use A-Z a-z 0-9 _ -")
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return cls(
+            data_dir=Path(env.get("KHOMUN_DATA_DIR") or "var"),
+            port=port,
+            line_channel_secret=env.get("LINE_CHANNEL_SECRET", ""),
+            line_channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+            line_api_base_url=(env.get("LINE_API_BASE_URL") or "https://api.line.me").rstrip("/"),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            telegram_webhook_secret=secret,
+            telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org").rstrip("/"),
+            secret_key=env.get("KHOMUN_SECRET_KEY", ""),
+            staff_token=env.get("STAFF_TOKEN", ""),
+            staff_telegram_chat_id=env.get("STAFF_TELEGRAM_CHAT_ID", ""),
+            staff_line_to=env.get("STAFF_LINE_TO", ""),
+            public_url=(env.get("KHOMUN_PUBLIC_URL") or "").rstrip("/"),
+            retention_days=retention,
+            ckan_url=env.get("KHOMUN_CKAN_URL", ""),
+            ckan_api_key=env.get("KHOMUN_CKAN_API_KEY", ""),
+        )
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Settings(data_dir={self.data_dir!s}, port={self.port}, line={self.line_enabled}, telegram={self.telegram_enabled})"

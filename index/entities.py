@@ -1,0 +1,92 @@
+"""Provinces, months and years: find them in tokens, the same way for a query and a dataset.
+
+One notion of year: a Buddhist-Era integer. 2400-2700 is BE; 1900-2100 is CE (+543); two digits
+after ปี / พ.ศ. / a month / ปีงบประมาณ are BE 25xx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .lexicon import MONTHS, Lexicon
+
+__all__ = ["Entities", "find_entities", "to_be_year"]
+
+_MONTH_FORMS = {form: num for num, forms in MONTHS.items() for form in forms}
+# English "may" and "mar" are also ordinary words; only count them next to a year.
+_AMBIGUOUS_MONTHS = {"may", "mar", "jun", "dec"}
+_YEAR_MARKERS = {"ปี", "พศ", "ปีงบประมาณ", "ปีงบ", "งบประมาณ", "คศ", "fy", "year", "ค.ศ"}
+#: Province names that are also everyday words count only after จังหวัด.
+_AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "ตรัง", "พังงา"}
+_MAX_SPAN = 3
+
+
+def to_be_year(number: int, *, two_digit_ok: bool = False) -> int | None:
+    if 2400 <= number <= 2700:
+        return number
+    if 1900 <= number <= 2100:
+        return number + 543
+    if two_digit_ok and 0 <= number <= 99:
+        return 2500 + number
+    return None
+
+
+@dataclass(slots=True)
+class Entities:
+    provinces: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+    months: set[int] = field(default_factory=set)
+    #: indexes of the tokens that named an entity (or marked one: ปี, จังหวัด)
+    used: set[int] = field(default_factory=set)
+
+
+def find_entities(tokens: Sequence[str], lex: Lexicon) -> Entities:
+    found = Entities()
+    n = len(tokens)
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        # provinces, possibly split over up to three tokens (นคร ราชสีมา)
+        matched = False
+        for span in range(min(_MAX_SPAN, n - i), 0, -1):
+            joined = "".join(tokens[i : i + span])
+            place = lex.places.get(joined)
+            if place is None:
+                continue
+            prev = tokens[i - 1] if i else ""
+            if span == 1 and joined in _AMBIGUOUS_PLACES and prev != "จังหวัด":
+                continue
+            found.provinces.add(place)
+            found.used.update(range(i, i + span))
+            if prev == "จังหวัด":
+                found.used.add(i - 1)
+            i += span
+            matched = True
+            break
+        if matched:
+            continue
+        month = _MONTH_FORMS.get(tok)
+        if month is not None:
+            nxt = tokens[i + 1] if i + 1 < n else ""
+            if tok not in _AMBIGUOUS_MONTHS or nxt.isdigit():
+                found.months.add(month)
+                found.used.add(i)
+                if i and tokens[i - 1] in ("เดือน", "month"):
+                    found.used.add(i - 1)
+        elif tok.isdigit():
+            prev = tokens[i - 1] if i else ""
+            after_marker = prev in _YEAR_MARKERS or prev in _MONTH_FORMS
+            if len(tok) == 4:
+                year = to_be_year(int(tok))
+            elif len(tok) == 2 and after_marker:
+                year = to_be_year(int(tok), two_digit_ok=True)
+            else:
+                year = None
+            if year is not None:
+                found.years.add(year)
+                found.used.add(i)
+                if prev in _YEAR_MARKERS:
+                    found.used.add(i - 1)
+        i += 1
+    return found

@@ -1,0 +1,128 @@
+"""Curated word lists shipped in index/data/: provinces and their everyday names, months, agency
+acronyms, filler words, everyday->formal synonyms and the English->Thai glossary.
+
+Loaded once per process (immutable), merged with what the catalog itself teaches (acronyms in
+parentheses after agency names) when an index is opened.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+
+from pythainlp.corpus import provinces as _pythainlp_provinces  # noqa: E402
+from pythainlp.corpus import thai_stopwords  # noqa: E402
+from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN  # noqa: E402
+
+from .text import normalize  # noqa: E402
+
+__all__ = ["MONTHS", "Lexicon", "lexicon"]
+
+DATA = Path(__file__).with_name("data")
+
+#: Month number -> every common written form (normalised, dots removed).
+MONTHS: dict[int, tuple[str, ...]] = {
+    1: ("มกราคม", "มกรา", "มค", "jan", "january"),
+    2: ("กุมภาพันธ์", "กุมภา", "กพ", "feb", "february"),
+    3: ("มีนาคม", "มีนา", "มีค", "mar", "march"),
+    4: ("เมษายน", "เมษา", "เมย", "apr", "april"),
+    5: ("พฤษภาคม", "พฤษภา", "พค", "may"),
+    6: ("มิถุนายน", "มิถุนา", "มิย", "jun", "june"),
+    7: ("กรกฎาคม", "กรกฎา", "กค", "jul", "july"),
+    8: ("สิงหาคม", "สิงหา", "สค", "aug", "august"),
+    9: ("กันยายน", "กันยา", "กย", "sep", "sept", "september"),
+    10: ("ตุลาคม", "ตุลา", "ตค", "oct", "october"),
+    11: ("พฤศจิกายน", "พฤศจิกา", "พย", "nov", "november"),
+    12: ("ธันวาคม", "ธันวา", "ธค", "dec", "december"),
+}
+
+
+def _rows(name: str) -> Iterator[list[str]]:
+    path = DATA / name
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        yield [f.strip() for f in line.split("\t")]
+
+
+def _alternatives(field: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(normalize(a) for a in field.split("|") if a.strip()))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    #: every written form of a province (normalised) -> official Thai name
+    places: dict[str, str]
+    #: official names, longest first
+    provinces: tuple[str, ...]
+    acronyms: dict[str, str]
+    synonyms: dict[str, tuple[str, ...]]
+    glossary: dict[str, tuple[str, ...]]
+    fillers: frozenset[str]
+    #: English loanword -> Thai spellings (pythainlp's bundled transliteration table, inverted)
+    loanwords: dict[str, tuple[str, ...]]
+
+    def domain_words(self) -> set[str]:
+        """Words the tokeniser must keep whole."""
+        words = set(self.places) | set(self.acronyms) | set(self.provinces)
+        for forms in MONTHS.values():
+            words.update(forms)
+        return words
+
+
+def _places() -> tuple[dict[str, str], tuple[str, ...]]:
+    places: dict[str, str] = {}
+    official = []
+    for p in _pythainlp_provinces(details=True):
+        name = p["name_th"]
+        official.append(name)
+        places[normalize(name)] = name
+        places[normalize(p["name_en"])] = name
+        places[normalize(p["abbr_en"])] = name
+        abbr = normalize(p["abbr_th"])
+        if len(abbr) > 2:  # two-letter codes (กบ, ชม) collide with ordinary words
+            places[abbr] = name
+    names = set(official)
+    for row in _rows("places.tsv"):
+        if len(row) >= 2 and row[1] in names:
+            places[normalize(row[0]).replace(".", "")] = row[1]
+    return places, tuple(sorted(official, key=len, reverse=True))
+
+
+def _loanwords() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for thai, entry in TRANSLITERATE_DICT.items():
+        for en in entry[TRANSLITERATE_EN]:
+            en = en.lower().strip()
+            if en and " " not in en:
+                out.setdefault(en, []).append(thai)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    places, provinces = _places()
+    acronyms = {
+        normalize(r[0]).replace(".", ""): normalize(r[1]) for r in _rows("acronyms.tsv") if len(r) >= 2
+    }
+    synonyms = {normalize(r[0]): _alternatives(r[1]) for r in _rows("synonyms.tsv") if len(r) >= 2}
+    glossary = {normalize(r[0]): _alternatives(r[1]) for r in _rows("glossary.tsv") if len(r) >= 2}
+    fillers = {normalize(w[0]) for w in _rows("fillers.txt") if w}
+    fillers |= {normalize(w) for w in thai_stopwords()}
+    return Lexicon(
+        places=places,
+        provinces=provinces,
+        acronyms=acronyms,
+        synonyms=synonyms,
+        glossary=glossary,
+        fillers=frozenset(fillers),
+        loanwords=_loanwords(),
+    )

@@ -1,0 +1,6 @@
+"""The conversation: what a message wants, and the neutral reply to it."""
+
+from .router import Conversation
+from .types import Button, Card, Details, Message, Outcome, Reply, ResourceLink, Turn
+
+__all__ = ["Button", "Card", "Conversation", "Details", "Message", "Outcome", "Reply", "ResourceLink", "Turn"]

@@ -1,0 +1,100 @@
+"""Neutral values that every channel shares: a Message in, a Reply and an Outcome out.
+
+Renderers (LINE Flex, Telegram HTML, the web chat) turn a Reply into platform JSON; nothing here
+knows any platform's limits or formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Platform = Literal["line", "telegram", "web", "cli", "eval"]
+ChatType = Literal["private", "group"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One thing a user sent: text they typed, or the payload of a button they pressed."""
+
+    platform: str
+    chat_id: str
+    text: str = ""
+    user_id: str = ""
+    postback: str = ""
+    chat_type: str = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button or quick reply. ``kind`` "postback" sends ``data`` back to us (a short key, never
+    Thai text: platforms cap payloads at 64-300 bytes); "url" opens ``data``; "text" sends ``data``
+    as if the user typed it."""
+
+    label: str
+    data: str
+    kind: Literal["postback", "url", "text"] = "postback"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceLink:
+    name: str
+    format: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A dataset summary as users see it."""
+
+    name: str
+    title: str
+    agency: str
+    updated: str
+    formats: tuple[str, ...]
+    description: str
+    page_url: str
+    download_url: str | None = None
+    buttons: tuple[Button, ...] = ()
+    number: int = 0  # position in the list shown ("อันที่ 2"), 0 when not in a list
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """Everything about one dataset, for the "details" answer."""
+
+    card: Card
+    description: str
+    tags: tuple[str, ...]
+    license: str
+    resources: tuple[ResourceLink, ...]
+    num_resources: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    cards: tuple[Card, ...] = ()
+    details: Details | None = None
+    buttons: tuple[Button, ...] = ()
+    quick_replies: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened, for the journal and the eval."""
+
+    intent: str
+    query: str = ""
+    normalized: str = ""
+    hits: tuple[str, ...] = ()
+    scores: tuple[float, ...] = ()
+    answered: bool = True
+    corrected: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    reply: Reply
+    outcome: Outcome
+    extra: dict[str, object] = field(default_factory=dict)
