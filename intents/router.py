@@ -65,6 +65,7 @@ class Conversation:
             scores=tuple(h.score for h in result.hits),
             answered=result.answered,
             corrected=q.corrected,
+            key=q.key,
         )
         if not result.answered:
             return Turn(Reply(texts.NOT_FOUND.format(query=text[:80])), outcome)

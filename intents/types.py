@@ -91,6 +91,9 @@ class Outcome:
     scores: tuple[float, ...] = ()
     answered: bool = True
     corrected: str = ""
+    #: the query reduced to what matters (fillers dropped, words sorted): groups unanswered
+    #: variants together and keys staff teachings
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
