@@ -15,7 +15,9 @@ from rapidfuzz import fuzz
 from .query import Concept, ParsedQuery
 from .text import pieces
 
-__all__ = ["FIELD_WEIGHTS", "Doc", "Scored", "score_doc"]
+__all__ = ["FIELD_WEIGHTS", "Doc", "Scored", "doc_tokens", "fuzzy_bonus", "score_doc"]
+
+FUZZY_WEIGHT = 0.15
 
 FIELD_WEIGHTS: Mapping[str, float] = {"title": 1.0, "tags": 0.9, "org": 0.8, "res": 0.7, "notes": 0.55}
 _FIELD_LABEL = {"title": "ชื่อ", "tags": "แท็ก", "org": "หน่วยงาน", "res": "ไฟล์", "notes": "คำอธิบาย"}
@@ -24,7 +26,8 @@ _FIELD_LABEL = {"title": "ชื่อ", "tags": "แท็ก", "org": "หน�
 @dataclass(frozen=True, slots=True)
 class Doc:
     rowid: int
-    fields: Mapping[str, frozenset[str]]
+    #: every token of the dataset -> the weight of the best field it occurs in
+    tokens: Mapping[str, float]
     title_text: str
     provinces: frozenset[str]
     years_title: frozenset[int]
@@ -42,24 +45,35 @@ class Scored:
     why: tuple[str, ...]
 
 
-def _has(tokens: frozenset[str], token: str) -> bool:
-    if token in tokens:
-        return True
+_WHERE = {w: f for f, w in FIELD_WEIGHTS.items()}
+
+
+def doc_tokens(fields: Mapping[str, str]) -> dict[str, float]:
+    """Space-joined field tokens -> {token: weight of the best field holding it}."""
+    out: dict[str, float] = {}
+    for field, weight in sorted(FIELD_WEIGHTS.items(), key=lambda fw: -fw[1]):
+        for tok in fields.get(field, "").split():
+            out.setdefault(tok, weight)
+    return out
+
+
+def _token_weight(tokens: Mapping[str, float], token: str) -> float:
+    w = tokens.get(token)
+    if w is not None:
+        return w
     parts = pieces(token)
-    return bool(parts) and all(p in tokens for p in parts)
+    if not parts:
+        return 0.0
+    return min(tokens.get(p, 0.0) for p in parts)
 
 
 def _concept_match(c: Concept, doc: Doc) -> tuple[float, str]:
-    best, where = 0.0, ""
-    for field, weight in FIELD_WEIGHTS.items():
-        if weight <= best:
-            continue
-        toks = doc.fields[field]
-        for alt in c.alts:
-            if all(_has(toks, t) for t in alt):
-                best, where = weight, field
-                break
-    return best, where
+    best = 0.0
+    for alt in c.alts:
+        w = min(_token_weight(doc.tokens, t) for t in alt)
+        if w > best:
+            best = w
+    return best, _WHERE.get(best, "notes")
 
 
 def _entity(asked: frozenset, strong: frozenset, weak: frozenset) -> float:
@@ -95,9 +109,16 @@ def score_doc(q: ParsedQuery, doc: Doc) -> Scored:
         if value > 0:
             why.append(label)
     conflict = place < 0 and bool(doc.provinces)
-    fuzzy = fuzz.partial_ratio(q.normalized, doc.title_text) / 100 if q.normalized else 0.0
     entity_score = 0.35 * place + 0.3 * year + 0.25 * month
-    score = coverage + entity_score + 0.15 * fuzzy
+    score = coverage + entity_score
     if not q.concepts:  # only entities were asked: rank by them
         coverage = 1.0 if entity_score > 0 else 0.0
     return Scored(doc.rowid, score, coverage, conflict, tuple(why))
+
+
+def fuzzy_bonus(q: ParsedQuery, doc: Doc) -> float:
+    """Character-level similarity of the query and the title: a tie-breaker that also forgives
+    typos and word-break disagreements the token match missed."""
+    if not q.normalized:
+        return 0.0
+    return FUZZY_WEIGHT * fuzz.partial_ratio(q.normalized, doc.title_text) / 100

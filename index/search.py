@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -23,12 +23,14 @@ from .build import FIELDS
 from .dataset import Dataset, Resource
 from .lexicon import lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
-from .rank import Doc, Scored, score_doc
+from .rank import Doc, Scored, doc_tokens, fuzzy_bonus, score_doc
 from .text import has_thai, pieces, set_domain_words, strip_tones, warm_up
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
 
 CANDIDATES = 250
+#: how many of the best candidates get the (slower) fuzzy title comparison
+FUZZY_RERANK = 40
 #: below this share of the query covered, the best dataset is not an answer
 ANSWER_COVERAGE = 0.62
 #: hits after the first must cover at least this much of what the first covers
@@ -189,7 +191,7 @@ class SearchEngine:
         return [
             Doc(
                 rowid=r[0],
-                fields={f: frozenset(r[1 + i].split()) for i, f in enumerate(FIELDS)},
+                tokens=doc_tokens({f: r[1 + i] for i, f in enumerate(FIELDS)}),
                 title_text=r[6],
                 provinces=frozenset(r[7].split("|")) if r[7] else frozenset(),
                 years_title=_ints(r[8]),
@@ -247,9 +249,12 @@ class SearchEngine:
         if q.empty:
             return SearchResult(q, (), answered=False)
         pinned = list(self.teachings.pinned(q.key)) if self.teachings and q.key else []
-        scored = sorted(
-            (score_doc(q, d) for d in self._candidates(q, pinned)), key=lambda s: (-s.score, s.rowid)
-        )
+        docs = {d.rowid: d for d in self._candidates(q, pinned)}
+        scored = sorted((score_doc(q, d) for d in docs.values()), key=lambda s: (-s.score, s.rowid))
+        head = [
+            replace(s, score=s.score + fuzzy_bonus(q, docs[s.rowid])) for s in scored[:FUZZY_RERANK]
+        ]
+        scored = sorted(head, key=lambda s: (-s.score, s.rowid)) + scored[FUZZY_RERANK:]
         top = scored[0] if scored else None
         answered = bool(top) and top.coverage >= ANSWER_COVERAGE and not top.conflict
         kept: list[Scored] = []
