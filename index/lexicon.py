@@ -72,7 +72,7 @@ class Lexicon:
 
     def domain_words(self) -> set[str]:
         """Words the tokeniser must keep whole."""
-        words = set(self.places) | set(self.acronyms) | set(self.provinces)
+        words = set(self.places) | set(self.acronyms) | set(self.provinces) | set(self.fillers)
         for forms in MONTHS.values():
             words.update(forms)
         return words

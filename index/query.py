@@ -19,6 +19,8 @@ from .text import has_thai, normalize, pieces, tokenize
 __all__ = ["Concept", "ParsedQuery", "Vocabulary", "parse_query"]
 
 _MAX_NGRAM = 4
+#: a Thai token in at most this many datasets may be a typo of a commoner word
+_RARE_DF = 2
 _LATIN_WORD = re.compile(r"^[a-z][a-z.\-]*$")
 
 
@@ -65,6 +67,10 @@ class Vocabulary:
             if parts and all(p in self.df for p in parts):
                 n = max(1, min(self.df[p] for p in parts) // 2)
         return math.log(1 + (self.size + 1) / (n + 0.5))
+
+    def known_compound(self, token: str) -> bool:
+        parts = pieces(token)
+        return bool(parts) and all(self.df.get(p, 0) > _RARE_DF for p in parts)
 
     def known(self, token: str) -> bool:
         if token in self.df:
@@ -121,6 +127,29 @@ def _lookup_ngrams(
     return found
 
 
+def _repair(
+    tokens: Sequence[str], i: int, used: set[int], vocab: Vocabulary, suspicious: Callable[[str], bool]
+) -> tuple[int, str] | None:
+    """A misspelling, or a word the tokeniser broke apart, starting at token i: the span it
+    covers and the catalog word it means. Windows of three, two, then one token are tried, each
+    only when it holds an unknown or barely-known token."""
+    for span in (3, 2, 1):
+        window = tokens[i : i + span]
+        if len(window) < span or any(j in used for j in range(i, i + span)):
+            continue
+        if not any(suspicious(t) for t in window):
+            continue
+        joined = "".join(window)
+        if span == 1 and vocab.known(joined):
+            return None
+        if joined in vocab.df and vocab.df[joined] > _RARE_DF:
+            return span, joined
+        fixed = vocab.correct(joined)
+        if fixed:
+            return span, fixed
+    return None
+
+
 def parse_query(
     text: str,
     vocab: Vocabulary,
@@ -130,13 +159,22 @@ def parse_query(
     synonyms: Mapping[str, Sequence[str]] | None = None,
 ) -> ParsedQuery:
     normalized = normalize(text)
-    tokens = tokenize(normalized, normalized=True)
+    tokens: list[str] = []
+    for tok in tokenize(normalized, normalized=True):
+        parts = pieces(tok) if tok not in vocab.df else ()
+        tokens.extend(parts or (tok,))
     ents = find_entities(tokens, lex)
     used = set(ents.used)
+    provinces = set(ents.provinces)
     if acronyms:
-        lex_acr = {**acronyms, **lex.acronyms}
         lex = Lexicon(
-            lex.places, lex.provinces, lex_acr, lex.synonyms, lex.glossary, lex.fillers, lex.loanwords
+            lex.places,
+            lex.provinces,
+            {**acronyms, **lex.acronyms},
+            lex.synonyms,
+            lex.glossary,
+            lex.fillers,
+            lex.loanwords,
         )
 
     concepts: list[Concept] = []
@@ -145,11 +183,9 @@ def parse_query(
 
     def add(text_: str, alts: list[tuple[str, ...]], kind: str) -> None:
         alts = [a for a in dict.fromkeys(alts) if a]
-        if not alts:
-            return
-        weight = max(sum(vocab.idf(t) for t in alt) / len(alt) for alt in alts if alt)
-        # a concept the catalog knows by none of its names is as rare as can be
-        concepts.append(Concept(text_, tuple(alts), weight, kind))
+        if alts:
+            weight = max(sum(vocab.idf(t) for t in alt) / len(alt) for alt in alts)
+            concepts.append(Concept(text_, tuple(alts), weight, kind))
 
     for start, end, kind, phrases in _lookup_ngrams(tokens, used, lex, synonyms or {}):
         own = tuple(tokens[start:end])
@@ -158,34 +194,40 @@ def parse_query(
         add(" ".join(own), alts, kind)
         used.update(range(start, end))
 
+    def suspicious(tok: str) -> bool:
+        return (
+            has_thai(tok)
+            and tok not in lex.fillers
+            and vocab.df.get(tok, 0) <= _RARE_DF
+            and not vocab.known_compound(tok)
+        )
+
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if i in used or tok in lex.fillers or (len(tok) == 1 and has_thai(tok)):
+        if i in used:
+            i += 1
+            continue
+        repair = _repair(tokens, i, used, vocab, suspicious)
+        if repair:
+            span, fixed = repair
+            joined = "".join(tokens[i : i + span])
+            if fixed != joined:
+                corrections.append((joined, fixed))
+            place = lex.places.get(fixed)
+            if place:
+                provinces.add(place)
+            elif fixed not in lex.fillers:
+                add(fixed, [(fixed,)], "corrected" if fixed != joined else "word")
+            i += span
+            continue
+        if tok in lex.fillers or (len(tok) == 1 and has_thai(tok)):
             i += 1
             continue
         if vocab.known(tok) or tok.isdigit():
             alts = [(tok,)] + [(v,) for v in vocab.tone_variants(tok) if v != tok]
             add(tok, alts, "word")
-            i += 1
-            continue
-        # unknown: try it joined with its unknown or short neighbours, then alone
-        fixed = None
-        for span in (3, 2):
-            window = tokens[i : i + span]
-            if len(window) == span and not any(j in used for j in range(i, i + span)):
-                fixed = vocab.correct("".join(window))
-                if fixed:
-                    break
-        if fixed is None:
-            span = 1
-            fixed = vocab.correct(tok)
-        if fixed:
-            corrections.append(("".join(tokens[i : i + span]), fixed))
-            add(fixed, [(fixed,)], "corrected")
-            i += span
-            continue
-        if _LATIN_WORD.match(tok) and _singular(tok) in vocab.df:
+        elif _LATIN_WORD.match(tok) and _singular(tok) in vocab.df:
             add(tok, [(_singular(tok),)], "word")
         else:
             unknown.append(tok)
@@ -196,12 +238,12 @@ def parse_query(
     for wrong, right in corrections:
         corrected = corrected.replace(wrong, right, 1)
     key_words = sorted({c.alts[0][0] if c.kind != "unknown" else c.text for c in concepts})
-    key = " ".join(key_words + sorted(ents.provinces) + [str(y) for y in sorted(ents.years)])
+    key = " ".join(key_words + sorted(provinces) + [str(y) for y in sorted(ents.years)])
     return ParsedQuery(
         raw=text,
         normalized=normalized,
         concepts=tuple(concepts),
-        provinces=frozenset(ents.provinces),
+        provinces=frozenset(provinces),
         years=frozenset(ents.years),
         months=frozenset(ents.months),
         corrected=corrected if corrections else "",

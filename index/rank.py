@@ -48,12 +48,17 @@ class Scored:
 _WHERE = {w: f for f, w in FIELD_WEIGHTS.items()}
 
 
-def doc_tokens(fields: Mapping[str, str]) -> dict[str, float]:
-    """Space-joined field tokens -> {token: weight of the best field holding it}."""
+#: fields from the best place to match to the least
+RANK_FIELDS = tuple(sorted(FIELD_WEIGHTS, key=lambda f: -FIELD_WEIGHTS[f]))
+_RANK_WEIGHTS = tuple(FIELD_WEIGHTS[f] for f in RANK_FIELDS)
+
+
+def doc_tokens(rank_tokens: str) -> dict[str, float]:
+    """The index's rank_tokens column (disjoint tab-separated groups, best field first) ->
+    {token: weight of the best field holding it}."""
     out: dict[str, float] = {}
-    for field, weight in sorted(FIELD_WEIGHTS.items(), key=lambda fw: -fw[1]):
-        for tok in fields.get(field, "").split():
-            out.setdefault(tok, weight)
+    for weight, group in zip(_RANK_WEIGHTS, rank_tokens.split("\t"), strict=False):
+        out.update(dict.fromkeys(group.split(), weight))
     return out
 
 

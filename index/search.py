@@ -16,10 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from pythainlp.util import eng_to_thai
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .build import FIELDS
 from .dataset import Dataset, Resource
 from .lexicon import lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
@@ -28,6 +28,8 @@ from .text import has_thai, pieces, set_domain_words, strip_tones, warm_up
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
 
+#: a message longer than this is cut before searching: nobody's query is a page long
+MAX_QUERY_CHARS = 200
 CANDIDATES = 250
 #: how many of the best candidates get the (slower) fuzzy title comparison
 FUZZY_RERANK = 40
@@ -126,9 +128,13 @@ class SearchEngine:
         (two for long words); ties go to the more frequent word."""
         if not has_thai(word) or len(word) < 3:
             return None
+        if word in self.df:
+            return word
         same = self._tones.get(strip_tones(word))
         if same:
             return same[0]
+        if len(word) < 4:
+            return None
         max_edits = 1 if len(word) < 8 else 2
         best: tuple[int, int, str] | None = None
         for length in range(len(word) - max_edits, len(word) + max_edits + 1):
@@ -146,7 +152,14 @@ class SearchEngine:
     # -- search ----------------------------------------------------------------------------------
     def parse(self, text: str) -> ParsedQuery:
         synonyms = self.teachings.synonyms() if self.teachings else None
-        return parse_query(text, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms)
+        q = parse_query(text, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms)
+        if q.unknown and not has_thai(text) and len(q.unknown) * 2 >= len(q.concepts):
+            # Thai typed with the keyboard left on the English layout: l;ylfu -> สวัสดี
+            thai = eng_to_thai(text)
+            q2 = parse_query(thai, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms)
+            if len(q2.unknown) < len(q.unknown) and len(q2.concepts) > len(q2.unknown):
+                return replace(q2, raw=text, corrected=q2.corrected or q2.normalized)
+        return q
 
     def _fts_query(self, q: ParsedQuery) -> str:
         terms: dict[str, float] = {}
@@ -184,20 +197,20 @@ class SearchEngine:
             return []
         marks = ",".join("?" * len(rowids))
         rows = db.execute(
-            f"SELECT rowid, {', '.join(FIELDS)}, title_text, provinces, years_title, years_all, "
+            f"SELECT rowid, rank_tokens, title_text, provinces, years_title, years_all, "
             f"months_title, months_all FROM docs WHERE rowid IN ({marks})",
             rowids,
         ).fetchall()
         return [
             Doc(
                 rowid=r[0],
-                tokens=doc_tokens({f: r[1 + i] for i, f in enumerate(FIELDS)}),
-                title_text=r[6],
-                provinces=frozenset(r[7].split("|")) if r[7] else frozenset(),
-                years_title=_ints(r[8]),
-                years_all=_ints(r[9]),
-                months_title=_ints(r[10]),
-                months_all=_ints(r[11]),
+                tokens=doc_tokens(r[1]),
+                title_text=r[2],
+                provinces=frozenset(r[3].split("|")) if r[3] else frozenset(),
+                years_title=_ints(r[4]),
+                years_all=_ints(r[5]),
+                months_title=_ints(r[6]),
+                months_all=_ints(r[7]),
             )
             for r in rows
         ]
@@ -245,7 +258,7 @@ class SearchEngine:
         return [dataset_from_json(r[0]) for r in rows]
 
     def search(self, text: str, limit: int = 10) -> SearchResult:
-        q = self.parse(text)
+        q = self.parse(text[:MAX_QUERY_CHARS])
         if q.empty:
             return SearchResult(q, (), answered=False)
         pinned = list(self.teachings.pinned(q.key)) if self.teachings and q.key else []

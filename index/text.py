@@ -47,9 +47,15 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
-    text = thai_normalize(text)
-    text = thai_digit_to_arabic_digit(text)
-    return _SPACES.sub(" ", text.lower()).strip()
+    return " ".join(_normalize_chunk(chunk) for chunk in text.split())
+
+
+@lru_cache(maxsize=100_000)
+def _normalize_chunk(chunk: str) -> str:
+    if has_thai(chunk):
+        chunk = thai_normalize(chunk)
+        chunk = thai_digit_to_arabic_digit(chunk).replace("ฯลฯ", " ").replace("ฯ", "")
+    return _SPACES.sub(" ", chunk.lower()).strip()
 
 
 def has_thai(text: str) -> bool:
@@ -71,16 +77,18 @@ def _base_words() -> frozenset[str]:
 
 
 _extra_words: frozenset[str] = frozenset()
+_all_words: frozenset[str] | None = None
 _trie: Trie | None = None
 
 
 def set_domain_words(words: Iterable[str]) -> None:
     """Widen the tokeniser's dictionary with catalog words. Call once at start-up, before any
     tokenising thread runs (the trie is rebuilt, not mutated)."""
-    global _extra_words, _trie
+    global _extra_words, _all_words, _trie
     extra = frozenset(w for w in words if w and has_thai(w) and " " not in w)
     if extra != _extra_words:
         _extra_words = extra
+        _all_words = None
         _trie = None
         _tokenize_run.cache_clear()
         pieces.cache_clear()
@@ -119,10 +127,13 @@ def pieces(word: str) -> tuple[str, ...]:
     """The parts of a compound (สวนสาธารณะ -> สวน, สาธารณะ), so that a query for a part finds the
     whole and the other way round. The fewest dictionary words of two or more letters that spell
     ``word`` exactly; () when it is not such a compound."""
+    global _all_words
     n = len(word)
     if n < 4 or not has_thai(word):
         return ()
-    words = _base_words() | _extra_words
+    if _all_words is None:
+        _all_words = _base_words() | _extra_words
+    words = _all_words
     best: list[tuple[str, ...] | None] = [None] * (n + 1)
     best[0] = ()
     for end in range(2, n + 1):
