@@ -64,14 +64,16 @@ def catalog_for(size: int, tmp: Path) -> Path:
         raw.write_bytes(gzip.decompress(bundled.read_bytes()))
     with path.open("w", encoding="utf-8") as out:
         subprocess.run(
-            [sys.executable, str(ROOT / "bench/scale_catalog.py"), str(size), str(raw)], stdout=out, check=True
+            [sys.executable, str(ROOT / "bench/scale_catalog.py"), str(size), str(raw)],
+            stdout=out,
+            check=True,
         )
     return path
 
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def bench(size: int, rounds: int, tmp: Path) -> dict[str, object]:

@@ -7,14 +7,14 @@ import os
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
 
-from .settings import Settings, SettingsError  # noqa: E402
+from .settings import Settings, SettingsError
 
 __all__ = ["main"]
 
@@ -28,7 +28,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _conversation(settings: Settings):  # noqa: ANN202
+def _conversation(settings: Settings):
     from intents import Conversation
 
     from .runtime import open_engine
@@ -123,6 +123,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(_settings(args), host=args.host, port=args.port)
 
 
+def cmd_unanswered(args: argparse.Namespace) -> int:
+    from .staff_cli import unanswered
+
+    return unanswered(_settings(args), since=args.since, csv=args.csv)
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from .staff_cli import digest
+
+    return digest(_settings(args), top=args.top)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from .staff_cli import purge
+
+    return purge(_settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khomun", description="Thai open-data chatbot for data.go.th")
     parser.add_argument("--data-dir", help="index and state folder (default: $KHOMUN_DATA_DIR or ./var)")
@@ -155,11 +173,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.set_defaults(func=cmd_serve)
+    un = sub.add_parser("unanswered", help="what people asked that the bot could not answer")
+    un.add_argument("--since", default="7d", help="7d, 24h or a date like 2026-11-01 (default 7d)")
+    un.add_argument("--csv", action="store_true", help="CSV with a byte-order mark (opens in Excel)")
+    un.set_defaults(func=cmd_unanswered)
+    dg = sub.add_parser(
+        "digest", help="send the day's unanswered queries to staff chats, then purge old rows"
+    )
+    dg.add_argument("--top", type=int, default=10)
+    dg.set_defaults(func=cmd_digest)
+    pg = sub.add_parser("purge", help="delete journal rows older than KHOMUN_RETENTION_DAYS")
+    pg.set_defaults(func=cmd_purge)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("KHOMUN_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("KHOMUN_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -43,7 +43,7 @@ class EvalReport:
         if not self.ms:
             return 0.0
         ordered = sorted(self.ms)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def table(self) -> str:
         n = len(self.search.get("hit@1", []))
@@ -54,8 +54,12 @@ class EvalReport:
             k = len(vals["hit@1"])
             row = "".join(f"{sum(vals[m]) / k:>9.3f}" for m in SEARCH_METRICS)
             lines.append(f"  {kind:<10}{k:>4}{row}")
-        lines.append(f"abstention on expect=none: {self.abstention:.3f} ({sum(self.none_ok)}/{len(self.none_ok)})")
-        lines.append(f"chat intent accuracy:      {self.intent_accuracy:.3f} ({sum(self.chat_ok)}/{len(self.chat_ok)})")
+        lines.append(
+            f"abstention on expect=none: {self.abstention:.3f} ({sum(self.none_ok)}/{len(self.none_ok)})"
+        )
+        lines.append(
+            f"chat intent accuracy:      {self.intent_accuracy:.3f} ({sum(self.chat_ok)}/{len(self.chat_ok)})"
+        )
         mean = statistics.fmean(self.ms) if self.ms else 0.0
         lines.append(
             f"latency ms: p50 {self.percentile(50):.2f}  p99 {self.percentile(99):.2f}  mean {mean:.2f}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.build import BuildStats, build_index
+from index.build import SCHEMA_VERSION, BuildStats, build_index
 from index.catalog import CleanReport, bundled_catalog_path, clean_records, load_jsonl
 from index.dataset import Dataset
 from index.search import IndexMissing, SearchEngine, Teachings
@@ -49,9 +50,23 @@ def build_from_ckan(
     return stats, report
 
 
+def _schema_version(index_path: Path) -> int | None:
+    try:
+        with sqlite3.connect(f"file:{index_path}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error:
+        return None
+    return int(row[0]) if row else None
+
+
 def ensure_index(index_path: Path) -> None:
+    """Build the index from the bundled catalog when it is missing or was written by an older
+    version of khomun (its layout changed); a current index is left alone."""
     if not index_path.exists():
         log.info("no index yet: building it from the bundled catalog", extra={"path": str(index_path)})
+        build_from_file(index_path)
+    elif _schema_version(index_path) != SCHEMA_VERSION:
+        log.warning("index was built by another version: rebuilding it from the bundled catalog")
         build_from_file(index_path)
 
 

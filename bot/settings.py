@@ -82,7 +82,9 @@ class Settings:
             line_api_base_url=(env.get("LINE_API_BASE_URL") or "https://api.line.me").rstrip("/"),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=secret,
-            telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org").rstrip("/"),
+            telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org").rstrip(
+                "/"
+            ),
             secret_key=env.get("KHOMUN_SECRET_KEY", ""),
             staff_token=env.get("STAFF_TOKEN", ""),
             staff_telegram_chat_id=env.get("STAFF_TELEGRAM_CHAT_ID", ""),
@@ -94,4 +96,7 @@ class Settings:
         )
 
     def __repr__(self) -> str:  # never print secrets
-        return f"Settings(data_dir={self.data_dir!s}, port={self.port}, line={self.line_enabled}, telegram={self.telegram_enabled})"
+        return (
+            f"Settings(data_dir={self.data_dir!s}, port={self.port}, "
+            f"line={self.line_enabled}, telegram={self.telegram_enabled})"
+        )

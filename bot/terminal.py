@@ -1,12 +1,22 @@
-"""`khomun chat`: the conversation in a terminal."""
+"""`khomun chat`: the whole conversation in a terminal. Buttons are listed as [#1] [#2] ...: type
+"#1" to press one (a typed "2" still means "item 2 of the list", as on LINE)."""
 
 from __future__ import annotations
 
 import sys
 
-from intents import Conversation, Message, Reply
+from intents import Button, Conversation, Message, Reply
 
-__all__ = ["chat", "render_text"]
+__all__ = ["chat", "choices", "render_text"]
+
+
+def choices(reply: Reply) -> list[Button]:
+    """The buttons a user can press, in the order they are numbered: card buttons that send
+    something back (details), then the reply's buttons, then its quick replies."""
+    found = [b for card in reply.cards for b in card.buttons if b.kind != "url"]
+    if reply.details:
+        found += [b for b in reply.details.card.buttons if b.kind != "url"]
+    return found + list(reply.buttons) + list(reply.quick_replies)
 
 
 def render_text(reply: Reply) -> str:
@@ -21,19 +31,31 @@ def render_text(reply: Reply) -> str:
         d = reply.details
         lines.append(f"\n{d.description}\nแท็ก: {', '.join(d.tags)}\nสัญญาอนุญาต: {d.license}")
         lines.extend(f"  - {r.name} [{r.format}] {r.url}" for r in d.resources)
-    if reply.quick_replies:
-        lines.append("\n" + " | ".join(b.label for b in reply.quick_replies))
+    numbered = choices(reply)
+    if numbered:
+        lines.append("\n" + "  ".join(f"[#{i}] {b.label}" for i, b in enumerate(numbered, start=1)))
     return "\n".join(lines)
 
 
 def chat(conversation: Conversation) -> int:
-    print("khomun: พิมพ์คำค้น (Ctrl-D เพื่อออก)")
+    print("khomun: พิมพ์คำค้น (#เลข เพื่อกดปุ่ม, Ctrl-D เพื่อออก)")
+    last: list[Button] = []
     while True:
         try:
             text = input("> ")
         except EOFError:
             print()
             return 0
-        turn = conversation.route(Message(platform="cli", chat_id="terminal", user_id="terminal", text=text))
+        message = Message(platform="cli", chat_id="terminal", user_id="terminal", text=text)
+        pick = text.strip()
+        if pick.startswith("#") and pick[1:].isdigit() and 1 <= int(pick[1:]) <= len(last):
+            button = last[int(pick[1:]) - 1]
+            if button.kind == "url":
+                print(button.data)
+                continue
+            field = "text" if button.kind == "text" else "postback"
+            message = Message(platform="cli", chat_id="terminal", user_id="terminal", **{field: button.data})
+        turn = conversation.route(message)
+        last = choices(turn.reply)
         print(render_text(turn.reply), flush=True)
         sys.stdout.flush()

@@ -1,7 +1,7 @@
-"""Build the search index: a SQLite file with the datasets, their pre-tokenised fields, an FTS5
-table over them, the vocabulary with document frequencies, and what the catalog teaches about
-itself (agency acronyms). Written to a temporary file and swapped in atomically, so a reader never
-sees a half-built index.
+"""Build the search index: a SQLite file with the datasets, an inverted index (token -> the
+datasets holding it and the best field it occurs in, entities as tokens too), and what the catalog
+teaches about itself (agency acronyms). Written to a temporary file and swapped in atomically, so
+a reader never sees a half-built index.
 """
 
 from __future__ import annotations
@@ -13,27 +13,27 @@ import re
 import sqlite3
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterable
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .dataset import Dataset
 from .entities import find_entities
-from .lexicon import lexicon
-from .rank import RANK_FIELDS
-from .text import normalize, pieces, set_domain_words, tokenize
+from .lexicon import Lexicon, lexicon
+from .rank import RANK_FIELDS, entity_keys
+from .text import has_thai, normalize, pieces, set_domain_words, singular, tokenize
 
-__all__ = ["FIELDS", "SCHEMA_VERSION", "BuildStats", "build_index", "field_tokens", "rank_tokens"]
+__all__ = ["FIELDS", "SCHEMA_VERSION", "BuildStats", "build_index", "field_tokens"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: Searchable fields, in FTS column order.
 FIELDS = ("title", "tags", "org", "notes", "res")
 _NOTES_CHARS = 1500
 _ACRONYM_IN_PARENS = re.compile(r"([\u0e00-\u0e7f][\u0e00-\u0e7f ]{5,80}?)\s*\(([\u0e01-\u0e2e.]{2,8})\)")
-FTS_TOKENIZER = "unicode61 categories 'L* N* Co M*'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,26 +44,17 @@ class BuildStats:
     path: Path
 
 
-def field_tokens(text: str) -> list[str]:
-    """Tokens of one field, each compound followed by its parts, without repeats."""
+def field_tokens(text: str, places: Container[str] = ()) -> list[str]:
+    """Tokens of one field, each compound followed by its parts, without repeats. Place names
+    stay whole: อ่างทอง is a province, not a basin of gold."""
     out: dict[str, None] = {}
     for tok in tokenize(text):
         out[tok] = None
-        for part in pieces(tok):
+        for part in () if tok in places else pieces(tok):
             out[part] = None
+        if not has_thai(tok):
+            out[singular(tok)] = None
     return list(out)
-
-
-def rank_tokens(toks: dict[str, list[str]]) -> str:
-    """Every token once, in the group of the best field it occurs in (RANK_FIELDS order), groups
-    separated by tabs: the ranker turns this into {token: field weight} at C speed."""
-    seen: set[str] = set()
-    groups = []
-    for f in RANK_FIELDS:
-        group = [t for t in toks[f] if t not in seen]
-        seen.update(group)
-        groups.append(" ".join(group))
-    return "\t".join(groups)
 
 
 def _fields(d: Dataset) -> dict[str, str]:
@@ -106,19 +97,14 @@ def _dataset_json(d: Dataset) -> str:
 
 def _create_schema(db: sqlite3.Connection) -> None:
     db.executescript(
-        f"""
+        """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE datasets (
             rowid INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, title TEXT NOT NULL,
-            org TEXT NOT NULL, modified TEXT NOT NULL, record TEXT NOT NULL);
-        CREATE TABLE docs (
-            rowid INTEGER PRIMARY KEY, title TEXT, tags TEXT, org TEXT, notes TEXT, res TEXT,
-            title_text TEXT, rank_tokens TEXT, provinces TEXT, years_title TEXT, years_all TEXT,
-            months_title TEXT, months_all TEXT);
-        CREATE VIRTUAL TABLE docs_fts USING fts5(
-            title, tags, org, notes, res, content='docs', content_rowid='rowid',
-            tokenize="{FTS_TOKENIZER}");
-        CREATE TABLE vocab (token TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+            org TEXT NOT NULL, modified TEXT NOT NULL, title_text TEXT NOT NULL, record TEXT NOT NULL);
+        CREATE TABLE postings (
+            token TEXT PRIMARY KEY, df INTEGER NOT NULL, rows BLOB NOT NULL, codes BLOB NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE acronyms (short TEXT PRIMARY KEY, full TEXT NOT NULL) WITHOUT ROWID;
         CREATE INDEX datasets_modified ON datasets(modified);
         CREATE INDEX datasets_org ON datasets(org);
@@ -126,8 +112,36 @@ def _create_schema(db: sqlite3.Connection) -> None:
     )
 
 
-def _ints(values: Iterable[int]) -> str:
-    return " ".join(str(v) for v in sorted(values))
+class _Postings:
+    """token -> (dataset rows, field codes), in row order."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        self.codes: dict[str, array[int]] = defaultdict(lambda: array("B"))
+
+    def add(self, row: int, best: dict[str, int]) -> None:
+        for token, code in best.items():
+            self.rows[token].append(row)
+            self.codes[token].append(code)
+
+    def records(self) -> Iterator[tuple[str, int, bytes, bytes]]:
+        for token, rows in self.rows.items():
+            yield token, len(rows), rows.tobytes(), self.codes[token].tobytes()
+
+
+def _entity_postings(toks: dict[str, list[str]], lex: Lexicon) -> dict[str, int]:
+    in_title = find_entities(toks["title"], lex)
+    named = find_entities(toks["title"] + ["|"] + toks["tags"] + ["|"] + toks["org"], lex)
+    anywhere = find_entities([t for f in FIELDS for t in [*toks[f], "|"]], lex)
+    provinces = named.provinces or find_entities(toks["res"], lex).provinces
+    keys = (
+        entity_keys("p", provinces)
+        + entity_keys("yt", in_title.years)
+        + entity_keys("ya", anywhere.years)
+        + entity_keys("mt", in_title.months)
+        + entity_keys("ma", anywhere.months)
+    )
+    return dict.fromkeys(keys, 0)
 
 
 def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") -> BuildStats:
@@ -147,37 +161,29 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
         _create_schema(db)
-        df: Counter[str] = Counter()
-        ds_rows, doc_rows = [], []
-        for rowid, d in enumerate(items, start=1):
-            toks = {f: field_tokens(text) for f, text in _fields(d).items()}
-            df.update(set().union(*map(set, toks.values())))
-            in_title = find_entities(toks["title"], lex)
-            named = find_entities(toks["title"] + ["|"] + toks["tags"] + ["|"] + toks["org"], lex)
-            everywhere = find_entities(
-                [t for f in ("title", "tags", "org", "res", "notes") for t in [*toks[f], "|"]], lex
-            )
-            provinces = named.provinces or find_entities(toks["res"], lex).provinces
-            ds_rows.append(
-                (rowid, d.name, d.title, d.organization, d.metadata_modified, _dataset_json(d))
-            )
-            doc_rows.append(
+        postings = _Postings()
+        rows = []
+        for row, d in enumerate(items):
+            toks = {f: field_tokens(text, lex.places) for f, text in _fields(d).items()}
+            best: dict[str, int] = {}
+            for code, f in enumerate(RANK_FIELDS):
+                for t in toks[f]:
+                    best.setdefault(t, code)
+            best.update(_entity_postings(toks, lex))
+            postings.add(row, best)
+            rows.append(
                 (
-                    rowid,
-                    *(" ".join(toks[f]) for f in FIELDS),
+                    row,
+                    d.name,
+                    d.title,
+                    d.organization,
+                    d.metadata_modified,
                     normalize(d.title),
-                    rank_tokens(toks),
-                    "|".join(sorted(provinces)),
-                    _ints(in_title.years),
-                    _ints(everywhere.years),
-                    _ints(in_title.months),
-                    _ints(everywhere.months),
+                    _dataset_json(d),
                 )
             )
-        db.executemany("INSERT INTO datasets VALUES (?,?,?,?,?,?)", ds_rows)
-        db.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", doc_rows)
-        db.execute("INSERT INTO docs_fts(docs_fts) VALUES ('rebuild')")
-        db.executemany("INSERT INTO vocab VALUES (?,?)", df.items())
+        db.executemany("INSERT INTO datasets VALUES (?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT INTO postings VALUES (?,?,?,?)", postings.records())
         db.executemany("INSERT INTO acronyms VALUES (?,?)", acronyms.items())
         meta = {
             "schema_version": str(SCHEMA_VERSION),
@@ -186,7 +192,6 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         db.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
-        db.execute("INSERT INTO docs_fts(docs_fts) VALUES ('optimize')")
         db.commit()
         db.close()
         os.replace(tmp, path)
@@ -194,5 +199,6 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
         tmp.unlink(missing_ok=True)
         raise
     seconds = time.perf_counter() - started
+    vocabulary = sum(1 for t in postings.rows if not t.startswith("@"))
     log.info("index built", extra={"datasets": len(items), "seconds": round(seconds, 1)})
-    return BuildStats(datasets=len(items), vocabulary=len(df), seconds=seconds, path=path)
+    return BuildStats(datasets=len(items), vocabulary=vocabulary, seconds=seconds, path=path)

@@ -6,6 +6,7 @@ after ปี / พ.ศ. / a month / ปีงบประมาณ are BE 25xx.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,9 @@ _YEAR_MARKERS = {"ปี", "พศ", "ปีงบประมาณ", "ปี�
 #: Province names that are also everyday words count only after จังหวัด.
 _AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "ตรัง", "พังงา"}
 _MAX_SPAN = 3
+_RANGE = re.compile(r"^\d{4}-\d{4}$")
+_RANGE_WORDS = {"ถึง", "จนถึง", "to", "-"}
+_MAX_RANGE = 40
 
 
 def to_be_year(number: int, *, two_digit_ok: bool = False) -> int | None:
@@ -74,6 +78,11 @@ def find_entities(tokens: Sequence[str], lex: Lexicon) -> Entities:
                 found.used.add(i)
                 if i and tokens[i - 1] in ("เดือน", "month"):
                     found.used.add(i - 1)
+        elif _RANGE.match(tok):
+            first, last = (to_be_year(int(y)) for y in tok.split("-"))
+            if first and last and 0 <= last - first <= _MAX_RANGE:
+                found.years.update(range(first, last + 1))
+                found.used.add(i)
         elif tok.isdigit():
             prev = tokens[i - 1] if i else ""
             after_marker = prev in _YEAR_MARKERS or prev in _MONTH_FORMS
@@ -84,6 +93,11 @@ def find_entities(tokens: Sequence[str], lex: Lexicon) -> Entities:
             else:
                 year = None
             if year is not None:
+                # "2548 - 2559", "2548 ถึง 2559": every year between
+                before = tokens[i - 2] if prev in _RANGE_WORDS and i > 1 else prev
+                start = to_be_year(int(before)) if before.isdigit() and len(before) == 4 else None
+                if start and 0 < year - start <= _MAX_RANGE and start in found.years:
+                    found.years.update(range(start, year))
                 found.years.add(year)
                 found.used.add(i)
                 if prev in _YEAR_MARKERS:

@@ -16,11 +16,11 @@ from pathlib import Path
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
-from pythainlp.corpus import provinces as _pythainlp_provinces  # noqa: E402
-from pythainlp.corpus import thai_stopwords  # noqa: E402
-from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN  # noqa: E402
+from pythainlp.corpus import provinces as _pythainlp_provinces
+from pythainlp.corpus import thai_stopwords
+from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN
 
-from .text import normalize  # noqa: E402
+from .text import has_thai, normalize
 
 __all__ = ["MONTHS", "Lexicon", "lexicon"]
 
@@ -67,8 +67,24 @@ class Lexicon:
     synonyms: dict[str, tuple[str, ...]]
     glossary: dict[str, tuple[str, ...]]
     fillers: frozenset[str]
+    #: pythainlp's Thai stop words: some are topics in this catalog (เก็บ, ขาย), so the engine
+    #: counts one as filler only where the catalog says it carries no meaning (see SearchEngine)
+    stopwords: frozenset[str]
     #: English loanword -> Thai spellings (pythainlp's bundled transliteration table, inverted)
     loanwords: dict[str, tuple[str, ...]]
+
+    def english_for(self) -> dict[str, tuple[str, ...]]:
+        """The glossary inverted: Thai catalog term -> English words, for the catalog's English
+        titles (a Thai query for ยอดขาย LPG reaches "Sale of LPG")."""
+        out: dict[str, list[str]] = {}
+        for en, thais in self.glossary.items():
+            for th in thais:
+                if not has_thai(th):
+                    continue
+                for key in {th, th.removeprefix("การ"), th.removeprefix("ความ")}:
+                    if len(key) > 2:
+                        out.setdefault(key, []).append(en)
+        return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
     def domain_words(self) -> set[str]:
         """Words the tokeniser must keep whole."""
@@ -116,7 +132,6 @@ def lexicon() -> Lexicon:
     synonyms = {normalize(r[0]): _alternatives(r[1]) for r in _rows("synonyms.tsv") if len(r) >= 2}
     glossary = {normalize(r[0]): _alternatives(r[1]) for r in _rows("glossary.tsv") if len(r) >= 2}
     fillers = {normalize(w[0]) for w in _rows("fillers.txt") if w}
-    fillers |= {normalize(w) for w in thai_stopwords()}
     return Lexicon(
         places=places,
         provinces=provinces,
@@ -124,5 +139,6 @@ def lexicon() -> Lexicon:
         synonyms=synonyms,
         glossary=glossary,
         fillers=frozenset(fillers),
+        stopwords=frozenset(normalize(w) for w in thai_stopwords()),
         loanwords=_loanwords(),
     )

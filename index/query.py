@@ -10,18 +10,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .entities import find_entities
 from .lexicon import Lexicon
-from .text import has_thai, normalize, pieces, tokenize
+from .text import has_thai, is_word, normalize, pieces, singular, tokenize
 
 __all__ = ["Concept", "ParsedQuery", "Vocabulary", "parse_query"]
 
 _MAX_NGRAM = 4
 #: a Thai token in at most this many datasets may be a typo of a commoner word
 _RARE_DF = 2
-_LATIN_WORD = re.compile(r"^[a-z][a-z.\-]*$")
+_LATIN_WORD = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,13 @@ class Concept:
     alts: tuple[tuple[str, ...], ...]
     weight: float
     kind: str = "word"
+    #: how many of the first alternatives are what the user literally typed; the rest (synonyms,
+    #: translations, expansions) count a little less, so the literal word wins a tie
+    literal: int = 1
+
+
+#: a match through a synonym or translation counts this much of a literal match
+ALT_DISCOUNT = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +86,6 @@ class Vocabulary:
         return bool(parts) and all(p in self.df for p in parts)
 
 
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
 def _phrase_tokens(phrase: str) -> tuple[str, ...]:
     return tuple(tokenize(phrase, normalized=True))
 
@@ -103,12 +102,16 @@ def _lookup_ngrams(
             if any(j in used for j in range(i, i + span)):
                 continue
             window = tokens[i : i + span]
-            latin = all(_LATIN_WORD.match(t) for t in window)
+            if span == 1 and window[0] in lex.fillers:
+                continue
+            latin = all(_LATIN_WORD.match(t) for t in window) and not all(t.isdigit() for t in window)
             key = " ".join(window) if latin else "".join(window)
             if latin:
-                key_s = " ".join(_singular(t) for t in window)
+                key_s = " ".join(singular(t) for t in window)
                 if key_s in lex.glossary or key in lex.glossary:
                     hit = (i, i + span, "english", lex.glossary.get(key_s) or lex.glossary[key])
+                elif span == 1 and key in lex.acronyms:
+                    hit = (i, i + 1, "acronym", (lex.acronyms[key],))
                 elif span == 1 and key in lex.loanwords:
                     hit = (i, i + 1, "english", lex.loanwords[key])
             elif key in extra_synonyms:
@@ -120,8 +123,11 @@ def _lookup_ngrams(
             if hit:
                 break
         if hit:
-            found.append(hit)
-            i = hit[1]
+            start, end, kind, phrases = hit
+            # one more step: an acronym's or a word's expansion may itself have a catalog synonym
+            more = tuple(alt for p in phrases for alt in lex.synonyms.get(p.replace(" ", ""), ()))
+            found.append((start, end, kind, tuple(dict.fromkeys(phrases + more))))
+            i = end
         else:
             i += 1
     return found
@@ -140,8 +146,8 @@ def _repair(
         if not any(suspicious(t) for t in window):
             continue
         joined = "".join(window)
-        if span == 1 and vocab.known(joined):
-            return None
+        if span == 1 and (vocab.known(joined) or is_word(joined)):
+            return None  # a real word the catalog does not use is not a typo (ทอง is not ท่อง)
         if joined in vocab.df and vocab.df[joined] > _RARE_DF:
             return span, joined
         fixed = vocab.correct(joined)
@@ -157,47 +163,51 @@ def parse_query(
     *,
     acronyms: Mapping[str, str] | None = None,
     synonyms: Mapping[str, Sequence[str]] | None = None,
+    english: Mapping[str, Sequence[str]] | None = None,
 ) -> ParsedQuery:
+    """What ``text`` asks for. ``english`` maps Thai catalog terms to English words (the inverted
+    glossary), so Thai queries also reach the catalog's English titles."""
     normalized = normalize(text)
     tokens: list[str] = []
     for tok in tokenize(normalized, normalized=True):
-        parts = pieces(tok) if tok not in vocab.df else ()
-        tokens.extend(parts or (tok,))
+        # a compound the catalog only knows in parts (ค่าแรงขั้นต่ำ): look at the parts
+        parts = () if tok in vocab.df or tok in lex.fillers else pieces(tok)
+        tokens.extend(parts if parts and all(p in vocab.df for p in parts) else (tok,))
     ents = find_entities(tokens, lex)
     used = set(ents.used)
     provinces = set(ents.provinces)
     if acronyms:
-        lex = Lexicon(
-            lex.places,
-            lex.provinces,
-            {**acronyms, **lex.acronyms},
-            lex.synonyms,
-            lex.glossary,
-            lex.fillers,
-            lex.loanwords,
-        )
+        lex = replace(lex, acronyms={**acronyms, **lex.acronyms})
 
     concepts: list[Concept] = []
     corrections: list[tuple[str, str]] = []
     unknown: list[str] = []
 
-    def add(text_: str, alts: list[tuple[str, ...]], kind: str) -> None:
-        alts = [a for a in dict.fromkeys(alts) if a]
-        if alts:
-            weight = max(sum(vocab.idf(t) for t in alt) / len(alt) for alt in alts)
-            concepts.append(Concept(text_, tuple(alts), weight, kind))
+    def is_filler(tok: str) -> bool:
+        parts = pieces(tok)
+        return tok in lex.fillers or (bool(parts) and all(p in lex.fillers for p in parts))
+
+    def add(text_: str, alts: list[tuple[str, ...]], kind: str, literal: int = 1) -> None:
+        alts = [a for a in alts if a]
+        for th in [t for alt in alts for t in alt if has_thai(t)] if english else ():
+            alts += [_phrase_tokens(en) for en in english.get(th, ())]  # type: ignore[union-attr]
+        alts = list(dict.fromkeys(alts))
+        if alts and all(c.text != text_ for c in concepts):
+            # as specific as the first name of it the catalog knows (the literal word first)
+            known = [alt for alt in alts if all(vocab.known(t) for t in alt)] or alts
+            weight = sum(vocab.idf(t) for t in known[0]) / len(known[0])
+            concepts.append(Concept(text_, tuple(alts), weight, kind, literal))
 
     for start, end, kind, phrases in _lookup_ngrams(tokens, used, lex, synonyms or {}):
         own = tuple(tokens[start:end])
         alts = [own] if all(vocab.known(t) for t in own) else []
-        alts += [_phrase_tokens(p) for p in phrases]
-        add(" ".join(own), alts, kind)
+        add(" ".join(own), alts + [_phrase_tokens(p) for p in phrases], kind, literal=len(alts))
         used.update(range(start, end))
 
     def suspicious(tok: str) -> bool:
         return (
             has_thai(tok)
-            and tok not in lex.fillers
+            and not is_filler(tok)
             and vocab.df.get(tok, 0) <= _RARE_DF
             and not vocab.known_compound(tok)
         )
@@ -218,17 +228,16 @@ def parse_query(
             if place:
                 provinces.add(place)
             elif fixed not in lex.fillers:
-                add(fixed, [(fixed,)], "corrected" if fixed != joined else "word")
+                add(fixed, [(fixed,)], "corrected" if fixed != joined else "word", literal=0)
             i += span
             continue
-        if tok in lex.fillers or (len(tok) == 1 and has_thai(tok)):
+        if is_filler(tok) or (len(tok) == 1 and has_thai(tok)):
             i += 1
             continue
         if vocab.known(tok) or tok.isdigit():
-            alts = [(tok,)] + [(v,) for v in vocab.tone_variants(tok) if v != tok]
-            add(tok, alts, "word")
-        elif _LATIN_WORD.match(tok) and _singular(tok) in vocab.df:
-            add(tok, [(_singular(tok),)], "word")
+            add(tok, [(tok,)], "word")
+        elif _LATIN_WORD.match(tok) and singular(tok) in vocab.df:
+            add(tok, [(singular(tok),)], "word")
         else:
             unknown.append(tok)
             add(tok, [(tok,)], "unknown")

@@ -1,129 +1,200 @@
-"""Scoring one dataset against a parsed query. Pure: the dataset's fields come pre-tokenised.
+"""Scoring every dataset at once against a parsed query.
 
-score = how much of what was asked the dataset covers (concepts weighted by rarity, fields by
-where they match) + agreement on province, year and month - disagreement, + a little fuzzy
-title similarity to break ties. The same numbers decide whether we answer at all.
+score = how much of what was asked a dataset covers (concepts weighted by rarity, fields by where
+they match) + agreement on province, year and month - disagreement, then a little fuzzy title
+similarity for the best few. The same numbers decide whether we answer at all.
+
+Vectorised over the whole catalog with numpy: each token's postings become a dense array of field
+weights, so no candidate cut-off can drop the right member of a long series.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz
 
-from .query import Concept, ParsedQuery
+from .query import ALT_DISCOUNT, ParsedQuery
 from .text import pieces
 
-__all__ = ["FIELD_WEIGHTS", "Doc", "Scored", "doc_tokens", "fuzzy_bonus", "score_doc"]
-
-FUZZY_WEIGHT = 0.15
+__all__ = [
+    "FIELD_WEIGHTS",
+    "RANK_FIELDS",
+    "Scored",
+    "entity_keys",
+    "fuzzy_bonus",
+    "score_all",
+]
 
 FIELD_WEIGHTS: Mapping[str, float] = {"title": 1.0, "tags": 0.9, "org": 0.8, "res": 0.7, "notes": 0.55}
+#: fields from the best place to match to the least; a posting's code is an index into this
+RANK_FIELDS = tuple(sorted(FIELD_WEIGHTS, key=lambda f: -FIELD_WEIGHTS[f]))
+CODE_WEIGHTS = np.array([FIELD_WEIGHTS[f] for f in RANK_FIELDS], dtype=np.float32)
 _FIELD_LABEL = {"title": "ชื่อ", "tags": "แท็ก", "org": "หน่วยงาน", "res": "ไฟล์", "notes": "คำอธิบาย"}
+_LABEL_BY_WEIGHT = {round(FIELD_WEIGHTS[f], 3): _FIELD_LABEL[f] for f in RANK_FIELDS}
+
+PLACE_WEIGHT, YEAR_WEIGHT, MONTH_WEIGHT = 0.35, 0.3, 0.25
+FUZZY_WEIGHT = 0.15
+#: the best this many by token score get the (slower) fuzzy title comparison
+FUZZY_RERANK = 40
+
+#: token -> dense array of field weights over the catalog (zeros where absent), or None
+Dense = Callable[[str], "np.ndarray | None"]
 
 
-@dataclass(frozen=True, slots=True)
-class Doc:
-    rowid: int
-    #: every token of the dataset -> the weight of the best field it occurs in
-    tokens: Mapping[str, float]
-    title_text: str
-    provinces: frozenset[str]
-    years_title: frozenset[int]
-    years_all: frozenset[int]
-    months_title: frozenset[int]
-    months_all: frozenset[int]
+def entity_keys(kind: str, values: object) -> list[str]:
+    """Posting keys for entities: province "p", year in title "yt" / anywhere "ya", month "mt"/"ma"."""
+    return [f"@{kind}:{v}" for v in values]  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    rowid: int
+    row: int
     score: float
     coverage: float
     conflict: bool
     why: tuple[str, ...]
 
 
-_WHERE = {w: f for f, w in FIELD_WEIGHTS.items()}
+@dataclass(frozen=True, slots=True)
+class EntityMasks:
+    """Which datasets name any province / any year or month (in the title, or anywhere)."""
+
+    province: np.ndarray
+    year_title: np.ndarray
+    year_all: np.ndarray
+    month_title: np.ndarray
+    month_all: np.ndarray
 
 
-#: fields from the best place to match to the least
-RANK_FIELDS = tuple(sorted(FIELD_WEIGHTS, key=lambda f: -FIELD_WEIGHTS[f]))
-_RANK_WEIGHTS = tuple(FIELD_WEIGHTS[f] for f in RANK_FIELDS)
-
-
-def doc_tokens(rank_tokens: str) -> dict[str, float]:
-    """The index's rank_tokens column (disjoint tab-separated groups, best field first) ->
-    {token: weight of the best field holding it}."""
-    out: dict[str, float] = {}
-    for weight, group in zip(_RANK_WEIGHTS, rank_tokens.split("\t"), strict=False):
-        out.update(dict.fromkeys(group.split(), weight))
+def _token(dense: Dense, token: str, n: int) -> np.ndarray:
+    got = dense(token)
+    if got is not None:
+        return got
+    parts = pieces(token)
+    if not parts:
+        return np.zeros(n, dtype=np.float32)
+    out = _token(dense, parts[0], n)
+    for p in parts[1:]:
+        out = np.minimum(out, _token(dense, p, n))
     return out
 
 
-def _token_weight(tokens: Mapping[str, float], token: str) -> float:
-    w = tokens.get(token)
-    if w is not None:
-        return w
-    parts = pieces(token)
-    if not parts:
-        return 0.0
-    return min(tokens.get(p, 0.0) for p in parts)
+def _any(dense: Dense, keys: list[str], n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    for key in keys:
+        got = dense(key)
+        if got is not None:
+            out |= got > 0
+    return out
 
 
-def _concept_match(c: Concept, doc: Doc) -> tuple[float, str]:
-    best = 0.0
-    for alt in c.alts:
-        w = min(_token_weight(doc.tokens, t) for t in alt)
-        if w > best:
-            best = w
-    return best, _WHERE.get(best, "notes")
-
-
-def _entity(asked: frozenset, strong: frozenset, weak: frozenset) -> float:
+def _entity(
+    asked: bool,
+    strong: np.ndarray,
+    strong_any: np.ndarray,
+    weak: np.ndarray | None = None,
+    weak_any: np.ndarray | None = None,
+) -> np.ndarray | float:
     """+1 the dataset names what was asked, -1 it names something else, small otherwise."""
     if not asked:
         return 0.0
-    if asked & strong:
-        return 1.0
-    if strong:
-        return -1.0
-    if asked & weak:
-        return 0.6
-    if weak:
-        return -0.6
-    return -0.15
+    out = np.where(strong, 1.0, np.where(strong_any, -1.0, -0.15)).astype(np.float32)
+    if weak is not None and weak_any is not None:
+        soft = ~strong & ~strong_any
+        out = np.where(soft & weak, 0.6, np.where(soft & weak_any & ~weak, -0.6, out))
+    return out
 
 
-def score_doc(q: ParsedQuery, doc: Doc) -> Scored:
+def score_all(
+    q: ParsedQuery,
+    dense: Dense,
+    n: int,
+    masks: EntityMasks,
+    titles: Callable[[list[int]], dict[int, str]],
+    keep: int = FUZZY_RERANK,
+) -> list[Scored]:
+    """The best ``keep`` datasets for ``q``, best first."""
     total = sum(c.weight for c in q.concepts)
-    got = 0.0
-    why: list[str] = []
+    got = np.zeros(n, dtype=np.float32)
+    matches: list[np.ndarray] = []
     for c in q.concepts:
-        m, where = _concept_match(c, doc)
+        m = np.zeros(n, dtype=np.float32)
+        for i, alt in enumerate(c.alts):
+            a = _token(dense, alt[0], n)
+            for t in alt[1:]:
+                a = np.minimum(a, _token(dense, t, n))
+            if i >= c.literal:
+                a = a * ALT_DISCOUNT
+            np.maximum(m, a, out=m)
+        matches.append(m)
         got += c.weight * m
-        if m:
-            why.append(f"{c.text}:{_FIELD_LABEL[where]}")
-    coverage = got / total if total else 0.0
+    coverage = got / total if total else np.zeros(n, dtype=np.float32)
 
-    place = _entity(q.provinces, doc.provinces, frozenset())
-    year = _entity(q.years, doc.years_title, doc.years_all)
-    month = _entity(q.months, doc.months_title, doc.months_all)
-    for label, value in (("จังหวัด", place), ("ปี", year), ("เดือน", month)):
-        if value > 0:
-            why.append(label)
-    conflict = place < 0 and bool(doc.provinces)
-    entity_score = 0.35 * place + 0.3 * year + 0.25 * month
-    score = coverage + entity_score
-    if not q.concepts:  # only entities were asked: rank by them
-        coverage = 1.0 if entity_score > 0 else 0.0
-    return Scored(doc.rowid, score, coverage, conflict, tuple(why))
+    place = _entity(bool(q.provinces), _any(dense, entity_keys("p", q.provinces), n), masks.province)
+    year = _entity(
+        bool(q.years),
+        _any(dense, entity_keys("yt", q.years), n),
+        masks.year_title,
+        _any(dense, entity_keys("ya", q.years), n),
+        masks.year_all,
+    )
+    month = _entity(
+        bool(q.months),
+        _any(dense, entity_keys("mt", q.months), n),
+        masks.month_title,
+        _any(dense, entity_keys("ma", q.months), n),
+        masks.month_all,
+    )
+    entity = PLACE_WEIGHT * place + YEAR_WEIGHT * year + MONTH_WEIGHT * month
+    score = coverage + entity
+    if q.concepts:
+        eligible = coverage > 0
+    else:  # only entities were asked: rank by them
+        eligible = np.asarray(entity > 0)
+        coverage = np.where(eligible, 1.0, 0.0).astype(np.float32)
+    score = np.where(eligible, score, -np.inf)
+    count = int(eligible.sum()) if np.ndim(eligible) else 0
+    if count == 0:
+        return []
+    k = min(keep, count)
+    top = np.argpartition(-score, k - 1)[:k] if k < n else np.arange(n)
+    top = [int(r) for r in top if np.isfinite(score[r])]
+    title_text = titles(top)
+    # a dataset naming another province, or only other years, is another member of a series
+    conflict = np.zeros(n, dtype=bool)
+    if q.provinces:
+        conflict |= (np.asarray(place) < 0) & masks.province
+    if q.years:
+        conflict |= np.asarray(year) <= -1.0
+    out = []
+    for r in top:
+        why = [
+            f"{c.text}:{_label(float(m[r]))}" for c, m in zip(q.concepts, matches, strict=True) if m[r] > 0
+        ]
+        for label, value in (("จังหวัด", place), ("ปี", year), ("เดือน", month)):
+            if np.ndim(value) and value[r] > 0:
+                why.append(label)
+        bonus = fuzzy_bonus(q, title_text.get(r, ""))
+        out.append(Scored(r, float(score[r]) + bonus, float(coverage[r]), bool(conflict[r]), tuple(why)))
+    out.sort(key=lambda s: (-s.score, s.row))
+    return out
 
 
-def fuzzy_bonus(q: ParsedQuery, doc: Doc) -> float:
+def _label(weight: float) -> str:
+    """Which field a concept matched in, from its weight (possibly discounted)."""
+    for w in (weight, weight / ALT_DISCOUNT):
+        label = _LABEL_BY_WEIGHT.get(round(w, 3))
+        if label:
+            return label
+    return _FIELD_LABEL["notes"]
+
+
+def fuzzy_bonus(q: ParsedQuery, title_text: str) -> float:
     """Character-level similarity of the query and the title: a tie-breaker that also forgives
     typos and word-break disagreements the token match missed."""
-    if not q.normalized:
+    if not q.normalized or not title_text:
         return 0.0
-    return FUZZY_WEIGHT * fuzz.partial_ratio(q.normalized, doc.title_text) / 100
+    return FUZZY_WEIGHT * fuzz.partial_ratio(q.normalized, title_text) / 100

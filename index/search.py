@@ -1,7 +1,7 @@
 """The search engine: an opened index, a query in, ranked datasets out, or an honest "nothing".
 
-Candidates come from FTS5 (BM25 over pre-tokenised fields), then every candidate is scored by
-index.rank. Reads only; safe to share between threads (one connection per thread).
+Postings are read from the index file on demand (and kept in a bounded cache); index.rank scores
+the whole catalog at once. Reads only; safe to share between threads (one connection per thread).
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from pythainlp.util import eng_to_thai
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -23,22 +24,24 @@ from rapidfuzz.distance import Levenshtein
 from .dataset import Dataset, Resource
 from .lexicon import lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
-from .rank import Doc, Scored, doc_tokens, fuzzy_bonus, score_doc
-from .text import has_thai, pieces, set_domain_words, strip_tones, warm_up
+from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
+from .text import has_thai, set_domain_words, strip_tones, warm_up
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
 
 #: a message longer than this is cut before searching: nobody's query is a page long
 MAX_QUERY_CHARS = 200
-CANDIDATES = 250
-#: how many of the best candidates get the (slower) fuzzy title comparison
-FUZZY_RERANK = 40
-#: below this share of the query covered, the best dataset is not an answer
-ANSWER_COVERAGE = 0.62
-#: hits after the first must cover at least this much of what the first covers
-FOLLOWER_RATIO = 0.7
-_COMMON_DF = 0.2
-_BM25_WEIGHTS = "10.0, 6.0, 4.0, 1.0, 2.0"
+#: a pythainlp stop word in at least this share of datasets carries no meaning here
+STOPWORD_DF = 0.03
+#: postings kept decoded in memory (a common token at 50k datasets is ~100 KB)
+POSTINGS_CACHE = 4096
+#: the best dataset is an answer only with this much evidence: the share of the query it covers,
+#: plus agreement on province/year/month, plus title similarity (see index.rank)
+ANSWER_SCORE = 0.66
+#: ... and only if it covers at least this share of what was asked
+MIN_COVERAGE = 0.3
+#: hits after the first need at least this share of the first one's score
+FOLLOWER_RATIO = 0.6
 
 
 class IndexMissing(FileNotFoundError):
@@ -81,10 +84,6 @@ def dataset_from_json(text: str) -> Dataset:
     return Dataset(**raw)
 
 
-def _ints(text: str) -> frozenset[int]:
-    return frozenset(int(v) for v in text.split()) if text else frozenset()
-
-
 class SearchEngine:
     def __init__(self, path: Path, teachings: Teachings | None = None) -> None:
         if not path.exists():
@@ -95,19 +94,47 @@ class SearchEngine:
         db = self._db()
         self.size = int(db.execute("SELECT value FROM meta WHERE key='datasets'").fetchone()[0])
         self.meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        self.df: dict[str, int] = dict(db.execute("SELECT token, df FROM vocab").fetchall())
+        self.df: dict[str, int] = dict(
+            db.execute("SELECT token, df FROM postings WHERE token NOT LIKE '@%'").fetchall()
+        )
+        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._masks = EntityMasks(
+            province=self._mask("@p:"),
+            year_title=self._mask("@yt:"),
+            year_all=self._mask("@ya:"),
+            month_title=self._mask("@mt:"),
+            month_all=self._mask("@ma:"),
+        )
         self.acronyms = dict(db.execute("SELECT short, full FROM acronyms").fetchall())
-        self.lex = lexicon()
-        set_domain_words(self.lex.domain_words() | set(self.acronyms))
+        base = lexicon()
+        self.lex = replace(base, fillers=base.fillers | self._meaningless(base.stopwords))
+        self.english = self.lex.english_for()
+        set_domain_words(base.domain_words() | set(self.acronyms))  # exactly as the build did
         self._tones: dict[str, list[str]] = defaultdict(list)
         self._by_len: dict[int, list[str]] = defaultdict(list)
-        for tok, n in sorted(self.df.items(), key=lambda kv: -kv[1]):
+        for tok, _ in sorted(self.df.items(), key=lambda kv: -kv[1]):
             if has_thai(tok):
                 self._tones[strip_tones(tok)].append(tok)
                 if len(tok) >= 3:
                     self._by_len[len(tok)].append(tok)
         self.vocab = Vocabulary(self.df, self.size, self._correct, self._tone_variants)
         warm_up()
+
+    def _meaningless(self, stopwords: frozenset[str]) -> frozenset[str]:
+        """The stop words that carry no meaning in this catalog: all but those that name topics,
+        i.e. occur in titles or tags of a few datasets yet are not everywhere (เก็บ, ขาย)."""
+        common = self.size * STOPWORD_DF
+        out = set()
+        for word in stopwords:
+            sparse = self._sparse(word)
+            if sparse is None or len(sparse[0]) >= common:
+                out.add(word)
+                continue
+            in_titles = int((sparse[1] >= CODE_WEIGHTS[1]).sum())
+            if in_titles < 2:
+                out.add(word)
+        return frozenset(out)
 
     # -- connections -------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -152,68 +179,59 @@ class SearchEngine:
     # -- search ----------------------------------------------------------------------------------
     def parse(self, text: str) -> ParsedQuery:
         synonyms = self.teachings.synonyms() if self.teachings else None
-        q = parse_query(text, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms)
+        q = parse_query(
+            text, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms, english=self.english
+        )
         if q.unknown and not has_thai(text) and len(q.unknown) * 2 >= len(q.concepts):
             # Thai typed with the keyboard left on the English layout: l;ylfu -> สวัสดี
             thai = eng_to_thai(text)
-            q2 = parse_query(thai, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms)
+            q2 = parse_query(
+                thai, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms, english=self.english
+            )
             if len(q2.unknown) < len(q.unknown) and len(q2.concepts) > len(q2.unknown):
                 return replace(q2, raw=text, corrected=q2.corrected or q2.normalized)
         return q
 
-    def _fts_query(self, q: ParsedQuery) -> str:
-        terms: dict[str, float] = {}
-        for c in q.concepts:
-            for alt in c.alts:
-                for tok in alt:
-                    for t in (tok, *pieces(tok)):
-                        terms[t] = self.df.get(t, 0)
-        for place in q.provinces:
-            terms[place] = self.df.get(place, 0)
-        common = self.size * _COMMON_DF
-        chosen = [t for t, n in terms.items() if 0 < n <= common] or [t for t, n in terms.items() if n]
-        return " OR ".join('"' + t.replace('"', '""') + '"' for t in chosen)
+    def _sparse(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._cache_lock:
+            hit = self._cache.get(token)
+            if hit is not None:
+                self._cache.move_to_end(token)
+                return hit
+        row = self._db().execute("SELECT rows, codes FROM postings WHERE token = ?", (token,)).fetchone()
+        if row is None:
+            return None
+        value = (np.frombuffer(row[0], dtype=np.int32), CODE_WEIGHTS[np.frombuffer(row[1], dtype=np.uint8)])
+        with self._cache_lock:
+            self._cache[token] = value
+            if len(self._cache) > POSTINGS_CACHE:
+                self._cache.popitem(last=False)
+        return value
 
-    def _candidates(self, q: ParsedQuery, names: Iterable[str] = ()) -> list[Doc]:
-        db = self._db()
-        match = self._fts_query(q)
-        rowids: list[int] = []
-        if match:
-            rowids = [
-                r[0]
-                for r in db.execute(
-                    f"SELECT rowid FROM docs_fts WHERE docs_fts MATCH ? "
-                    f"ORDER BY bm25(docs_fts, {_BM25_WEIGHTS}) LIMIT ?",
-                    (match, CANDIDATES),
-                )
-            ]
-        pinned = list(names)
-        if pinned:
-            marks = ",".join("?" * len(pinned))
-            rowids += [
-                r[0] for r in db.execute(f"SELECT rowid FROM datasets WHERE name IN ({marks})", pinned)
-            ]
-        if not rowids:
-            return []
-        marks = ",".join("?" * len(rowids))
-        rows = db.execute(
-            f"SELECT rowid, rank_tokens, title_text, provinces, years_title, years_all, "
-            f"months_title, months_all FROM docs WHERE rowid IN ({marks})",
-            rowids,
-        ).fetchall()
-        return [
-            Doc(
-                rowid=r[0],
-                tokens=doc_tokens(r[1]),
-                title_text=r[2],
-                provinces=frozenset(r[3].split("|")) if r[3] else frozenset(),
-                years_title=_ints(r[4]),
-                years_all=_ints(r[5]),
-                months_title=_ints(r[6]),
-                months_all=_ints(r[7]),
-            )
-            for r in rows
-        ]
+    def _dense(self, token: str) -> np.ndarray | None:
+        sparse = self._sparse(token)
+        if sparse is None:
+            return None
+        out = np.zeros(self.size, dtype=np.float32)
+        out[sparse[0]] = sparse[1]
+        return out
+
+    def _mask(self, prefix: str) -> np.ndarray:
+        out = np.zeros(self.size, dtype=bool)
+        for (token,) in self._db().execute(
+            "SELECT token FROM postings WHERE token >= ? AND token < ?", (prefix, prefix + "\uffff")
+        ):
+            sparse = self._sparse(token)
+            if sparse is not None:
+                out[sparse[0]] = True
+        return out
+
+    def _titles(self, rows: list[int]) -> dict[int, str]:
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        found = self._db().execute(f"SELECT rowid, title_text FROM datasets WHERE rowid IN ({marks})", rows)
+        return {r[0]: r[1] for r in found}
 
     def datasets(self, rowids: Sequence[int]) -> dict[int, Dataset]:
         if not rowids:
@@ -262,20 +280,20 @@ class SearchEngine:
         if q.empty:
             return SearchResult(q, (), answered=False)
         pinned = list(self.teachings.pinned(q.key)) if self.teachings and q.key else []
-        docs = {d.rowid: d for d in self._candidates(q, pinned)}
-        scored = sorted((score_doc(q, d) for d in docs.values()), key=lambda s: (-s.score, s.rowid))
-        head = [
-            replace(s, score=s.score + fuzzy_bonus(q, docs[s.rowid])) for s in scored[:FUZZY_RERANK]
-        ]
-        scored = sorted(head, key=lambda s: (-s.score, s.rowid)) + scored[FUZZY_RERANK:]
+        scored = score_all(q, self._dense, self.size, self._masks, self._titles)
         top = scored[0] if scored else None
-        answered = bool(top) and top.coverage >= ANSWER_COVERAGE and not top.conflict
+        answered = (
+            top is not None
+            and top.coverage >= MIN_COVERAGE
+            and top.score >= ANSWER_SCORE
+            and not top.conflict
+        )
         kept: list[Scored] = []
         if answered and top is not None:
-            floor = max(ANSWER_COVERAGE * 0.8, top.coverage * FOLLOWER_RATIO)
-            kept = [s for s in scored if s.coverage >= floor and not s.conflict]
-        by_row = self.datasets([s.rowid for s in kept])
-        hits = [Hit(by_row[s.rowid], round(s.score, 4), s.why) for s in kept]
+            floor = max(ANSWER_SCORE * 0.85, top.score * FOLLOWER_RATIO)
+            kept = [s for s in scored if s.score >= floor and s.coverage >= MIN_COVERAGE and not s.conflict]
+        by_row = self.datasets([s.row for s in kept])
+        hits = [Hit(by_row[s.row], round(s.score, 4), s.why) for s in kept]
         if pinned:
             taught = [Hit(d, 1.0, ("สอนโดยเจ้าหน้าที่",)) for d in self.get_many(pinned)]
             hits = taught + [h for h in hits if h.name not in set(pinned)]

@@ -15,16 +15,18 @@ from functools import lru_cache
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
-from pythainlp.corpus import thai_words  # noqa: E402
-from pythainlp.tokenize import word_tokenize  # noqa: E402
-from pythainlp.util import Trie, dict_trie, thai_digit_to_arabic_digit  # noqa: E402
-from pythainlp.util import normalize as thai_normalize  # noqa: E402
+from pythainlp.corpus import thai_words
+from pythainlp.tokenize import word_tokenize
+from pythainlp.util import Trie, dict_trie, thai_digit_to_arabic_digit
+from pythainlp.util import normalize as thai_normalize
 
 __all__ = [
     "THAI_RE",
     "has_thai",
+    "is_word",
     "normalize",
     "pieces",
+    "singular",
     "strip_tones",
     "tokenize",
     "warm_up",
@@ -85,7 +87,8 @@ def set_domain_words(words: Iterable[str]) -> None:
     """Widen the tokeniser's dictionary with catalog words. Call once at start-up, before any
     tokenising thread runs (the trie is rebuilt, not mutated)."""
     global _extra_words, _all_words, _trie
-    extra = frozenset(w for w in words if w and has_thai(w) and " " not in w)
+    # two-letter words (อย, รพ) would cut ordinary words apart (หน่อย -> หน่ อย): leave them out
+    extra = frozenset(w for w in words if len(w) > 2 and has_thai(w) and " " not in w)
     if extra != _extra_words:
         _extra_words = extra
         _all_words = None
@@ -148,6 +151,21 @@ def pieces(word: str) -> tuple[str, ...]:
                 if cur is None or len(cand) < len(cur):
                     best[end] = cand
     return best[n] or ()
+
+
+def is_word(word: str) -> bool:
+    """A word of the Thai dictionary (or of our domain words): not a misspelling, even if the
+    catalog never uses it."""
+    return word in _base_words() or word in _extra_words
+
+
+def singular(word: str) -> str:
+    """English plural -> singular, roughly: lanes -> lane, vacancies -> vacancy."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def warm_up() -> None:

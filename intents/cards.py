@@ -11,13 +11,26 @@ from .types import Card, Details, ResourceLink
 
 __all__ = ["make_card", "make_details", "shorten", "thai_date"]
 
-THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
+THAI_MONTHS_SHORT = (
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+)
 DESCRIPTION_CHARS = 160
 _WS = re.compile(r"\s+")
 
 
 def thai_date(iso: str) -> str:
-    """"2021-10-31T08:00:00" -> "31 ต.ค. 2564"; "" when unknown."""
+    """ "2021-10-31T08:00:00" -> "31 ต.ค. 2564"; "" when unknown."""
     try:
         d = datetime.fromisoformat(iso[:19])
     except (ValueError, TypeError):
@@ -56,4 +69,3 @@ def make_details(d: Dataset, card: Card | None = None) -> Details:
         resources=tuple(ResourceLink(r.name, r.format, r.url) for r in d.resources),
         num_resources=d.num_resources or len(d.resources),
     )
-

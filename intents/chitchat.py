@@ -8,9 +8,7 @@ from index.text import normalize
 
 __all__ = ["detect_chitchat"]
 
-_GREETING = re.compile(
-    r"^(สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|hello|hi|hey|good (morning|afternoon|evening)|/start)"
-)
+_GREETING = re.compile(r"^(สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|hello|hi|hey|good (morning|afternoon|evening)|/start)")
 _THANKS = re.compile(r"^(ขอบคุณ|ขอบใจ|thank|thx|ty\b|ขอบพระคุณ)")
 _HELP = re.compile(
     r"^(/help|help|ช่วยด้วย|วิธีใช้|ใช้ยังไง|ใช้งานยังไง|ทำอะไรได้|ค้นอะไรได้)"
@@ -20,7 +18,7 @@ _TAIL = re.compile(r"[\s!?.,~😊🙏👍❤️]*(ครับ|คับ|ค่�
 
 
 def detect_chitchat(text: str) -> str | None:
-    """"greeting", "thanks" or "help" when the whole message is small talk, else None."""
+    """ "greeting", "thanks" or "help" when the whole message is small talk, else None."""
     t = normalize(text)
     if not t:
         return None

@@ -12,22 +12,28 @@ import time
 from index.search import SearchEngine
 
 from . import texts
-from .cards import make_card
-from .chitchat import detect_chitchat
+from .context import ChatContext, ContextStore
+from .handlers import Handlers
+from .listing import PAGE_SIZE
 from .types import Message, Outcome, Reply, Turn
+from .understand import detect
 
-__all__ = ["Conversation"]
+__all__ = ["PAGE_SIZE", "Conversation"]
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 5
-
 
 class Conversation:
-    def __init__(self, engine: SearchEngine) -> None:
+    """The bot's side of every chat. ``contexts`` remembers what each chat was shown (an
+    in-memory store when not given: fine for one process, forgotten on restart)."""
+
+    def __init__(self, engine: SearchEngine, contexts: ContextStore | None = None) -> None:
         self.engine = engine
+        self.contexts = contexts if contexts is not None else ContextStore()
+        self.handlers = Handlers(engine)
 
     def route(self, message: Message) -> Turn:
+        """Never raises: a failing handler still gets the user a polite reply (intent "error")."""
         started = time.perf_counter()
         try:
             turn = self._route(message)
@@ -38,39 +44,17 @@ class Conversation:
         return turn
 
     def _route(self, message: Message) -> Turn:
-        text = message.text.strip()
-        if not text:
-            return Turn(
-                Reply(texts.EMPTY.format(example=texts.HELP_EXAMPLES[0])),
-                Outcome(intent="empty", answered=False),
-            )
-        intent = detect_chitchat(text)
-        if intent == "greeting":
-            return Turn(Reply(texts.GREETING.format(example=texts.HELP_EXAMPLES[0])), Outcome("greeting"))
-        if intent == "thanks":
-            return Turn(Reply(texts.THANKS), Outcome("thanks"))
-        if intent == "help":
-            examples = "\n".join(f"• {e}" for e in texts.HELP_EXAMPLES)
-            return Turn(Reply(texts.HELP.format(examples=examples)), Outcome("help"))
-        return self.search(text)
+        ctx = self.contexts.get(message.platform, message.chat_id)
+        intent = detect(message.text, message.postback, has_list=ctx.has_list)
+        turn, new_ctx = self.handlers.handle(intent, message, ctx)
+        if new_ctx is not None and new_ctx != ctx:
+            self.contexts.put(message.platform, message.chat_id, new_ctx)
+        return turn
 
     def search(self, text: str) -> Turn:
-        result = self.engine.search(text, limit=10)
-        q = result.query
-        outcome = Outcome(
-            intent="search",
-            query=text,
-            normalized=q.normalized,
-            hits=tuple(h.name for h in result.hits),
-            scores=tuple(h.score for h in result.hits),
-            answered=result.answered,
-            corrected=q.corrected,
-            key=q.key,
-        )
-        if not result.answered:
-            return Turn(Reply(texts.NOT_FOUND.format(query=text[:80])), outcome)
-        cards = tuple(make_card(h.dataset, i + 1) for i, h in enumerate(result.hits[:PAGE_SIZE]))
-        lead = texts.FOUND.format(count=result.total, query=text[:80])
-        if q.corrected:
-            lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n" + lead
-        return Turn(Reply(lead, cards=cards), outcome)
+        """A search outside any chat (no context read or stored)."""
+        turn, _ = self.handlers.run_search(text)
+        return turn
+
+    def context(self, message: Message) -> ChatContext:
+        return self.contexts.get(message.platform, message.chat_id)

@@ -7,14 +7,14 @@ import os
 os.environ["PYTHAINLP_OFFLINE"] = "1"
 os.environ["PYTHAINLP_READ_ONLY"] = "1"
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from index.build import build_index  # noqa: E402
-from index.catalog import bundled_catalog_path, load_jsonl  # noqa: E402
-from index.search import SearchEngine  # noqa: E402
-from intents import Conversation  # noqa: E402
+from index.build import build_index
+from index.catalog import bundled_catalog_path, load_jsonl
+from index.search import SearchEngine
+from intents import Conversation
 
 DATA = Path(__file__).parent / "data"
 
@@ -35,3 +35,16 @@ def engine(index_path: Path) -> SearchEngine:
 @pytest.fixture()
 def conversation(engine: SearchEngine) -> Conversation:
     return Conversation(engine)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/data/*.tsv golden files from the current output",
+    )
+
+
+@pytest.fixture()
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -1,0 +1,112 @@
+"""The web service: ``create_app(settings)`` builds everything (no global state) and returns a
+Starlette app with the web chat, the JSON API, the staff pages and the enabled channels' webhooks.
+
+Channels plug in through one contract: ``Channel(settings, services)`` with ``.routes`` (Starlette
+routes), ``async startup()`` and ``async shutdown()``, called from the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from .services import Services, build_services
+from .settings import Settings
+from .web import HERE, web_routes
+
+__all__ = ["Channel", "create_app"]
+
+log = logging.getLogger(__name__)
+
+
+class Channel(Protocol):
+    routes: list[BaseRoute]
+
+    async def startup(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
+
+
+#: (platform, module, class, Settings property that says its credentials are set)
+CHANNELS = (
+    ("line", "bot.line", "LineChannel", "line_enabled"),
+    ("telegram", "bot.telegram", "TelegramChannel", "telegram_enabled"),
+)
+
+
+def _channels(settings: Settings, services: Services) -> list[Channel]:
+    found: list[Channel] = []
+    for platform, module, cls, enabled in CHANNELS:
+        if not getattr(settings, enabled):
+            log.info("%s disabled: no credentials set", platform, extra={"platform": platform})
+            continue
+        try:
+            factory: Any = getattr(importlib.import_module(module), cls)
+        except ImportError:
+            log.warning("%s disabled: %s is not available", platform, module, extra={"platform": platform})
+            continue
+        found.append(factory(settings, services))
+        log.info("%s enabled", platform, extra={"platform": platform})
+    return found
+
+
+def _staff(services: Services) -> list[BaseRoute]:
+    try:
+        from .staff import staff_routes
+    except ImportError:
+        log.info("staff pages unavailable (bot.staff not importable)")
+        return []
+    return [Mount("/staff", routes=staff_routes(services))]
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Any unhandled exception: logged with its traceback (never the body or headers), and a
+    generic answer."""
+    log.error(
+        "unhandled error",
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"path": request.url.path, "method": request.method},
+    )
+    if request.url.path.startswith("/api"):
+        return JSONResponse({"error": "internal error"}, status_code=500)
+    return PlainTextResponse("Internal Server Error", status_code=500)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    services = services if services is not None else build_services(settings)
+    channels = _channels(settings, services)
+    routes: list[BaseRoute] = [*web_routes(services)]
+    for channel in channels:
+        routes.extend(channel.routes)
+    routes.extend(_staff(services))
+    routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        started: list[Channel] = []
+        try:
+            for channel in channels:
+                await channel.startup()
+                started.append(channel)
+            yield
+        finally:
+            for channel in reversed(started):
+                try:
+                    await channel.shutdown()
+                except Exception:
+                    log.exception("channel shutdown failed", extra={"channel": type(channel).__name__})
+            services.journal.flush()
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: server_error})
+    app.state.services = services
+    app.state.channels = channels
+    return app

@@ -1,0 +1,215 @@
+"""The journal: one row per handled message, in the state DB, for the staff dashboard.
+
+Writes never hold up a reply: ``record`` puts the row on a queue and a single background thread
+inserts rows in batches. Raw user and chat ids are never stored or logged, only keyed hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import queue
+import secrets
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from intents.types import Message, Turn
+
+from .settings import Settings
+
+__all__ = ["JOURNAL_SCHEMA", "Journal", "load_or_create_secret"]
+
+log = logging.getLogger(__name__)
+
+JOURNAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal (
+  id INTEGER PRIMARY KEY, ts TEXT NOT NULL, platform TEXT NOT NULL,
+  chat_type TEXT NOT NULL, user_hash TEXT NOT NULL,
+  text TEXT NOT NULL, normalized TEXT NOT NULL, query_key TEXT NOT NULL, intent TEXT NOT NULL,
+  results TEXT NOT NULL, answered INTEGER NOT NULL,
+  latency_ms REAL NOT NULL, feedback TEXT, chat_hash TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS journal_ts ON journal(ts);
+"""
+#: platforms whose messages are not from users (the eval replays judged queries)
+NOT_JOURNALED = frozenset({"eval"})
+FEEDBACK_VALUES = ("useful", "not_useful")
+_BATCH = 200
+_INSERT = (
+    "INSERT INTO journal (id, ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
+    "results, answered, latency_ms, feedback, chat_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+)
+_STOP = object()
+
+
+def load_or_create_secret(settings: Settings) -> str:
+    """KHOMUN_SECRET_KEY, or a key generated on first start and kept in <data_dir>/secret.key."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret.key"
+    try:
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key + "\n")
+    os.chmod(path, 0o600)
+    log.warning("KHOMUN_SECRET_KEY is not set: generated one and kept it", extra={"path": str(path)})
+    return key
+
+
+def connect_state(path: Path) -> sqlite3.Connection:
+    """A connection to the state DB: WAL, busy_timeout 5000, autocommit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, check_same_thread=False, timeout=5.0, isolation_level=None)
+    db.execute("PRAGMA busy_timeout=5000")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+class Journal:
+    def __init__(self, path: Path, secret_key: str | bytes) -> None:
+        self.path = Path(path)
+        self._key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+        self._db = connect_state(self.path)
+        self._db.executescript(JOURNAL_SCHEMA)
+        self._next_id = int(self._db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]) + 1
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+        self._thread.start()
+
+    # -- hashing -----------------------------------------------------------------------------
+    def hash_id(self, platform: str, raw_id: str) -> str:
+        """hex HMAC-SHA256(secret, platform:id)[:32]; "" when there is no id."""
+        if not raw_id:
+            return ""
+        return hmac.new(self._key, f"{platform}:{raw_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    # -- writing -----------------------------------------------------------------------------
+    def record(self, message: Message, turn: Turn) -> int | None:
+        """Queue one row for this message; returns its id, or None when it is not journaled."""
+        if message.platform in NOT_JOURNALED or self._closed:
+            return None
+        out = turn.outcome
+        results = [
+            {"name": name, "score": float(score)}
+            for name, score in zip(out.hits[:10], (*out.scores, *([0.0] * 10))[:10], strict=False)
+        ]
+        chat_hash = self.hash_id(message.platform, message.chat_id)
+        with self._lock:
+            row_id = self._next_id
+            self._next_id += 1
+        row = (
+            row_id,
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            message.platform,
+            message.chat_type,
+            self.hash_id(message.platform, message.user_id),
+            message.text or message.postback,
+            out.normalized,
+            out.key,
+            out.intent,
+            json.dumps(results, ensure_ascii=False),
+            int(out.answered),
+            float(turn.extra.get("ms", 0.0)),  # type: ignore[arg-type]
+            chat_hash,
+        )
+        self._queue.put(("row", row))
+        value = turn.extra.get("feedback")
+        if out.intent == "feedback" and value in FEEDBACK_VALUES:
+            self._queue.put(("feedback", chat_hash, value))
+        return row_id
+
+    def feedback(self, platform: str, chat_id: str, value: str) -> None:
+        """Mark the chat's latest search as useful / not_useful (applied after queued rows)."""
+        if value not in FEEDBACK_VALUES:
+            raise ValueError(f"feedback must be one of {FEEDBACK_VALUES}, got {value!r}")
+        self._queue.put(("feedback", self.hash_id(platform, chat_id), value))
+
+    def purge(self, days: int) -> None:
+        """Delete rows older than ``days`` (KHOMUN_RETENTION_DAYS), in the writer thread."""
+        cutoff = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        self._queue.put(("purge", cutoff))
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything queued so far is written."""
+        done = threading.Event()
+        self._queue.put(("sync", done))
+        done.wait(timeout)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join(timeout=10)
+        self._db.close()
+
+    # -- the writer thread -------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < _BATCH:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(item is _STOP for item in items)
+            try:
+                self._write([i for i in items if i is not _STOP])
+            except Exception:
+                log.exception("journal write failed", extra={"rows": len(items)})
+                for item in items:  # never leave a flush() waiting
+                    if isinstance(item, tuple) and item[0] == "sync":
+                        item[1].set()
+            if stop:
+                return
+
+    def _write(self, items: list[Any]) -> None:
+        pending: list[tuple[Any, ...]] = []
+        for item in items:
+            if item[0] == "row":
+                pending.append(item[1])
+                continue
+            self._insert(pending)
+            pending = []
+            if item[0] == "feedback":
+                self._db.execute(
+                    "UPDATE journal SET feedback = ? WHERE id = (SELECT max(id) FROM journal "
+                    "WHERE chat_hash = ? AND intent = 'search')",
+                    (item[2], item[1]),
+                )
+            elif item[0] == "purge":
+                deleted = self._db.execute("DELETE FROM journal WHERE ts < ?", (item[1],)).rowcount
+                if deleted:
+                    log.info("journal rows past retention deleted", extra={"rows": deleted})
+            elif item[0] == "sync":
+                item[1].set()
+        self._insert(pending)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany(_INSERT, rows)
+        except sqlite3.IntegrityError:
+            # another process wrote ids we counted on: let SQLite choose them
+            log.warning("journal id clash: rows get new ids", extra={"rows": len(rows)})
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany(_INSERT, [(None, *r[1:]) for r in rows])

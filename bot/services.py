@@ -1,0 +1,69 @@
+"""Everything a running bot needs, built once from Settings: the engine, the conversation, the
+chat contexts and the journal. Channels and pages get a Services and call ``handle``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+
+from index.search import SearchEngine, Teachings
+from intents import ContextStore, Conversation, Message, Turn
+
+from .journal import Journal, load_or_create_secret
+from .runtime import open_engine
+from .settings import Settings
+
+__all__ = ["Services", "build_services"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    engine: SearchEngine
+    conversation: Conversation
+    journal: Journal
+    contexts: ContextStore
+
+    def handle(self, message: Message) -> Turn:
+        """Route one message and journal it. Never raises (the journal only queues)."""
+        turn = self.conversation.route(message)
+        try:
+            self.journal.record(message, turn)
+        except Exception:
+            log.exception("journal record failed", extra={"platform": message.platform})
+        return turn
+
+    async def handle_async(self, message: Message) -> Turn:
+        """``handle`` off the event loop (search and SQLite are blocking)."""
+        return await run_in_threadpool(self.handle, message)
+
+    def close(self) -> None:
+        self.journal.close()
+        self.contexts.close()
+
+
+def _teachings(settings: Settings) -> Teachings | None:
+    try:
+        from index.teachings import TeachingStore
+    except ImportError:
+        log.info("staff teachings unavailable (index.teachings not importable)")
+        return None
+    store: Teachings = TeachingStore(settings.state_path)
+    return store
+
+
+def build_services(settings: Settings) -> Services:
+    """Open the index (building it from the bundled catalog when missing), the state DB and the
+    journal. Warms pythainlp up (the engine does) so no user waits for the first tokenisation."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secret = load_or_create_secret(settings)
+    engine = open_engine(settings.index_path, _teachings(settings))
+    contexts = ContextStore(settings.state_path, key=secret)
+    journal = Journal(settings.state_path, secret)
+    journal.purge(settings.retention_days)
+    contexts.purge()
+    return Services(settings, engine, Conversation(engine, contexts), journal, contexts)

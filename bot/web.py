@@ -1,0 +1,155 @@
+"""The web side for people: the try-out chat page and its JSON API, the search API, health."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.templating import Jinja2Templates
+
+from intents import Message, Turn, texts
+from intents.understand import MAX_PAYLOAD_BYTES
+
+from .services import Services
+
+__all__ = ["MAX_BODY", "MAX_TEXT", "read_limited", "turn_json", "web_routes"]
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+MAX_BODY = 1_000_000
+MAX_TEXT = 500
+SEARCH_LIMIT_MAX = 50
+_SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The body, refusing more than ``limit`` bytes without reading them all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def turn_json(turn: Turn) -> dict[str, Any]:
+    """The neutral Reply as JSON, plus a summary of the Outcome."""
+    out = turn.outcome
+    return {
+        "reply": dataclasses.asdict(turn.reply),
+        "outcome": {
+            "intent": out.intent,
+            "answered": out.answered,
+            "corrected": out.corrected,
+            "hits": list(out.hits[:10]),
+            "ms": round(float(turn.extra.get("ms", 0.0)), 2),  # type: ignore[arg-type]
+        },
+    }
+
+
+class WebPages:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    async def home(self, request: Request) -> Response:
+        return self.templates.TemplateResponse(
+            request,
+            "chat.html",
+            {"t": texts, "max_text": MAX_TEXT, "examples": texts.HELP_EXAMPLES},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def chat(self, request: Request) -> Response:
+        try:
+            body = await read_limited(request)
+        except BodyTooLarge:
+            return _error(413, f"body larger than {MAX_BODY} bytes")
+        except ClientDisconnect:
+            return _error(400, "client went away")
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, 'body must be JSON: {"text": ..., "session": ...}')
+        if not isinstance(data, dict):
+            return _error(400, "body must be a JSON object")
+        text, session, postback = data.get("text", ""), data.get("session"), data.get("postback", "")
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            return _error(400, "text must be a string")
+        if not isinstance(session, str) or not _SESSION.match(session):
+            return _error(400, "session must be 8-64 characters of A-Z a-z 0-9 _ -")
+        if not isinstance(postback, str) or len(postback.encode()) > MAX_PAYLOAD_BYTES:
+            return _error(400, f"postback must be a string of at most {MAX_PAYLOAD_BYTES} bytes")
+        if len(text) > MAX_TEXT:
+            polite = texts.TOO_LONG.format(limit=MAX_TEXT)
+            return _error(400, f"text longer than {MAX_TEXT} characters", reply={"text": polite})
+        message = Message(platform="web", chat_id=session, user_id=session, text=text, postback=postback)
+        turn = await self.services.handle_async(message)
+        return JSONResponse(turn_json(turn))
+
+    async def search(self, request: Request) -> Response:
+        q = request.query_params.get("q", "").strip()
+        if not q:
+            return _error(400, "q is required")
+        if len(q) > MAX_TEXT:
+            return _error(400, f"q longer than {MAX_TEXT} characters")
+        raw_limit = request.query_params.get("limit", "10")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= SEARCH_LIMIT_MAX:
+            return _error(400, f"limit must be a whole number from 1 to {SEARCH_LIMIT_MAX}")
+        result = await run_in_threadpool(self.services.engine.search, q, int(raw_limit))
+        hits = []
+        for h in result.hits:
+            best = h.dataset.best_resource
+            hits.append(
+                {
+                    "name": h.name,
+                    "title": h.dataset.title,
+                    "agency": h.dataset.organization,
+                    "page_url": h.dataset.page_url,
+                    "download_url": best.url if best else None,
+                    "score": h.score,
+                }
+            )
+        return JSONResponse(
+            {"query": q, "understood": result.query.corrected, "answered": result.answered, "results": hits}
+        )
+
+    async def healthz(self, request: Request) -> Response:
+        engine = self.services.engine
+        return JSONResponse(
+            {"ok": True, "datasets": engine.size, "built_at": engine.meta.get("built_at", "")}
+        )
+
+
+def web_routes(services: Services) -> list[BaseRoute]:
+    p = WebPages(services)
+    return [
+        Route("/", p.home, name="home"),
+        Route("/api/chat", p.chat, methods=["POST"], name="api_chat"),
+        Route("/api/search", p.search, name="api_search"),
+        Route("/healthz", p.healthz, name="healthz"),
+    ]

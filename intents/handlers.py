@@ -1,0 +1,287 @@
+"""One handler per intent: (intent, message, chat context) -> (Turn, new context or None).
+
+Handlers read the engine and the context they are given; storing the new context is the router's
+job. Every reply text comes from texts.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from index.dataset import Dataset
+from index.search import SearchEngine
+
+from . import texts
+from .cards import make_details, shorten
+from .context import ChatContext
+from .listing import (
+    LABEL_CHARS,
+    PAGE_SIZE,
+    card_with_buttons,
+    facet_buttons,
+    facets_of,
+    feedback_buttons,
+    filter_description,
+    matches,
+)
+from .types import Button, Message, Outcome, Reply, Turn
+from .understand import Intent
+
+__all__ = ["LIST_LIMIT", "Handlers"]
+
+#: how many datasets a stored list keeps (pages of PAGE_SIZE are cut from it)
+LIST_LIMIT = 50
+AGENCIES_PAGE = 10
+Result = tuple[Turn, ChatContext | None]
+
+
+class Handlers:
+    def __init__(self, engine: SearchEngine) -> None:
+        self.engine = engine
+        self._agencies: list[tuple[str, int]] | None = None
+        self._table: dict[str, Callable[[Intent, Message, ChatContext], Result]] = {
+            "greeting": self.greeting,
+            "help": self.help,
+            "thanks": self.thanks,
+            "empty": self.empty,
+            "search": self.search,
+            "example": self.example,
+            "details": self.details,
+            "more": self.more,
+            "narrow": self.narrow,
+            "agencies": self.agencies,
+            "agency": self.agency,
+            "latest": self.latest,
+            "feedback": self.feedback,
+            "fallback": self.fallback,
+            "stale": self.stale,
+        }
+
+    def handle(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        return self._table.get(intent.name, self.stale)(intent, message, ctx)
+
+    # -- shared pieces -------------------------------------------------------------------------
+    def agency_counts(self) -> list[tuple[str, int]]:
+        if self._agencies is None:  # the index is read-only while the engine lives
+            self._agencies = self.engine.agencies()
+        return self._agencies
+
+    def _suggestions(self) -> tuple[Button, ...]:
+        """What the catalog does have: the top agencies and two example queries."""
+        top = [
+            Button(shorten(org, LABEL_CHARS), f"a:{i}") for i, (org, _) in enumerate(self.agency_counts()[:3])
+        ]
+        examples = [Button(shorten(e, LABEL_CHARS), f"ex:{i}") for i, e in enumerate(texts.HELP_EXAMPLES[:2])]
+        return (*top, *examples, Button(texts.LABEL_LATEST, "latest"))
+
+    def _show(self, ctx: ChatContext, lead: str, outcome: Outcome, extra: tuple[Button, ...] = ()) -> Turn:
+        """One page of the context's list as cards, with paging and narrowing quick replies."""
+        start = ctx.page * PAGE_SIZE
+        page = self.engine.get_many(list(ctx.names[start : start + PAGE_SIZE]))
+        position = {name: i + 1 for i, name in enumerate(ctx.all_names)}
+        cards = tuple(
+            card_with_buttons(d, start + i + 1, position.get(d.name, 0)) for i, d in enumerate(page)
+        )
+        lines = [lead] if lead else []
+        if len(ctx.names) > PAGE_SIZE:
+            lines.append(texts.PAGE.format(first=start + 1, last=start + len(cards), total=len(ctx.names)))
+        text = "\n".join(lines)
+        quick: list[Button] = list(extra)
+        if start + PAGE_SIZE < len(ctx.names):
+            quick.append(Button(texts.LABEL_MORE, "p:next"))
+        quick.extend(facet_buttons(ctx))
+        outcome = replace(outcome, hits=outcome.hits or tuple(c.name for c in cards))
+        return Turn(Reply(text, cards=cards, buttons=feedback_buttons(), quick_replies=tuple(quick)), outcome)
+
+    def _list(self, kind: str, query: str, datasets: list[Dataset], corrected: str = "") -> ChatContext:
+        names = tuple(d.name for d in datasets)
+        return ChatContext(
+            kind=kind,
+            query=query,
+            corrected=corrected,
+            all_names=names,
+            names=names,
+            facets=facets_of(datasets, {}),
+        )
+
+    # -- chit-chat -----------------------------------------------------------------------------
+    def greeting(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        text = texts.GREETING.format(example=texts.HELP_EXAMPLES[0])
+        return Turn(Reply(text, quick_replies=self._help_buttons()), Outcome("greeting")), None
+
+    def _help_buttons(self) -> tuple[Button, ...]:
+        examples = [Button(shorten(e, LABEL_CHARS), f"ex:{i}") for i, e in enumerate(texts.HELP_EXAMPLES)]
+        return (*examples, Button(texts.LABEL_AGENCIES, "agencies"), Button(texts.LABEL_LATEST, "latest"))
+
+    def help(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        examples = "\n".join(f"• {e}" for e in texts.HELP_EXAMPLES)
+        reply = Reply(texts.HELP.format(examples=examples), quick_replies=self._help_buttons())
+        return Turn(reply, Outcome("help")), None
+
+    def thanks(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        return Turn(Reply(texts.THANKS), Outcome("thanks")), None
+
+    def empty(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        text = texts.EMPTY.format(example=texts.HELP_EXAMPLES[0])
+        return Turn(Reply(text, quick_replies=self._help_buttons()), Outcome("empty", answered=False)), None
+
+    # -- search --------------------------------------------------------------------------------
+    def search(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        return self.run_search(intent.arg or message.text.strip())
+
+    def example(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        i = int(intent.arg)
+        if i >= len(texts.HELP_EXAMPLES):
+            return self.stale(intent, message, ctx)
+        return self.run_search(texts.HELP_EXAMPLES[i])
+
+    def run_search(self, text: str) -> Result:
+        result = self.engine.search(text, limit=LIST_LIMIT)
+        q = result.query
+        outcome = Outcome(
+            intent="search",
+            query=text,
+            normalized=q.normalized,
+            hits=tuple(h.name for h in result.hits),
+            scores=tuple(h.score for h in result.hits),
+            answered=result.answered,
+            corrected=q.corrected,
+            key=q.key,
+        )
+        if q.empty:
+            turn, _ = self.fallback(Intent("fallback"), Message("", "", text=text), ChatContext())
+            return Turn(turn.reply, replace(outcome, intent="fallback", answered=False)), None
+        if not result.answered:
+            example = texts.HELP_EXAMPLES[0]
+            lead = (
+                texts.NOT_FOUND.format(query=text[:80])
+                + "\n"
+                + texts.NOT_FOUND_SUGGEST.format(example=example)
+            )
+            return Turn(Reply(lead, quick_replies=self._suggestions()), outcome), ChatContext(
+                kind="search", query=text
+            )
+        ctx = self._list("search", text, [h.dataset for h in result.hits], q.corrected)
+        extra: tuple[Button, ...] = ()
+        if q.corrected:
+            lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n"
+            lead += texts.FOUND.format(count=result.total, query=q.corrected[:80])
+            extra = (Button(texts.LABEL_NOT_MEANT, "x:no"),)
+        else:
+            lead = texts.FOUND.format(count=result.total, query=text[:80])
+        return self._show(ctx, lead, outcome, extra), ctx
+
+    # -- the stored list -------------------------------------------------------------------------
+    def details(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        n = int(intent.arg)
+        outcome = Outcome("details", query=message.text or message.postback, answered=False)
+        pool = ctx.all_names if intent.button else ctx.names
+        if not pool:
+            text = texts.STALE if intent.button else texts.NO_LIST.format(example=texts.HELP_EXAMPLES[0])
+            return Turn(Reply(text, quick_replies=self._help_buttons()), outcome), None
+        if not 1 <= n <= len(pool):
+            return Turn(Reply(texts.OUT_OF_RANGE.format(count=len(pool))), outcome), None
+        d = self.engine.get(pool[n - 1])
+        if d is None:
+            return Turn(Reply(texts.STALE), outcome), None
+        number = ctx.names.index(d.name) + 1 if d.name in ctx.names else 0
+        card = card_with_buttons(d, number, 0)  # no details button on the details themselves
+        quick = (Button(texts.LABEL_MORE, "p:next"),) if (ctx.page + 1) * PAGE_SIZE < len(ctx.names) else ()
+        reply = Reply(
+            texts.DETAILS.format(title=d.title),
+            details=make_details(d, card),
+            buttons=feedback_buttons(),
+            quick_replies=quick,
+        )
+        return Turn(reply, replace(outcome, hits=(d.name,), scores=(1.0,), answered=True)), None
+
+    def more(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        outcome = Outcome("more", query=ctx.query, answered=False)
+        if not ctx.has_list:
+            text = texts.NO_LIST.format(example=texts.HELP_EXAMPLES[0])
+            return Turn(Reply(text, quick_replies=self._help_buttons()), outcome), None
+        page = ctx.page + 1
+        if page * PAGE_SIZE >= len(ctx.names):
+            return Turn(Reply(texts.NO_MORE, quick_replies=facet_buttons(ctx)), outcome), None
+        ctx = ctx.with_(page=page)
+        return self._show(ctx, "", replace(outcome, answered=True)), ctx
+
+    def narrow(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        outcome = Outcome("narrow", query=ctx.query, answered=False)
+        if not ctx.all_names:
+            return self.stale(intent, message, ctx)
+        if intent.arg == "clear":
+            datasets = self.engine.get_many(list(ctx.all_names))
+            ctx = ctx.with_(names=ctx.all_names, page=0, filters={}, facets=facets_of(datasets, {}))
+            lead = texts.FILTERS_CLEARED.format(count=len(ctx.names))
+            return self._show(ctx, lead, replace(outcome, answered=True)), ctx
+        kind, _, index = intent.arg.partition(":")
+        choices = ctx.facets.get(kind, [])
+        if int(index) >= len(choices):
+            return self.stale(intent, message, ctx)
+        value = choices[int(index)]
+        kept = [d for d in self.engine.get_many(list(ctx.names)) if matches(d, kind, value)]
+        if not kept:
+            return Turn(Reply(texts.FILTER_NONE_LEFT, quick_replies=facet_buttons(ctx)), outcome), None
+        filters = {**ctx.filters, kind: value}
+        ctx = ctx.with_(
+            names=tuple(d.name for d in kept), page=0, filters=filters, facets=facets_of(kept, filters)
+        )
+        lead = texts.FILTERED.format(count=len(kept), filters=filter_description(filters))
+        return self._show(ctx, lead, replace(outcome, answered=True)), ctx
+
+    # -- browsing ------------------------------------------------------------------------------
+    def agencies(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        counts = self.agency_counts()
+        start = int(intent.arg or 0)
+        shown = counts[start : start + AGENCIES_PAGE]
+        if not shown:
+            return self.stale(intent, message, ctx)
+        lines = [texts.AGENCIES.format(total=len(counts))]
+        lines += [
+            texts.AGENCY_LINE.format(number=start + i + 1, name=org, count=n)
+            for i, (org, n) in enumerate(shown)
+        ]
+        buttons = tuple(
+            Button(shorten(org, LABEL_CHARS), f"a:{start + i}") for i, (org, _) in enumerate(shown)
+        )
+        quick: tuple[Button, ...] = ()
+        if start + AGENCIES_PAGE < len(counts):
+            quick = (Button(texts.LABEL_MORE_AGENCIES, f"ag:{start + AGENCIES_PAGE}"),)
+        return Turn(Reply("\n".join(lines), buttons=buttons, quick_replies=quick), Outcome("agencies")), None
+
+    def agency(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        counts = self.agency_counts()
+        i = int(intent.arg)
+        if i >= len(counts):
+            return self.stale(intent, message, ctx)
+        org, count = counts[i]
+        ctx = self._list("agency", org, self.engine.by_agency(org, limit=LIST_LIMIT))
+        lead = texts.AGENCY_LIST.format(agency=org, count=count)
+        return self._show(ctx, lead, Outcome("agencies", query=org)), ctx
+
+    def latest(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        ctx = self._list("latest", "", self.engine.latest(limit=LIST_LIMIT))
+        return self._show(ctx, texts.LATEST, Outcome("latest")), ctx
+
+    # -- feedback and fallbacks ----------------------------------------------------------------
+    def feedback(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        useful = intent.arg == "useful"
+        reply = (
+            Reply(texts.FEEDBACK_UP)
+            if useful
+            else Reply(texts.FEEDBACK_DOWN, quick_replies=self._suggestions())
+        )
+        turn = Turn(reply, Outcome("feedback", query=ctx.query))
+        turn.extra["feedback"] = intent.arg
+        return turn, None
+
+    def fallback(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        text = texts.FALLBACK.format(example=texts.HELP_EXAMPLES[0])
+        outcome = Outcome("fallback", query=ctx.query or message.text, answered=False)
+        return Turn(Reply(text, quick_replies=self._suggestions()), outcome), None
+
+    def stale(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        outcome = Outcome("fallback", query=message.text, answered=False)
+        return Turn(Reply(texts.STALE, quick_replies=self._suggestions()), outcome), None

@@ -1,0 +1,123 @@
+"""Showing a stored list of datasets: one page of cards, their buttons, and the narrowing choices
+(facets) built from what the list holds. Pure apart from the engine reads the caller passes in."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from index.dataset import Dataset
+
+from . import texts
+from .cards import make_card, shorten
+from .context import ChatContext
+from .types import Button, Card
+
+__all__ = [
+    "FACET_KINDS",
+    "LABEL_CHARS",
+    "PAGE_SIZE",
+    "card_with_buttons",
+    "dataset_formats",
+    "facet_buttons",
+    "facets_of",
+    "feedback_buttons",
+    "filter_description",
+    "matches",
+    "title_years",
+]
+
+PAGE_SIZE = 5
+#: quick reply labels are cut to this (LINE allows 20 characters)
+LABEL_CHARS = 20
+FACET_KINDS = ("org", "fmt", "yr")
+_FACET_CHOICES = 3
+_YEAR = re.compile(r"(?<!\d)(25[0-9]{2}|19[5-9][0-9]|20[0-9]{2})(?!\d)")
+
+
+def dataset_formats(d: Dataset) -> tuple[str, ...]:
+    found = d.formats or tuple(r.format for r in d.resources if r.format and not r.is_bundle)
+    return tuple(dict.fromkeys(f.upper() for f in found if f))
+
+
+def title_years(d: Dataset) -> tuple[str, ...]:
+    """Years named in the title, in the Buddhist era ("2019" -> "2562")."""
+    years = (int(y) for y in _YEAR.findall(d.title))
+    return tuple(dict.fromkeys(str(y if y >= 2400 else y + 543) for y in years))
+
+
+def matches(d: Dataset, kind: str, value: str) -> bool:
+    if kind == "org":
+        return d.organization == value
+    if kind == "fmt":
+        return value in dataset_formats(d)
+    if kind == "yr":
+        return value in title_years(d)
+    return True
+
+
+def facets_of(datasets: Sequence[Dataset], filters: dict[str, str]) -> dict[str, list[str]]:
+    """Up to three choices per facet that would actually narrow the list (each keeps some datasets
+    and drops others), most common first; facets already filtered on are left out."""
+    total = len(datasets)
+    counts: dict[str, Counter[str]] = {k: Counter() for k in FACET_KINDS}
+    for d in datasets:
+        if d.organization:
+            counts["org"][d.organization] += 1
+        counts["fmt"].update(dataset_formats(d))
+        counts["yr"].update(title_years(d))
+    out: dict[str, list[str]] = {}
+    for kind in FACET_KINDS:
+        if kind in filters:
+            continue
+        if kind == "yr":
+            ranked = sorted(counts[kind].items(), key=lambda kv: (-kv[1], -int(kv[0])))
+        else:
+            ranked = sorted(counts[kind].items(), key=lambda kv: (-kv[1], kv[0]))
+        choices = [v for v, n in ranked if 0 < n < total][:_FACET_CHOICES]
+        if choices:
+            out[kind] = choices
+    return out
+
+
+def _facet_label(kind: str, value: str) -> str:
+    if kind == "fmt":
+        return texts.LABEL_FMT.format(value=value)
+    if kind == "yr":
+        return texts.LABEL_YR.format(value=value)
+    return shorten(value, LABEL_CHARS)
+
+
+def facet_buttons(ctx: ChatContext) -> tuple[Button, ...]:
+    buttons = [
+        Button(_facet_label(kind, value)[:LABEL_CHARS], f"f:{kind}:{i}")
+        for kind in FACET_KINDS
+        for i, value in enumerate(ctx.facets.get(kind, ()))
+    ]
+    if ctx.filters:
+        buttons.append(Button(texts.LABEL_CLEAR, "f:clear"))
+    return tuple(buttons)
+
+
+def filter_description(filters: dict[str, str]) -> str:
+    names = {"org": texts.FILTER_ORG, "fmt": texts.FILTER_FMT, "yr": texts.FILTER_YR}
+    return ", ".join(names[k].format(value=v) for k, v in filters.items() if k in names)
+
+
+def feedback_buttons() -> tuple[Button, ...]:
+    return (Button(texts.LABEL_USEFUL, "fb:up"), Button(texts.LABEL_NOT_USEFUL, "fb:down"))
+
+
+def card_with_buttons(d: Dataset, number: int, ref: int) -> Card:
+    """A card with its three buttons: the best real file, details ("d:<ref>", ``ref`` being the
+    1-based position in the list as found), and the dataset's page on data.go.th (always)."""
+    card = make_card(d, number)
+    buttons: list[Button] = []
+    if card.download_url:
+        buttons.append(Button(texts.LABEL_DOWNLOAD, card.download_url, "url"))
+    if ref > 0:
+        buttons.append(Button(texts.LABEL_DETAILS, f"d:{ref}"))
+    buttons.append(Button(texts.LABEL_PAGE, card.page_url, "url"))
+    return replace(card, buttons=tuple(buttons))

@@ -1,0 +1,133 @@
+"""What a message wants: one Intent from its text or button payload. Pure.
+
+Button payloads are short ASCII keys resolved later against the chat's stored context:
+
+==============  ==========================================================
+``d:<n>``       details of item n (1-based) of the stored list as found
+``p:next``      the next page of the stored list
+``f:<k>:<i>``   narrow by facet k ("org", "fmt", "yr"), choice i; ``f:clear``
+``a:<i>``       datasets of agency i (in SearchEngine.agencies() order)
+``ag:<i>``      the agency list from position i
+``fb:up``       feedback: useful; ``fb:down`` not useful
+``ex:<i>``      search example query i
+``x:no``        "not what I meant" after a corrected query
+``latest``      the newest datasets; ``help`` the help text
+==============  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.text import normalize
+
+from .chitchat import detect_chitchat
+
+__all__ = ["MAX_PAYLOAD_BYTES", "Intent", "detect", "parse_postback"]
+
+MAX_PAYLOAD_BYTES = 60
+
+_ORDINALS = {
+    "แรก": 1,
+    "หนึ่ง": 1,
+    "สอง": 2,
+    "สาม": 3,
+    "สี่": 4,
+    "ห้า": 5,
+    "หก": 6,
+    "เจ็ด": 7,
+    "แปด": 8,
+    "เก้า": 9,
+    "สิบ": 10,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+}
+_PARTICLES = r"(?:\s*(?:หน่อย|ครับ|คับ|ค่ะ|คะ|จ้า|จ้ะ|นะ|ด้วย|please|pls))*"
+_NUMBER = r"(\d{1,2}|" + "|".join(_ORDINALS) + ")"
+_DETAILS_MARKED = re.compile(
+    r"^(?:ขอ|ดู|เปิด|show|details?|info)?\s*(?:ดู)?\s*(?:รายละเอียด|ข้อมูล)?\s*(?:ของ)?\s*"
+    r"(?:อัน|ตัว|ชุด|รายการ|ข้อ|ลำดับ|เบอร์|no\.?|#|item|number)\s*(?:ที่)?\s*" + _NUMBER + _PARTICLES + "$"
+)
+_DETAILS_WORD = re.compile(r"^(?:ขอ|ดู)?\s*รายละเอียด\s*(?:ที่)?\s*" + _NUMBER + _PARTICLES + "$")
+_BARE_NUMBER = re.compile(r"^(\d{1,2})" + _PARTICLES + "$")
+_MORE = re.compile(
+    r"^(?:/more|more|next|เพิ่มเติม|ดูเพิ่ม|ดูเพิ่มเติม|ขอเพิ่ม|ขอเพิ่มเติม|ขออีก|อีก|มีอีกไหม|มีอีกมั้ย"
+    r"|มีอีกไหม|ถัดไป|หน้าถัดไป|ต่อ|ดูต่อ|หน้าต่อไป|show more|more results)" + _PARTICLES + "$"
+)
+_AGENCIES = re.compile(
+    r"^(?:/agencies|agencies|หน่วยงาน|รายชื่อหน่วยงาน|หน่วยงานทั้งหมด|ดูหน่วยงาน|มีหน่วยงานอะไรบ้าง"
+    r"|หน่วยงานอะไรบ้าง)" + _PARTICLES + "$"
+)
+_LATEST = re.compile(
+    r"^(?:/latest|latest|new|ล่าสุด|ใหม่ล่าสุด|ข้อมูลล่าสุด|ชุดข้อมูลล่าสุด|ข้อมูลใหม่|ชุดข้อมูลใหม่"
+    r"|อัปเดตล่าสุด|อัพเดทล่าสุด)" + _PARTICLES + "$"
+)
+_PAYLOAD = re.compile(r"^[A-Za-z0-9:_.\-]{1,60}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    name: str
+    #: the item number, facet, index or feedback value, as the handler needs it
+    arg: str = ""
+    #: True when ``arg`` came from a button ("d:<n>" indexes the list as found), False when typed
+    button: bool = False
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else _ORDINALS[word]
+
+
+def parse_postback(data: str) -> Intent:
+    """A button payload -> Intent; anything unknown or malformed -> "stale"."""
+    data = data.strip()
+    if not _PAYLOAD.match(data) or len(data.encode()) > MAX_PAYLOAD_BYTES:
+        return Intent("stale")
+    head, _, rest = data.partition(":")
+    if head == "d" and rest.isdigit():
+        return Intent("details", rest, button=True)
+    if data == "p:next":
+        return Intent("more", button=True)
+    if head == "f" and (rest == "clear" or re.fullmatch(r"(org|fmt|yr):\d{1,2}", rest)):
+        return Intent("narrow", rest, button=True)
+    if head == "a" and rest.isdigit():
+        return Intent("agency", rest, button=True)
+    if head == "ag" and rest.isdigit():
+        return Intent("agencies", rest, button=True)
+    if data in ("fb:up", "fb:down"):
+        return Intent("feedback", "useful" if data == "fb:up" else "not_useful", button=True)
+    if head == "ex" and rest.isdigit():
+        return Intent("example", rest, button=True)
+    if data == "x:no":
+        return Intent("fallback", button=True)
+    if data in ("latest", "help", "agencies"):
+        return Intent(data, "0" if data == "agencies" else "", button=True)
+    return Intent("stale")
+
+
+def detect(text: str, postback: str = "", *, has_list: bool = False) -> Intent:
+    """The one intent of a message. ``has_list`` says whether the chat has a list on screen, which
+    turns a bare "2" into "details of item 2" instead of a search for 2."""
+    if postback:
+        return parse_postback(postback)
+    t = normalize(text)
+    if not t:
+        return Intent("empty")
+    chat = detect_chitchat(t)
+    if chat:
+        return Intent(chat)
+    if _MORE.match(t):
+        return Intent("more")
+    if _AGENCIES.match(t):
+        return Intent("agencies", "0")
+    if _LATEST.match(t):
+        return Intent("latest")
+    m = _DETAILS_MARKED.match(t) or _DETAILS_WORD.match(t)
+    if m:
+        return Intent("details", str(_number(m.group(1))))
+    m = _BARE_NUMBER.match(t)
+    if m and has_list:
+        return Intent("details", m.group(1))
+    return Intent("search", text.strip())

@@ -1,0 +1,145 @@
+"""The journal: one row per handled message, written off the reply path, hashed ids only."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.journal import Journal, load_or_create_secret
+from bot.settings import Settings
+from intents import Message, Outcome, Reply, Turn
+
+
+def _turn(intent: str = "search", hits: tuple[str, ...] = ("a", "b"), **extra: object) -> Turn:
+    outcome = Outcome(intent, query="q", normalized="q", hits=hits, scores=(0.9, 0.5)[: len(hits)], key="q")
+    turn = Turn(Reply("ok"), outcome)
+    turn.extra.update({"ms": 1.5, **extra})
+    return turn
+
+
+def _rows(path: Path) -> list[sqlite3.Row]:
+    db = sqlite3.connect(path)
+    db.row_factory = sqlite3.Row
+    return db.execute("SELECT * FROM journal ORDER BY id").fetchall()
+
+
+def test_one_row_per_message_with_hashed_ids(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    journal = Journal(path, "secret")
+    row_id = journal.record(
+        Message("line", "Cgroup1", text="ทะเบียนวัด", user_id="Uuser1", chat_type="group"), _turn()
+    )
+    journal.flush()
+    (row,) = _rows(path)
+    assert row["id"] == row_id
+    assert row["ts"].endswith("Z") and row["platform"] == "line" and row["chat_type"] == "group"
+    assert row["user_hash"] == journal.hash_id("line", "Uuser1") and len(row["user_hash"]) == 32
+    assert row["chat_hash"] == journal.hash_id("line", "Cgroup1")
+    assert row["text"] == "ทะเบียนวัด" and row["intent"] == "search" and row["answered"] == 1
+    assert json.loads(row["results"]) == [{"name": "a", "score": 0.9}, {"name": "b", "score": 0.5}]
+    assert row["latency_ms"] == 1.5 and row["feedback"] is None
+    journal.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert b"Uuser1" not in raw and b"Cgroup1" not in raw
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_no_user_and_eval_messages(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "s.sqlite", "k")
+    assert journal.record(Message("eval", "eval-1", text="x"), _turn()) is None
+    journal.record(Message("web", "s", text="x"), _turn(hits=()))
+    journal.flush()
+    rows = _rows(tmp_path / "s.sqlite")
+    assert len(rows) == 1 and rows[0]["user_hash"] == "" and rows[0]["results"] == "[]"
+    journal.close()
+
+
+def test_five_hundred_messages_from_many_threads(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    journal = Journal(path, "k")
+    ids: list[int | None] = []
+
+    def send(n: int) -> None:
+        for i in range(50):
+            ids.append(
+                journal.record(Message("telegram", f"chat{n}", text=f"q{i}", user_id=f"u{n}"), _turn())
+            )
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    journal.close()
+    rows = _rows(path)
+    assert len(rows) == 500
+    assert sorted(r["id"] for r in rows) == sorted(i for i in ids if i is not None)
+
+
+def test_feedback_marks_the_latest_search_of_that_chat(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    journal = Journal(path, "k")
+    chat = Message("line", "C1", text="q", user_id="U1")
+    journal.record(chat, _turn())
+    second = journal.record(chat, _turn())
+    journal.record(replace(chat, chat_id="C2"), _turn())
+    journal.record(replace(chat, text="อันที่ 2"), _turn("details"))
+    journal.record(
+        replace(chat, text="", postback="fb:down"), _turn("feedback", hits=(), feedback="not_useful")
+    )
+    journal.flush()
+    marked = {r["id"]: r["feedback"] for r in _rows(path) if r["feedback"]}
+    assert marked == {second: "not_useful"}
+    journal.feedback("line", "C1", "useful")
+    journal.flush()
+    assert {r["id"]: r["feedback"] for r in _rows(path) if r["feedback"]} == {second: "useful"}
+    with pytest.raises(ValueError):
+        journal.feedback("line", "C1", "meh")
+    journal.close()
+
+
+def test_ids_continue_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    first = Journal(path, "k")
+    a = first.record(Message("web", "s", text="x"), _turn())
+    first.close()
+    second = Journal(path, "k")
+    b = second.record(Message("web", "s", text="y"), _turn())
+    second.close()
+    assert a is not None and b == a + 1 and len(_rows(path)) == 2
+
+
+def test_secret_is_generated_once_and_kept_private(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    with caplog.at_level("WARNING", logger="bot.journal"):
+        key = load_or_create_secret(settings)
+    assert len(key) == 64 and sum("generated" in r.message for r in caplog.records) == 1
+    path = settings.data_dir / "secret.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    caplog.clear()
+    assert load_or_create_secret(settings) == key and not caplog.records
+    assert load_or_create_secret(replace(settings, secret_key="from-env")) == "from-env"
+
+
+def test_rows_past_retention_are_purged(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    journal = Journal(path, "k")
+    journal.record(Message("web", "s", text="new"), _turn())
+    journal.flush()
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO journal (ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
+        "results, answered, latency_ms) VALUES ('2020-01-01T00:00:00.000000Z', 'web', 'private', '', "
+        "'old', '', '', 'search', '[]', 0, 1)"
+    )
+    db.commit()
+    journal.purge(180)
+    journal.flush()
+    assert [r["text"] for r in _rows(path)] == ["new"]
+    journal.close()

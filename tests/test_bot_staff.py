@@ -1,0 +1,320 @@
+"""The staff pages and CLI: access, CSRF, escaping, grouping, CSV, teaching, purge, digest."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from bot import staff_cli
+from bot import staff_data as data
+from bot.settings import Settings
+from bot.staff import staff_routes
+from index.search import SearchEngine
+from index.teachings import TeachingStore
+from tests.fake_line import PUSH, FakeLine, serve_app
+
+TOKEN = "staff-s3cret-token"
+#: ข้อมูลราคาสินค้าเกษตรรายวัน (the catalog has no gold prices; any dataset shows a pin works)
+GOLD = "34"
+XSS = "<script>alert(1)</script>"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def staff_engine(index_path: Path, tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    copy = tmp_path_factory.mktemp("staff-index") / "index.sqlite"
+    shutil.copy(index_path, copy)
+    return SearchEngine(copy)
+
+
+@pytest.fixture()
+def world(staff_engine: SearchEngine, tmp_path: Path) -> Iterator[SimpleNamespace]:
+    settings = Settings(data_dir=tmp_path, staff_token=TOKEN)
+    store = TeachingStore(settings.state_path)
+    staff_engine.teachings = store
+    services = SimpleNamespace(settings=settings, engine=staff_engine)
+    db = data.connect(settings.state_path)
+    yield SimpleNamespace(settings=settings, engine=staff_engine, store=store, db=db, services=services)
+    staff_engine.teachings = None
+    db.close()
+    store.close()
+
+
+def client_for(services: SimpleNamespace) -> TestClient:
+    app = Starlette(routes=[Mount("/staff", routes=staff_routes(services))])
+    return TestClient(app, follow_redirects=False)
+
+
+def log(
+    w: SimpleNamespace,
+    text: str,
+    *,
+    platform: str = "line",
+    answered: bool = False,
+    ago: timedelta = timedelta(hours=1),
+    feedback: str | None = None,
+    intent: str = "search",
+) -> None:
+    q = w.engine.parse(text)
+    ts = data.iso(datetime.now(UTC) - ago)
+    w.db.execute(
+        "INSERT INTO journal (ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
+        "results, answered, latency_ms, feedback) "
+        "VALUES (?, ?, 'private', 'u1', ?, ?, ?, ?, '[]', ?, 12.5, ?)",
+        (ts, platform, text, q.normalized, q.key, intent, int(answered), feedback),
+    )
+
+
+def gold_variants(w: SimpleNamespace) -> None:
+    log(w, "ราคาทอง", platform="line")
+    log(w, "ราคาทองคำวันนี้", platform="telegram")
+    log(w, "ราคาทองวันนี้ครับ", platform="web", ago=timedelta(hours=3))
+    log(w, "ราคาทอง", platform="telegram", ago=timedelta(days=2))
+    log(w, "ข้อมูลรถไฟฟ้า", answered=True)
+    log(w, "ข้อมูลรถไฟฟ้า", answered=True, feedback="not_useful")
+    log(w, "สวัสดี", intent="greeting", answered=True)
+
+
+def login(client: TestClient) -> str:
+    page = client.post("/staff/login", data={"token": TOKEN, "next": "/staff/unanswered"})
+    assert page.status_code == 303 and page.headers["location"] == "/staff/unanswered"
+    cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    html = client.get("/staff/teachings").text
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1) if 'name="csrf"' in html else ""
+
+
+def test_pages_are_off_without_a_staff_token(world: SimpleNamespace) -> None:
+    world.services.settings = replace(world.settings, staff_token="")
+    client = client_for(world.services)
+    for path in ("/staff/", "/staff/login", "/staff/unanswered.csv"):
+        response = client.get(path)
+        assert response.status_code == 503 and "STAFF_TOKEN" in response.text
+
+
+def test_no_token_no_data(world: SimpleNamespace) -> None:
+    gold_variants(world)
+    client = client_for(world.services)
+    for path in ("/staff/", "/staff/unanswered", "/staff/teachings", "/staff/teach?q=x"):
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["location"].startswith("/staff/login?next=")
+    for path in ("/staff/unanswered.csv", "/staff/unanswered.json"):
+        response = client.get(path)
+        assert response.status_code == 401 and "ราคา" not in response.text
+        wrong = client.get(path, headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+    assert client.post("/staff/teach/pin", data={"key": "ทอง ราคา", "name": GOLD}).status_code == 401
+    assert client.post("/staff/login", data={"token": "nope"}).status_code == 401
+    assert world.store.active() == []
+
+
+def test_bearer_works_on_every_route(world: SimpleNamespace) -> None:
+    gold_variants(world)
+    client = client_for(world.services)
+    assert client.get("/staff/", headers=BEARER).status_code == 200
+    groups = client.get("/staff/unanswered.json", headers=BEARER).json()
+    assert groups[0]["count"] == 4 and groups[0]["keys"][0] == "ทอง ราคา"
+    # bearer requests carry no cookie, so they need no CSRF field
+    done = client.post("/staff/teach/pin", data={"key": "ทอง ราคา", "name": GOLD}, headers=BEARER)
+    assert done.status_code == 303
+    assert world.store.pinned("ทอง ราคา") == (GOLD,)
+
+
+def test_login_csrf_and_logout(world: SimpleNamespace) -> None:
+    client = client_for(world.services)
+    assert client.get("/staff/login").status_code == 200
+    evil = client.post("/staff/login", data={"token": TOKEN, "next": "//evil.example/x"})
+    assert evil.headers["location"] == "/staff/"
+    csrf = login(client)
+    assert csrf
+    assert client.get("/staff/").status_code == 200
+    form = {"word": "ซ่าหริ่ม", "terms": "คุณภาพอากาศ"}
+    assert client.post("/staff/teach/synonym", data=form).status_code == 403
+    assert client.post("/staff/teach/synonym", data={**form, "csrf": "forged"}).status_code == 403
+    assert world.store.active() == []
+    assert client.post("/staff/teach/synonym", data={**form, "csrf": csrf}).status_code == 303
+    assert world.engine.search("ซ่าหริ่ม").hits[0].name == "air_pollution"
+    assert client.post("/staff/logout", data={"csrf": csrf}).status_code == 303
+    client.cookies.clear()
+    assert client.get("/staff/").status_code == 303
+
+
+def test_user_text_is_escaped(world: SimpleNamespace) -> None:
+    log(world, XSS)
+    log(world, '"><img src=x onerror=alert(2)>')
+    client = client_for(world.services)
+    for path in ("/staff/", "/staff/unanswered"):
+        html = client.get(path, headers=BEARER).text
+        assert "<script" not in html and "<img" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<svg" in client.get("/staff/", headers=BEARER).text  # the chart, inline, no script
+
+
+def test_three_gold_variants_make_one_group(world: SimpleNamespace) -> None:
+    gold_variants(world)
+    today = datetime.now(UTC).date()
+    window = data.Window.days(today - timedelta(days=3), today + timedelta(days=1))
+    groups = data.unanswered_groups(world.db, window)
+    assert [g.count for g in groups] == [4, 1]
+    gold = groups[0]
+    assert set(gold.examples) == {"ราคาทอง", "ราคาทองคำวันนี้", "ราคาทองวันนี้ครับ"}
+    assert gold.label == "ราคาทอง" and set(gold.platforms) == {"line", "telegram", "web"}
+    assert groups[1].label == "ข้อมูลรถไฟฟ้า"  # answered, but the user said not useful
+    assert data.near("ข้อมูล รถไฟฟ้า", "รถไฟฟ้า") and not data.near("ทอง ราคา", "รถไฟฟ้า")
+
+
+def test_unanswered_page_filters_and_csv(world: SimpleNamespace) -> None:
+    gold_variants(world)
+    client = client_for(world.services)
+    page = client.get("/staff/unanswered?platform=web", headers=BEARER).text
+    assert "ราคาทองวันนี้ครับ" in page and "ข้อมูลรถไฟฟ้า" not in page
+    today = datetime.now(data.BANGKOK).date()
+    span = f"from={today - timedelta(days=30)}&to={today - timedelta(days=5)}"
+    old = client.get(f"/staff/unanswered.csv?{span}", headers=BEARER)
+    assert old.content.decode("utf-8-sig").count("\n") == 1  # the header only
+    response = client.get("/staff/unanswered.csv", headers=BEARER)
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    raw = response.content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = [line.split(",") for line in raw.decode("utf-8-sig").strip().splitlines()]
+    assert rows[0][:2] == ["query", "count"]
+    assert rows[1][:2] == ["ราคาทอง", "4"] and rows[2][:2] == ["ข้อมูลรถไฟฟ้า", "1"]
+
+
+def test_teach_from_a_group_answers_the_same_query_at_once(world: SimpleNamespace) -> None:
+    gold_variants(world)
+    client = client_for(world.services)
+    assert [h.name for h in world.engine.search("ราคาทองวันนี้ครับ").hits][:1] != [GOLD]
+    csrf = login(client)
+    unanswered = client.get("/staff/unanswered").text
+    link = re.search(r'href="(/staff/teach\?[^"]+)"', unanswered).group(1).replace("&amp;", "&")
+    teach = client.get(link)
+    assert teach.status_code == 200 and 'type="checkbox" name="name"' in teach.text  # candidates
+    keys = re.findall(r'name="key" value="([^"]+)"', teach.text)
+    expected = {world.engine.parse(t).key for t in ("ราคาทอง", "ราคาทองคำวันนี้", "ราคาทองวันนี้ครับ")}
+    assert set(keys) == expected
+    form = {"csrf": csrf, "example": "ราคาทอง", "name": [GOLD], "key": sorted(set(keys))}
+    done = client.post("/staff/teach/pin", data=form)
+    assert done.status_code == 303 and done.headers["location"] == "/staff/teachings?done=saved"
+    for text in ("ราคาทอง", "ราคาทองวันนี้ครับ", "ราคาทองคำวันนี้"):
+        result = world.engine.search(text)
+        assert result.answered and result.hits[0].name == GOLD, text
+    listing = client.get("/staff/teachings?done=saved").text
+    assert "บันทึกแล้ว" in listing and f"<code>{GOLD}</code>" in listing
+    ids = re.findall(r'name="id" value="(\d+)"', listing)
+    for ident in ids:
+        undo = {"csrf": csrf, "kind": "pin", "id": ident}
+        assert client.post("/staff/teachings/undo", data=undo).status_code == 303
+    assert [h.name for h in world.engine.search("ราคาทอง").hits][:1] != [GOLD]
+    free = client.get("/staff/teach?q=x&search=" + "คุณภาพอากาศ").text
+    assert "air_pollution" in free
+
+
+def test_purge_keeps_the_retention_period(world: SimpleNamespace, capsys: pytest.CaptureFixture[str]) -> None:
+    log(world, "เก่ามาก", ago=timedelta(days=200))
+    log(world, "ใหม่", ago=timedelta(days=10))
+    settings = replace(world.settings, retention_days=180)
+    assert staff_cli.purge(settings) == 0
+    assert [r[0] for r in world.db.execute("SELECT text FROM journal")] == ["ใหม่"]
+    assert "purged 1" in capsys.readouterr().out
+
+
+def test_unanswered_cli(world: SimpleNamespace, capsys: pytest.CaptureFixture[str]) -> None:
+    gold_variants(world)
+    assert staff_cli.unanswered(world.settings, since="24h") == 0
+    out = capsys.readouterr().out
+    assert "    3  ราคาทอง" in out and "ข้อมูลรถไฟฟ้า" in out
+    assert staff_cli.unanswered(world.settings, since="2000-01-01", csv=True) == 0
+    assert capsys.readouterr().out.startswith("\ufeffquery,count")
+    assert staff_cli.unanswered(world.settings, since="soon") == 2
+
+
+class FakeTelegram:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, object]]] = []
+        self.app = Starlette(routes=[Route("/{path:path}", self.record, methods=["POST", "GET"])])
+
+    async def record(self, request: Request) -> JSONResponse:
+        self.sent.append((request.url.path, json.loads(await request.body())))
+        return JSONResponse({"ok": True, "result": {"message_id": len(self.sent)}})
+
+
+def test_digest_sends_to_telegram_and_line(
+    world: SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gold_variants(world)
+    log(world, XSS)
+    log(world, "ข้อมูลเก่า", ago=timedelta(days=400))
+    telegram, line = FakeTelegram(), FakeLine()
+    with serve_app(telegram.app) as tg_url, serve_app(line.app) as line_url:
+        settings = replace(
+            world.settings,
+            telegram_bot_token="123:tg-secret",
+            telegram_api_base_url=tg_url,
+            staff_telegram_chat_id="-1001",
+            line_channel_access_token="line-secret",
+            line_api_base_url=line_url,
+            staff_line_to="Cstaffgroup",
+            public_url="https://khomun.example",
+        )
+        assert staff_cli.digest(settings, top=2) == 0
+    [(path, body)] = telegram.sent
+    assert path == "/bot123:tg-secret/sendMessage" and body["chat_id"] == "-1001"
+    text = str(body["text"])
+    assert "1. ราคาทอง ×3" in text and "https://khomun.example/staff/unanswered" in text
+    assert "3." not in text  # top 2
+    [push] = line.calls(PUSH)
+    assert push.body["to"] == "Cstaffgroup" and push.body["messages"][0]["text"] == text
+    assert push.headers["x-line-retry-key"] and line.unexpected == []
+    out = capsys.readouterr().out
+    assert "sent to telegram" in out and "sent to line" in out
+    assert "tg-secret" not in out and "line-secret" not in out
+    assert "purged 1" in out
+
+
+def test_digest_reports_a_failed_send_without_the_token(
+    world: SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log(world, "ราคาทอง")
+    line = FakeLine()
+    line.fail(PUSH, 500)
+    with serve_app(line.app) as line_url:
+        settings = replace(
+            world.settings,
+            line_channel_access_token="line-secret",
+            line_api_base_url=line_url,
+            staff_line_to="U1",
+        )
+        assert staff_cli.digest(settings) == 1
+    err = capsys.readouterr().err
+    assert "line to U1 failed: LINE answered HTTP 500" in err and "line-secret" not in err
+    assert staff_cli.digest(replace(settings, staff_line_to="")) == 2  # nowhere to send
+
+
+def test_digest_with_nothing_to_send(world: SimpleNamespace, capsys: pytest.CaptureFixture[str]) -> None:
+    log(world, "ข้อมูลรถไฟฟ้า", answered=True)
+    assert staff_cli.digest(replace(world.settings, staff_telegram_chat_id="-1")) == 0
+    assert "ไม่มี" in capsys.readouterr().out
+
+
+def test_a_raw_sqlite_journal_is_enough(tmp_path: Path) -> None:
+    """The tables the journal module creates are the ones read here (same DDL, missing is fine)."""
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    db.executescript(data.JOURNAL_DDL)
+    db.close()
+    assert staff_cli.purge(Settings(data_dir=tmp_path)) == 0

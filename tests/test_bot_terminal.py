@@ -1,0 +1,36 @@
+"""`khomun chat`: the whole conversation in a terminal; buttons are pressed by typing #n."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator
+
+import pytest
+
+from bot.terminal import chat, choices, render_text
+from intents import Conversation
+
+
+def test_buttons_are_numbered_and_pressed(
+    conversation: Conversation, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    typed: Iterator[str] = iter(["หน่วยงาน", "#1", "2"])
+
+    def fake_input(prompt: str = "") -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr(builtins, "input", fake_input)
+    assert chat(conversation) == 0
+    out = capsys.readouterr().out
+    top = conversation.engine.agencies()[0][0]
+    assert "[#1]" in out and f"ชุดข้อมูลของ {top}" in out and "รายละเอียดของ" in out
+
+
+def test_render_lists_choices(conversation: Conversation) -> None:
+    turn = conversation.search("ทะเบียนวัด เชียงใหม่")
+    text = render_text(turn.reply)
+    assert turn.reply.cards[0].title in text
+    assert all(f"[#{i}]" in text for i in range(1, len(choices(turn.reply)) + 1))

@@ -1,0 +1,279 @@
+"""The web service: the try-out chat page, /api/chat, /api/search, /healthz, limits and errors,
+end to end through a real uvicorn server, and (with Chromium) a browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from bot.app import create_app
+from bot.settings import Settings
+from bot.web import MAX_BODY, MAX_TEXT
+from intents import texts
+
+CHROMIUM = Path("/usr/bin/chromium")
+SESSION = "test-session-0001"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory, index_path: Path) -> Settings:
+    data = tmp_path_factory.mktemp("data")
+    shutil.copy(index_path, data / "index.sqlite")
+    return Settings(data_dir=data, secret_key="test-secret")
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings) -> Iterator[Starlette]:
+    app = create_app(settings)
+    yield app
+    app.state.services.close()
+
+
+@pytest.fixture(scope="module")
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+def _chat(client: TestClient, text: str = "", postback: str = "", session: str = SESSION) -> dict:
+    res = client.post("/api/chat", json={"text": text, "session": session, "postback": postback})
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+def test_chat_flow_and_journal(client: TestClient, app: Starlette, settings: Settings) -> None:
+    found = _chat(client, "ทะเบียนวัด เชียงใหม่")
+    assert found["outcome"]["intent"] == "search" and found["outcome"]["answered"]
+    card = found["reply"]["cards"][0]
+    assert {"title", "agency", "updated", "formats", "description", "page_url", "download_url"} <= card.keys()
+    assert any(b["kind"] == "url" and b["data"] == card["page_url"] for b in card["buttons"])
+    details = _chat(client, postback="d:1")
+    assert details["outcome"]["intent"] == "details" and details["reply"]["details"]["resources"]
+    feedback = _chat(client, postback="fb:up")
+    assert feedback["outcome"]["intent"] == "feedback"
+    app.state.services.journal.flush()
+    db = sqlite3.connect(settings.state_path)
+    rows = db.execute("SELECT intent, platform, feedback FROM journal ORDER BY id").fetchall()
+    assert ("search", "web", "useful") in rows and ("details", "web", None) in rows
+    assert SESSION.encode() not in settings.state_path.read_bytes()
+
+
+def test_chat_without_text_is_answered_politely(client: TestClient) -> None:
+    body = _chat(client, "")
+    assert body["outcome"]["intent"] == "empty" and "ค่ะ" in body["reply"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "message"),
+    [
+        (b"{not json", 400, "JSON"),
+        (b"[1, 2]", 400, "object"),
+        (json.dumps({"text": "x"}).encode(), 400, "session"),
+        (json.dumps({"text": 5, "session": SESSION}).encode(), 400, "text must be a string"),
+        (json.dumps({"text": "x", "session": "a b"}).encode(), 400, "session"),
+        (json.dumps({"text": "", "session": SESSION, "postback": "d:" + "1" * 80}).encode(), 400, "postback"),
+    ],
+)
+def test_chat_rejects_bad_requests(client: TestClient, payload: bytes, status: int, message: str) -> None:
+    res = client.post("/api/chat", content=payload, headers={"content-type": "application/json"})
+    assert res.status_code == status and message in res.json()["error"]
+
+
+def test_chat_limits(client: TestClient) -> None:
+    long = client.post("/api/chat", json={"text": "ก" * (MAX_TEXT + 1), "session": SESSION})
+    assert long.status_code == 400 and str(MAX_TEXT) in long.json()["error"]
+    assert long.json()["reply"]["text"] == texts.TOO_LONG.format(limit=MAX_TEXT)
+    huge = client.post(
+        "/api/chat", content=b"x" * (MAX_BODY + 1), headers={"content-type": "application/json"}
+    )
+    assert huge.status_code == 413 and "error" in huge.json()
+
+
+def test_search_api(client: TestClient) -> None:
+    res = client.get("/api/search", params={"q": "ทะเบียนวัด เชียงใหม่", "limit": 3})
+    body = res.json()
+    assert res.status_code == 200 and body["answered"] and 1 <= len(body["results"]) <= 3
+    first = body["results"][0]
+    assert set(first) == {"name", "title", "agency", "page_url", "download_url", "score"}
+    assert first["page_url"].startswith("https://data.go.th/dataset/")
+    assert client.get("/api/search").status_code == 400
+    assert client.get("/api/search", params={"q": "x", "limit": "lots"}).status_code == 400
+    nothing = client.get("/api/search", params={"q": "ราคาทองคำวันนี้"}).json()
+    assert nothing["answered"] is False
+
+
+def test_healthz(client: TestClient, app: Starlette) -> None:
+    body = client.get("/healthz").json()
+    assert body["ok"] is True and body["datasets"] == app.state.services.engine.size > 1000
+    assert re.match(r"\d{4}-\d\d-\d\dT", body["built_at"])
+
+
+def test_page_has_no_cdn_and_escapes(client: TestClient) -> None:
+    res = client.get("/")
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
+    html = res.text
+    assert texts.WEB_HEADING in html and 'lang="th"' in html and "width=device-width" in html
+    for src in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert src.startswith("/static/"), src
+    js = client.get("/static/chat.js").text
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document.write", js) and "/api/chat" in js
+    assert not re.search(r"https?://", html + js + client.get("/static/chat.css").text)
+
+
+def test_errors_are_generic_json_for_the_api(settings: Settings, app: Starlette) -> None:
+    services = app.state.services
+
+    class Exploding:
+        def search(self, *args: object) -> None:
+            raise RuntimeError("secret detail")
+
+    broken = create_app(settings, services)
+    real = services.engine
+    try:
+        services.engine = Exploding()  # type: ignore[assignment]
+        with TestClient(broken, raise_server_exceptions=False) as c:
+            res = c.get("/api/search", params={"q": "x"})
+    finally:
+        services.engine = real
+    assert res.status_code == 500 and res.json() == {"error": "internal error"}
+
+
+def test_disabled_channels_are_logged(
+    settings: Settings, app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="bot.app"):
+        create_app(settings, app.state.services)
+    assert any("line disabled" in r.getMessage() for r in caplog.records)
+    assert any("telegram disabled" in r.getMessage() for r in caplog.records)
+
+
+class LiveServer:
+    def __init__(self, app: Starlette) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(settings: Settings) -> Iterator[str]:
+    app = create_app(settings)
+    with LiveServer(app) as url:
+        yield url
+    app.state.services.close()
+
+
+def test_end_to_end_through_uvicorn(live: str) -> None:
+    res = httpx.post(f"{live}/api/chat", json={"text": "ทะเบียนวัด เชียงใหม่", "session": "live-session-1"})
+    assert res.status_code == 200
+    body = res.json()
+    assert body["outcome"]["answered"] and body["reply"]["cards"]
+    more = httpx.post(f"{live}/api/chat", json={"text": "เพิ่มเติม", "session": "live-session-1"}).json()
+    assert more["outcome"]["intent"] == "more"
+    assert httpx.get(f"{live}/healthz").json()["ok"] is True
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_browser_types_a_thai_query_and_sees_cards(live: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+            outside: list[str] = []
+            page.on("request", lambda r: None if r.url.startswith(live) else outside.append(r.url))
+            page.goto(live + "/")
+            page.fill("#text", "ทะเบียนวัด เชียงใหม่")
+            page.press("#text", "Enter")
+            page.wait_for_selector(".card h2", timeout=10_000)
+            assert "ทะเบียนวัด" in page.inner_text(".card h2")
+            assert page.locator(".chip").count() > 0
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+            shots = ROOT / "docs" / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(shots / "webchat.png"))
+            assert not outside
+        finally:
+            browser.close()
+
+
+class FakeChannel:
+    """The channel contract: Channel(settings, services), .routes, async startup()/shutdown()."""
+
+    events: ClassVar[list[str]] = []
+
+    def __init__(self, settings: Settings, services: object) -> None:
+        from starlette.responses import PlainTextResponse
+        from starlette.routing import Route
+
+        async def hook(request: object) -> PlainTextResponse:
+            return PlainTextResponse("hooked")
+
+        self.routes = [Route("/webhooks/fake", hook, methods=["POST"])]
+
+    async def startup(self) -> None:
+        self.events.append("startup")
+
+    async def shutdown(self) -> None:
+        self.events.append("shutdown")
+
+
+def test_channels_plug_in_through_the_contract(
+    settings: Settings, app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.app
+
+    monkeypatch.setattr(
+        bot.app,
+        "CHANNELS",
+        (
+            ("fake", __name__, "FakeChannel", "line_enabled"),
+            ("gone", "bot.no_such_module", "X", "line_enabled"),
+        ),
+    )
+    from dataclasses import replace
+
+    enabled = replace(settings, line_channel_secret="s", line_channel_access_token="t")
+    FakeChannel.events.clear()
+    with TestClient(create_app(enabled, app.state.services)) as c:
+        assert c.post("/webhooks/fake").text == "hooked"
+        assert FakeChannel.events == ["startup"]
+    assert FakeChannel.events == ["startup", "shutdown"]

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+
+from index.entities import find_entities, to_be_year
+from index.lexicon import lexicon
+from index.query import ParsedQuery
+from index.search import SearchEngine
+from index.text import tokenize
+from tests.golden import check_golden
+
+
+def describe(q: ParsedQuery) -> str:
+    concepts = ", ".join(f"{c.text}({c.kind})" for c in q.concepts)
+    return " ; ".join(
+        [
+            concepts,
+            ",".join(sorted(q.provinces)),
+            ",".join(map(str, sorted(q.years))),
+            ",".join(map(str, sorted(q.months))),
+            q.corrected,
+        ]
+    )
+
+
+def test_query_understanding_golden(engine: SearchEngine, update_golden: bool) -> None:
+    check_golden("query.tsv", lambda s: describe(engine.parse(s)), update_golden)
+
+
+@pytest.mark.parametrize(
+    ("number", "two_digit", "expected"),
+    [(2562, False, 2562), (2019, False, 2562), (62, True, 2562), (62, False, None), (1584, False, None)],
+)
+def test_one_notion_of_year(number: int, two_digit: bool, expected: int | None) -> None:
+    assert to_be_year(number, two_digit_ok=two_digit) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "years", "months"),
+    [
+        ("รถจดทะเบียน มิ.ย. 2560", {2560}, {6}),
+        ("ข้อมูล ปี 61", {2561}, set()),
+        ("ณ 31 ธันวาคม 2559", {2559}, {12}),
+        ("ต.ค. 59", {2559}, {10}),
+        ("statistics jan 2019", {2562}, {1}),
+        ("พ.ศ. 2563", {2563}, set()),
+        ("สายด่วน 1111", set(), set()),  # a hotline is not a year
+        ("may i have data", set(), set()),  # "may" is a month only next to a year
+    ],
+)
+def test_years_and_months(text: str, years: set[int], months: set[int], engine: SearchEngine) -> None:
+    found = find_entities(tokenize(text), lexicon())
+    assert found.years == years
+    assert found.months == months
+
+
+@pytest.mark.parametrize(
+    ("text", "province"),
+    [
+        ("วัดในกรุงเทพ", "กรุงเทพมหานคร"),
+        ("ข้อมูล กทม.", "กรุงเทพมหานคร"),
+        ("bangkok", "กรุงเทพมหานคร"),
+        ("โรงเรียน นครราชสีมา", "นครราชสีมา"),
+        ("จังหวัดเลย", "เลย"),
+    ],
+)
+def test_provinces(text: str, province: str, engine: SearchEngine) -> None:
+    assert province in find_entities(tokenize(text), lexicon()).provinces
+
+
+def test_ambiguous_province_names_need_context(engine: SearchEngine) -> None:
+    assert not find_entities(tokenize("ไม่มีเลย"), lexicon()).provinces
+
+
+def test_fillers_are_not_concepts(engine: SearchEngine) -> None:
+    q = engine.parse("รบกวนขอข้อมูลหน่อยค่ะ")
+    assert not q.concepts
+
+
+def test_typo_is_corrected_against_catalog_vocabulary(engine: SearchEngine) -> None:
+    q = engine.parse("ใบอนุญาติขับรถ")
+    assert q.corrected
+    assert any(c.kind == "corrected" for c in q.concepts)
+
+
+def test_wrong_keyboard_layout_is_rescued(engine: SearchEngine) -> None:
+    # "ทะเบียนวัด" typed on the English layout
+    q = engine.parse("mtg[upo;yf")
+    assert q.corrected and "วัด" in q.corrected
+
+
+def test_query_key_groups_variants(engine: SearchEngine) -> None:
+    a = engine.parse("ราคาทองวันนี้ครับ").key
+    b = engine.parse("ขอราคาทอง วันนี้ หน่อยค่ะ").key
+    assert a == b

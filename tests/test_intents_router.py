@@ -1,0 +1,183 @@
+"""Conversation flows over the bundled catalog: search, details, paging, narrowing, browsing,
+feedback, chit-chat, and context that survives a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.search import SearchEngine
+from intents import ContextStore, Conversation, Message, Turn, texts
+from intents.listing import PAGE_SIZE, dataset_formats
+from intents.understand import MAX_PAYLOAD_BYTES
+
+BROAD = "สถิติ"  # many datasets from many agencies
+
+
+@pytest.fixture()
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state.sqlite"
+
+
+@pytest.fixture()
+def talk(engine: SearchEngine, state: Path):
+    conversation = Conversation(engine, ContextStore(state))
+
+    def say(text: str = "", postback: str = "", chat: str = "c1") -> Turn:
+        return conversation.route(Message("line", chat, text=text, postback=postback, user_id="u1"))
+
+    return say
+
+
+def _payloads(turn: Turn) -> list[str]:
+    r = turn.reply
+    buttons = [*r.buttons, *r.quick_replies, *(b for c in r.cards for b in c.buttons)]
+    return [b.data for b in buttons if b.kind == "postback"]
+
+
+def _check_payloads(turn: Turn) -> None:
+    for data in _payloads(turn):
+        assert data.isascii() and len(data.encode()) <= MAX_PAYLOAD_BYTES, data
+    for b in turn.reply.quick_replies:
+        assert len(b.label) <= 20, b.label  # LINE's quick reply label limit
+
+
+def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None:
+    found = talk(BROAD)
+    assert found.outcome.intent == "search" and found.outcome.answered
+    assert len(found.reply.cards) == PAGE_SIZE and len(found.outcome.hits) > PAGE_SIZE
+    _check_payloads(found)
+    card = found.reply.cards[1]
+    labels = [b.label for b in card.buttons]
+    assert texts.LABEL_DETAILS in labels and texts.LABEL_PAGE in labels
+    assert {b.data for b in card.buttons if b.kind == "url"} >= {card.page_url}
+    assert "p:next" in _payloads(found) and "fb:up" in _payloads(found)
+
+    second = talk("อันที่ 2")
+    assert second.outcome.intent == "details" and second.outcome.hits == (card.name,)
+    details = second.reply.details
+    assert details is not None and details.card.name == card.name
+    assert len(details.resources) == len(engine.get(card.name).resources)  # every resource
+
+    by_button = talk(postback="d:2")
+    assert by_button.outcome.hits == (card.name,)
+
+    more = talk("เพิ่มเติม")
+    assert more.outcome.intent == "more" and more.outcome.answered
+    assert more.reply.cards[0].number == PAGE_SIZE + 1
+    assert more.reply.cards[0].name == found.outcome.hits[PAGE_SIZE]
+
+    org_choices = [b for b in more.reply.quick_replies if b.data.startswith("f:org:")]
+    assert org_choices, "a broad search offers agencies to narrow by"
+    narrowed = talk(postback=org_choices[0].data)
+    _check_payloads(narrowed)
+    assert narrowed.outcome.intent == "narrow" and narrowed.outcome.answered
+    agency = engine.get(narrowed.reply.cards[0].name).organization
+    assert all(engine.get(c.name).organization == agency for c in narrowed.reply.cards)
+    assert narrowed.reply.cards[0].number == 1
+    assert "f:clear" in _payloads(narrowed)
+    assert talk("อันที่ 1").outcome.hits == (narrowed.reply.cards[0].name,)  # positions follow the filter
+
+    thanks = talk(postback="fb:up")
+    assert thanks.outcome.intent == "feedback" and thanks.extra["feedback"] == "useful"
+    assert talk(postback="fb:down").extra["feedback"] == "not_useful"
+
+    cleared = talk(postback="f:clear")
+    assert cleared.outcome.intent == "narrow" and cleared.reply.cards[0].name == found.outcome.hits[0]
+
+
+def test_narrow_by_format(talk, engine: SearchEngine) -> None:
+    found = talk(BROAD)
+    fmt = next(b for b in found.reply.quick_replies if b.data.startswith("f:fmt:"))
+    narrowed = talk(postback=fmt.data)
+    value = fmt.label.split()[-1]
+    assert all(value in dataset_formats(engine.get(c.name)) for c in narrowed.reply.cards)
+
+
+def test_context_survives_a_new_conversation(engine: SearchEngine, state: Path) -> None:
+    first = Conversation(engine, ContextStore(state))
+    found = first.route(Message("telegram", "42", text=BROAD))
+    first.contexts.close()
+    restarted = Conversation(engine, ContextStore(state))
+    turn = restarted.route(Message("telegram", "42", text="อันที่ 3"))
+    assert turn.outcome.intent == "details" and turn.outcome.hits == (found.reply.cards[2].name,)
+    other_chat = restarted.route(Message("telegram", "43", text="อันที่ 3"))
+    assert other_chat.outcome.intent == "details" and not other_chat.outcome.answered
+
+
+def test_context_expires(engine: SearchEngine, state: Path) -> None:
+    now = [1000.0]
+    conversation = Conversation(engine, ContextStore(state, clock=lambda: now[0]))
+    conversation.route(Message("web", "s", text=BROAD))
+    now[0] += 31 * 60
+    turn = conversation.route(Message("web", "s", text="เพิ่มเติม"))
+    assert turn.outcome.intent == "more" and not turn.outcome.answered
+    assert turn.reply.text.startswith(texts.NO_LIST.split("ค่ะ")[0])
+    assert conversation.route(Message("web", "s", postback="d:1")).reply.text == texts.STALE
+
+
+def test_chitchat(talk) -> None:
+    for text, intent in (("สวัสดีค่ะ", "greeting"), ("ขอบคุณมากครับ", "thanks"), ("ใช้ยังไง", "help")):
+        turn = talk(text)
+        assert turn.outcome.intent == intent and not turn.reply.cards
+    help_turn = talk("/help")
+    assert all(e in help_turn.reply.text for e in texts.HELP_EXAMPLES)
+    example = next(b for b in help_turn.reply.quick_replies if b.data == "ex:0")
+    assert talk(postback=example.data).outcome.query == texts.HELP_EXAMPLES[0]
+    assert talk("").outcome.intent == "empty"
+
+
+def test_agencies_and_latest(talk, engine: SearchEngine) -> None:
+    listed = talk("หน่วยงาน")
+    assert listed.outcome.intent == "agencies"
+    top, count = engine.agencies()[0]
+    assert f"{top} ({count} ชุด)" in listed.reply.text
+    assert listed.reply.buttons[0].data == "a:0"
+    _check_payloads(listed)
+    agency = talk(postback="a:0")
+    assert agency.reply.cards and all(engine.get(c.name).organization == top for c in agency.reply.cards)
+    assert talk("2").outcome.hits == (agency.reply.cards[1].name,)
+    assert talk(postback="ag:10").reply.buttons[0].data == "a:10"
+
+    latest = talk("/latest")
+    assert latest.outcome.intent == "latest"
+    assert [c.name for c in latest.reply.cards] == [d.name for d in engine.latest(PAGE_SIZE)]
+
+
+def test_did_you_mean(talk) -> None:
+    turn = talk("ทะเบียนวัด เชียงใม่")
+    if not turn.outcome.corrected:
+        pytest.skip("the engine no longer corrects this typo")
+    assert turn.outcome.corrected in turn.reply.text and turn.reply.cards
+    no = next(b for b in turn.reply.quick_replies if b.label == texts.LABEL_NOT_MEANT)
+    fallback = talk(postback=no.data)
+    assert fallback.outcome.intent == "fallback" and any(
+        b.data.startswith("a:") for b in fallback.reply.quick_replies
+    )
+
+
+def test_not_found_suggests_what_the_catalog_has(talk) -> None:
+    turn = talk("ราคาทองคำวันนี้เท่าไหร่ครับ")
+    assert turn.outcome.intent == "search" and not turn.outcome.answered and not turn.reply.cards
+    assert [b.data for b in turn.reply.quick_replies][:3] == ["a:0", "a:1", "a:2"]
+    assert talk("2").outcome.intent == "search"  # no list on screen: "2" is a query
+
+
+def test_stale_and_bad_input_never_raise(talk) -> None:
+    for payload in ("d:99", "f:org:7", "a:100000", "zz", "ex:99", "ag:99999"):
+        turn = talk(postback=payload)
+        assert turn.outcome.intent in {"fallback", "details"}
+        assert not turn.outcome.answered
+    talk(BROAD)
+    out = talk("อันที่ 99")
+    assert out.outcome.intent == "details" and not out.outcome.answered
+
+
+def test_route_never_raises(engine: SearchEngine) -> None:
+    class Broken(ContextStore):
+        def get(self, platform: str, chat_id: str):
+            raise RuntimeError("disk gone")
+
+    turn = Conversation(engine, Broken()).route(Message("web", "x", text="สวัสดี"))
+    assert turn.outcome.intent == "error" and turn.reply.text == texts.ERROR

@@ -1,0 +1,81 @@
+"""Intent detection from text and button payloads (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.understand import MAX_PAYLOAD_BYTES, Intent, detect, parse_postback
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("อันที่ 2", "2"),
+        ("ตัวที่ 3 ครับ", "3"),
+        ("ขอรายละเอียดอันแรก", "1"),
+        ("ขอรายละเอียดอันที่ ๒ หน่อยค่ะ", "2"),
+        ("รายละเอียด 4", "4"),
+        ("#5", "5"),
+    ],
+)
+def test_details_by_position(text: str, number: str) -> None:
+    assert detect(text, has_list=True) == Intent("details", number)
+
+
+def test_a_bare_number_is_details_only_when_a_list_is_shown() -> None:
+    assert detect("2", has_list=True) == Intent("details", "2")
+    assert detect("2", has_list=False).name == "search"
+    assert detect("1584", has_list=True).name == "search"  # a hotline number, not item 1584
+
+
+@pytest.mark.parametrize("text", ["เพิ่มเติม", "ดูเพิ่ม", "more", "/more", "ขอเพิ่มเติมค่ะ", "ถัดไป"])
+def test_more(text: str) -> None:
+    assert detect(text).name == "more"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("หน่วยงาน", "agencies"),
+        ("/agencies", "agencies"),
+        ("ล่าสุด", "latest"),
+        ("/latest", "latest"),
+        ("ชุดข้อมูลล่าสุดค่ะ", "latest"),
+        ("ผลสลากกินแบ่งรัฐบาลงวดล่าสุด", "search"),  # "latest" inside a query is a search
+        ("หน่วยงานที่ดูแลถนน", "search"),
+        ("สวัสดีครับ", "greeting"),
+        ("/start", "greeting"),
+        ("/help", "help"),
+        ("ขอบคุณมากค่ะ", "thanks"),
+        ("   ", "empty"),
+    ],
+)
+def test_words(text: str, intent: str) -> None:
+    assert detect(text).name == intent
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("d:3", Intent("details", "3", button=True)),
+        ("p:next", Intent("more", button=True)),
+        ("f:org:1", Intent("narrow", "org:1", button=True)),
+        ("f:clear", Intent("narrow", "clear", button=True)),
+        ("a:0", Intent("agency", "0", button=True)),
+        ("ag:10", Intent("agencies", "10", button=True)),
+        ("fb:up", Intent("feedback", "useful", button=True)),
+        ("fb:down", Intent("feedback", "not_useful", button=True)),
+        ("ex:1", Intent("example", "1", button=True)),
+        ("x:no", Intent("fallback", button=True)),
+        ("f:color:1", Intent("stale")),
+        ("d:x", Intent("stale")),
+        ("ทะเบียน", Intent("stale")),  # payloads are ASCII keys, never Thai
+        ("d:" + "1" * MAX_PAYLOAD_BYTES, Intent("stale")),
+    ],
+)
+def test_postbacks(payload: str, expected: Intent) -> None:
+    assert parse_postback(payload) == expected
+
+
+def test_a_postback_wins_over_text() -> None:
+    assert detect("สวัสดี", "p:next").name == "more"
