@@ -36,7 +36,7 @@ fmt: $(BIN)/khomun
 typecheck: $(BIN)/khomun
 	$(BIN)/mypy
 
-test: $(BIN)/khomun lint
+test: $(BIN)/khomun lint typecheck
 	$(BIN)/python -m pytest
 
 eval: $(BIN)/khomun

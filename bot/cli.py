@@ -123,6 +123,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(_settings(args), host=args.host, port=args.port)
 
 
+def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
+    from .telegram_cli import set_webhook
+
+    return set_webhook(_settings(args), args.url)
+
+
 def cmd_unanswered(args: argparse.Namespace) -> int:
     from .staff_cli import unanswered
 
@@ -173,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.set_defaults(func=cmd_serve)
+    telegram = sub.add_parser("telegram", help="Telegram bot setup").add_subparsers(
+        dest="action", required=True
+    )
+    hook = telegram.add_parser("set-webhook", help="register an https URL as the webhook, with the secret")
+    hook.add_argument("url", help="e.g. https://khomun.example/webhooks/telegram")
+    hook.set_defaults(func=cmd_telegram_set_webhook)
+
     un = sub.add_parser("unanswered", help="what people asked that the bot could not answer")
     un.add_argument("--since", default="7d", help="7d, 24h or a date like 2026-11-01 (default 7d)")
     un.add_argument("--csv", action="store_true", help="CSV with a byte-order mark (opens in Excel)")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
@@ -97,7 +98,7 @@ class Lexicon:
 def _places() -> tuple[dict[str, str], tuple[str, ...]]:
     places: dict[str, str] = {}
     official = []
-    for p in _pythainlp_provinces(details=True):
+    for p in cast(list[dict[str, str]], _pythainlp_provinces(details=True)):
         name = p["name_th"]
         official.append(name)
         places[normalize(name)] = name
@@ -116,8 +117,8 @@ def _places() -> tuple[dict[str, str], tuple[str, ...]]:
 def _loanwords() -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for thai, entry in TRANSLITERATE_DICT.items():
-        for en in entry[TRANSLITERATE_EN]:
-            en = en.lower().strip()
+        for raw in entry[TRANSLITERATE_EN]:
+            en = str(raw).lower().strip()
             if en and " " not in en:
                 out.setdefault(en, []).append(thai)
     return {k: tuple(v) for k, v in out.items()}

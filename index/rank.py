@@ -38,7 +38,9 @@ _LABEL_BY_WEIGHT = {round(FIELD_WEIGHTS[f], 3): _FIELD_LABEL[f] for f in RANK_FI
 PLACE_WEIGHT, YEAR_WEIGHT, MONTH_WEIGHT = 0.35, 0.3, 0.25
 FUZZY_WEIGHT = 0.15
 #: the best this many by token score get the (slower) fuzzy title comparison
-FUZZY_RERANK = 40
+FUZZY_RERANK = 20
+#: how many ranked datasets a search returns at most (a few pages of results)
+KEEP = 50
 
 #: token -> dense array of field weights over the catalog (zeros where absent), or None
 Dense = Callable[[str], "np.ndarray | None"]
@@ -97,14 +99,15 @@ def _entity(
     strong_any: np.ndarray,
     weak: np.ndarray | None = None,
     weak_any: np.ndarray | None = None,
-) -> np.ndarray | float:
-    """+1 the dataset names what was asked, -1 it names something else, small otherwise."""
+) -> np.ndarray:
+    """+1 the dataset names what was asked, -1 it names something else, small otherwise; all
+    zeros when nothing of the kind was asked."""
     if not asked:
-        return 0.0
+        return np.zeros(len(strong), dtype=np.float32)
     out = np.where(strong, 1.0, np.where(strong_any, -1.0, -0.15)).astype(np.float32)
     if weak is not None and weak_any is not None:
         soft = ~strong & ~strong_any
-        out = np.where(soft & weak, 0.6, np.where(soft & weak_any & ~weak, -0.6, out))
+        out = np.where(soft & weak, 0.6, np.where(soft & weak_any & ~weak, -0.6, out)).astype(np.float32)
     return out
 
 
@@ -114,7 +117,7 @@ def score_all(
     n: int,
     masks: EntityMasks,
     titles: Callable[[list[int]], dict[int, str]],
-    keep: int = FUZZY_RERANK,
+    keep: int = KEEP,
 ) -> list[Scored]:
     """The best ``keep`` datasets for ``q``, best first."""
     total = sum(c.weight for c in q.concepts)
@@ -153,32 +156,33 @@ def score_all(
     if q.concepts:
         eligible = coverage > 0
     else:  # only entities were asked: rank by them
-        eligible = np.asarray(entity > 0)
+        eligible = entity > 0
         coverage = np.where(eligible, 1.0, 0.0).astype(np.float32)
     score = np.where(eligible, score, -np.inf)
-    count = int(eligible.sum()) if np.ndim(eligible) else 0
+    count = int(eligible.sum())
     if count == 0:
         return []
     k = min(keep, count)
     top = np.argpartition(-score, k - 1)[:k] if k < n else np.arange(n)
-    top = [int(r) for r in top if np.isfinite(score[r])]
-    title_text = titles(top)
+    top = top[np.isfinite(score[top])]
+    top = top[np.argsort(-score[top], kind="stable")]
     # a dataset naming another province, or only other years, is another member of a series
-    conflict = np.zeros(n, dtype=bool)
+    conflict = np.zeros(len(top), dtype=bool)
     if q.provinces:
-        conflict |= (np.asarray(place) < 0) & masks.province
+        conflict |= (place[top] < 0) & masks.province[top]
     if q.years:
-        conflict |= np.asarray(year) <= -1.0
+        conflict |= year[top] <= -1.0
+    rows = [int(r) for r in top]
+    at_top = [m[top] for m in matches]
+    entities = [(label, v[top]) for label, v in (("จังหวัด", place), ("ปี", year), ("เดือน", month))]
+    fuzzy_rows = set(rows[:FUZZY_RERANK])
+    title_text = titles(rows[:FUZZY_RERANK])
     out = []
-    for r in top:
-        why = [
-            f"{c.text}:{_label(float(m[r]))}" for c, m in zip(q.concepts, matches, strict=True) if m[r] > 0
-        ]
-        for label, value in (("จังหวัด", place), ("ปี", year), ("เดือน", month)):
-            if np.ndim(value) and value[r] > 0:
-                why.append(label)
-        bonus = fuzzy_bonus(q, title_text.get(r, ""))
-        out.append(Scored(r, float(score[r]) + bonus, float(coverage[r]), bool(conflict[r]), tuple(why)))
+    for i, r in enumerate(rows):
+        why = [f"{c.text}:{_label(float(m[i]))}" for c, m in zip(q.concepts, at_top, strict=True) if m[i] > 0]
+        why += [label for label, v in entities if v[i] > 0]
+        bonus = fuzzy_bonus(q, title_text.get(r, "")) if r in fuzzy_rows else 0.0
+        out.append(Scored(r, float(score[r]) + bonus, float(coverage[r]), bool(conflict[i]), tuple(why)))
     out.sort(key=lambda s: (-s.score, s.row))
     return out
 

@@ -1,0 +1,304 @@
+"""Webhook load: the real app (bot.app.create_app) on uvicorn in its own process, on loopback,
+against the fake LINE and Telegram APIs served from this process.
+
+For each platform, CONCURRENCY clients each post a webhook (a signed LINE text event, or a
+Telegram message update with the secret header), wait until the fake API records the reply to that
+very event, and go again, for SECONDS. Reported: sustained replies per second, p50/p99 latency from
+posting the webhook to the fake API receiving the reply, and lost replies (none within 5 s).
+Everything runs on 127.0.0.1. Not a test: `python bench/webhook_load.py [--seconds 20]`.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import logging
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import httpx  # noqa: E402
+from fake_line import REPLY, Recorded, serve_fake_line  # noqa: E402
+from fake_telegram import TOKEN, Call, serve_fake_telegram  # noqa: E402
+
+from bot.settings import Settings  # noqa: E402
+
+SECRET = "bench-channel-secret"
+TG_SECRET = "bench_secret"
+MAX_SECONDS = 120
+LOST_AFTER = 5.0
+
+
+@dataclass
+class Result:
+    platform: str
+    seconds: float
+    sent: int
+    latencies: list[float]
+    lost: int
+    errors: int
+    app_cpu: float = 0.0  # CPU seconds the app process used during the run
+    bench_cpu: float = 0.0  # ... and this process (load generator + fake APIs)
+
+    def row(self) -> str:
+        ok = len(self.latencies)
+        lat = sorted(self.latencies)
+        p50 = statistics.median(lat) * 1000 if lat else float("nan")
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
+        return (
+            f"{self.platform:<9} {self.sent:>7} {ok:>8} {ok / self.seconds:>9.1f} "
+            f"{p50:>8.1f} {p99:>8.1f} {self.lost:>5} {self.errors:>6} "
+            f"{self.app_cpu * 1000 / max(ok, 1):>10.1f} {self.app_cpu / self.seconds:>7.0%}"
+            f" {self.bench_cpu / self.seconds:>9.0%}"
+        )
+
+
+def queries(mix: str = "dev") -> list[str]:
+    if mix == "hello":  # no search at all: what the transport alone costs
+        return ["สวัสดีค่ะ"]
+    if mix == "short":
+        return ["ทะเบียนวัด นครราชสีมา", "รถจดทะเบียนสะสม มิ.ย. 2560", "bike lanes in Bangkok", "ค่าแรงขั้นต่ำ"]
+    path = ROOT / "tests" / "data" / "dev-queries.jsonl"
+    out = [json.loads(line)["q"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [q for q in out if q.strip()] or ["ทะเบียนวัด นครราชสีมา"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def serve_subprocess(settings: Settings, data_dir: Path) -> Iterator[tuple[str, int]]:
+    """`khomun serve`'s app (bot.app.create_app) on uvicorn, in its own process, on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "PYTHAINLP_OFFLINE": "1",
+        "PYTHAINLP_READ_ONLY": "1",
+        "KHOMUN_DATA_DIR": str(data_dir),
+        "KHOMUN_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "LINE_CHANNEL_SECRET": settings.line_channel_secret,
+        "LINE_CHANNEL_ACCESS_TOKEN": settings.line_channel_access_token,
+        "LINE_API_BASE_URL": settings.line_api_base_url,
+        "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token,
+        "TELEGRAM_WEBHOOK_SECRET": settings.telegram_webhook_secret,
+        "TELEGRAM_API_BASE_URL": settings.telegram_api_base_url,
+        "PYTHONPATH": str(ROOT),
+    }
+    code = (
+        "import uvicorn\n"
+        "from bot.app import create_app\n"
+        "from bot.settings import Settings\n"
+        f"uvicorn.run(create_app(Settings.from_env()), host='127.0.0.1', port={port}, "
+        "log_level='warning', access_log=False)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("the app exited during startup")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the app did not start") from None
+                time.sleep(0.1)
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def run_load(
+    platform: str,
+    base: str,
+    seconds: float,
+    concurrency: int,
+    listeners: list[Any],
+    key_of: Any,
+    make_request: Any,
+) -> Result:
+    loop = asyncio.get_running_loop()
+    waiting: dict[str, asyncio.Future[float]] = {}
+
+    def on_record(rec: Any) -> None:
+        key = key_of(rec)
+        fut = waiting.get(key) if key else None
+        if fut is not None:
+            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(rec.at))
+
+    listeners.append(on_record)
+    latencies: list[float] = []
+    lost = errors = sent = 0
+    counter = itertools.count()
+    deadline = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal lost, errors, sent
+        while time.perf_counter() < deadline:
+            i = next(counter)
+            key, path, content, headers = make_request(i)
+            fut: asyncio.Future[float] = loop.create_future()
+            waiting[key] = fut
+            started = time.perf_counter()
+            sent += 1
+            try:
+                r = await client.post(path, content=content, headers=headers)
+                if r.status_code != 200:
+                    errors += 1
+                    continue
+                at = await asyncio.wait_for(fut, LOST_AFTER)
+                latencies.append(at - started)
+            except TimeoutError:
+                lost += 1
+            except httpx.HTTPError:
+                errors += 1
+            finally:
+                waiting.pop(key, None)
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10.0) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    listeners.remove(on_record)
+    return Result(platform, elapsed, sent, latencies, lost, errors)
+
+
+def line_request(qs: list[str]) -> Any:
+    def make(i: int) -> tuple[str, str, bytes, dict[str, str]]:
+        token = uuid.uuid4().hex
+        event = {
+            "type": "message",
+            "mode": "active",
+            "timestamp": int(time.time() * 1000),
+            "source": {"type": "user", "userId": f"U{i % 500:032x}"},
+            "webhookEventId": uuid.uuid4().hex.upper()[:26],
+            "deliveryContext": {"isRedelivery": False},
+            "replyToken": token,
+            "message": {"id": str(i), "type": "text", "text": qs[i % len(qs)], "quoteToken": "q"},
+        }
+        body = json.dumps({"destination": "Ubench", "events": [event]}, ensure_ascii=False).encode()
+        sig = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+        return token, "/webhooks/line", body, {"x-line-signature": sig, "content-type": "application/json"}
+
+    return make
+
+
+def line_key(rec: Recorded) -> str:
+    return str((rec.body or {}).get("replyToken", "")) if rec.path == REPLY and rec.status == 200 else ""
+
+
+def telegram_request(qs: list[str]) -> Any:
+    def make(i: int) -> tuple[str, str, bytes, dict[str, str]]:
+        chat_id = 10_000_000 + i  # one chat per request: the reply's chat_id says which it answers
+        update = {
+            "update_id": 500_000 + i,
+            "message": {
+                "message_id": i + 1,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private", "first_name": "b"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "b"},
+                "text": qs[i % len(qs)],
+            },
+        }
+        body = json.dumps(update, ensure_ascii=False).encode()
+        headers = {"x-telegram-bot-api-secret-token": TG_SECRET, "content-type": "application/json"}
+        return str(chat_id), "/webhooks/telegram", body, headers
+
+    return make
+
+
+def telegram_key(call: Call) -> str:
+    return str(call.params.get("chat_id", "")) if call.method == "sendMessage" else ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help=f"per platform (at most {MAX_SECONDS})")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--mix", choices=("dev", "short", "hello"), default="dev", help="dev: tests/data/dev-queries.jsonl"
+    )
+    parser.add_argument(
+        "--data-dir", help="an existing data dir with index.sqlite (default: a fresh temp dir)"
+    )
+    args = parser.parse_args(argv)
+    seconds = max(1.0, min(args.seconds, MAX_SECONDS))
+    logging.basicConfig(level=logging.WARNING)
+    qs = queries(args.mix)
+    with tempfile.TemporaryDirectory(prefix="khomun-bench-") as tmp:
+        data_dir = Path(args.data_dir) if args.data_dir else Path(tmp)
+        with serve_fake_line() as (line_url, line_api), serve_fake_telegram() as (tg_url, tg_api):
+            settings = replace(
+                Settings(),
+                data_dir=data_dir,
+                line_channel_secret=SECRET,
+                line_channel_access_token="bench-token",
+                line_api_base_url=line_url,
+                telegram_bot_token=TOKEN,
+                telegram_webhook_secret=TG_SECRET,
+                telegram_api_base_url=tg_url,
+            )
+            print("starting the app (building the index if missing)...", flush=True)
+            with serve_subprocess(settings, data_dir) as (base, pid):
+                print(f"app on {base} (pid {pid}); {args.concurrency} clients, {seconds:.0f} s per platform")
+                results = []
+                for name, listeners, key, make in (
+                    ("line", line_api.listeners, line_key, line_request(qs)),
+                    ("telegram", tg_api.listeners, telegram_key, telegram_request(qs)),
+                ):
+                    cpu, own = cpu_seconds(pid), cpu_seconds(os.getpid())
+                    result = asyncio.run(
+                        run_load(name, base, seconds, args.concurrency, listeners, key, make)
+                    )
+                    result.app_cpu = cpu_seconds(pid) - cpu
+                    result.bench_cpu = cpu_seconds(os.getpid()) - own
+                    results.append(result)
+            unexpected = line_api.unexpected + tg_api.unexpected
+    print()
+    print(
+        f"{'platform':<9} {'sent':>7} {'replied':>8} {'msg/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'lost':>5} "
+        f"{'errors':>6} {'app cpu ms':>10} {'app cpu':>7} {'bench cpu':>9}"
+    )
+    for r in results:
+        print(r.row())
+    if unexpected:
+        print(f"unexpected API calls: {sorted(set(unexpected))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

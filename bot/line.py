@@ -1,0 +1,398 @@
+"""The LINE channel: ``POST /webhooks/line`` in, replies out through the Messaging API.
+
+What the webhook does, in order:
+
+1. Reads the raw body (over 1 MB -> 413) and checks ``x-line-signature`` on those exact bytes with
+   line-bot-sdk's ``WebhookParser`` before anything else; a bad signature or malformed JSON -> 400
+   and nothing is processed. The console's "Verify" (``{"events": []}``) -> 200.
+2. Drops events already seen (``webhookEventId``; LINE redelivers). The memory is a bounded set of
+   recent ids per process (``RecentIds``): enough for redeliveries, which come within minutes;
+   a restart or a second process forgets it, which at worst answers a redelivered event twice.
+3. Answers 200 at once and handles each event in a background task (LINE wants the webhook
+   answered within 2 s); ``await channel.drain()`` waits for them (tests, shutdown).
+
+Which events are answered:
+
+- text in a 1:1 chat: always (a search, or whatever the conversation makes of it), after starting
+  the loading animation;
+- text in a group or room: only when addressed to the bot, that is when the bot is mentioned
+  (``mention.mentionees[*].isSelf``) or the text starts with one of ``ADDRESS_PREFIXES``
+  ("ข้อมูล", "khomun", "@khomun"); the mention or prefix is stripped before routing;
+- postbacks (our own buttons): ``Message(postback=data)``;
+- follow (friend added) and join (invited to a group): the greeting, with an example;
+- stickers, images, video, audio, files, locations in a 1:1 chat: the help text;
+- everything else (unfollow, leave, reactions, unknown event types): ignored.
+
+Calls go through line-bot-sdk's ``AsyncApiClient`` (host, bearer auth, aiohttp pool, ``ApiException``)
+but post the renderer's JSON as is: the SDK's model round trip (``ReplyMessageRequest.from_dict``
+and back) costs ~20 ms of CPU per carousel. tests/test_bot_render_line.py checks that every
+rendered reply parses as a ``ReplyMessageRequest``.
+
+Replies use the reply token; when LINE says the token is invalid or expired the reply is pushed
+instead with one ``X-Line-Retry-Key`` (a UUID) reused on every retry, so a retried push is sent
+once. Each call is retried up to ``ATTEMPTS`` times on 5xx, 429 (``Retry-After`` honoured, capped)
+and timeouts. A handler that fails still sends ``texts.ERROR``; logs carry a hash of the chat id,
+never tokens, signatures, bodies or raw user ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import logging
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+import aiohttp
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    AsyncApiClient,
+    Configuration,
+)
+from linebot.v3.messaging.exceptions import ApiException
+from linebot.v3.webhooks import (
+    AudioMessageContent,
+    FileMessageContent,
+    FollowEvent,
+    GroupSource,
+    ImageMessageContent,
+    JoinEvent,
+    LocationMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    RoomSource,
+    StickerMessageContent,
+    TextMessageContent,
+    UserSource,
+    VideoMessageContent,
+)
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from intents import texts
+from intents.types import Message, Turn
+
+from . import render_line
+from .settings import Settings
+
+__all__ = ["ADDRESS_PREFIXES", "MAX_BODY", "LineChannel", "RecentIds", "WebhookError", "read_body"]
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000  # bytes; LINE's own webhook bodies are far smaller
+ADDRESS_PREFIXES = ("@khomun", "khomun", "ข้อมูล")  # longest first: "@khomun" before "khomun"
+ATTEMPTS = 3
+BACKOFF = 0.2  # seconds, doubled per attempt
+MAX_RETRY_AFTER = 10.0  # seconds: a longer Retry-After is not worth holding a reply for
+TIMEOUT = 10.0  # seconds per API call
+LOADING_SECONDS = 10  # 5-60, a multiple of 5
+REPLY_PATH = "/v2/bot/message/reply"
+PUSH_PATH = "/v2/bot/message/push"
+LOADING_PATH = "/v2/bot/chat/loading/start"
+GREETING_TEXT = "สวัสดี"  # routed as a greeting (intents.chitchat)
+_MEDIA = (
+    StickerMessageContent,
+    ImageMessageContent,
+    VideoMessageContent,
+    AudioMessageContent,
+    FileMessageContent,
+    LocationMessageContent,
+)
+
+
+class WebhookError(Exception):
+    """A webhook body that cannot be accepted (too large, unreadable)."""
+
+
+class Services(Protocol):
+    def handle(self, message: Message) -> Turn: ...
+
+
+class RecentIds:
+    """A bounded set of recently seen ids (oldest forgotten first). Not shared across processes."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def add(self, key: str) -> bool:
+        """True when ``key`` is new (and remember it), False when it was seen recently."""
+        if key in self._ids:
+            self._ids.move_to_end(key)
+            return False
+        self._ids[key] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The raw body, refusing (WebhookError) more than ``limit`` bytes without reading them all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise WebhookError("too large")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise WebhookError("too large")
+            chunks.append(chunk)
+    except ClientDisconnect as err:
+        raise WebhookError("client went away") from err
+    return b"".join(chunks)
+
+
+def hashed(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12] if value else ""
+
+
+def _strip_address(text: str, content: TextMessageContent) -> str | None:
+    """The text without the bot's mention or prefix when the message is addressed, else None."""
+    mention = content.mention
+    selves = [m for m in (mention.mentionees if mention else []) if getattr(m, "is_self", False)]
+    if selves:
+        for m in sorted(selves, key=lambda m: m.index, reverse=True):
+            text = text[: m.index] + text[m.index + m.length :]
+        return text.strip()
+    lowered = text.lstrip().lower()
+    for prefix in ADDRESS_PREFIXES:
+        if lowered.startswith(prefix):
+            return text.lstrip()[len(prefix) :].lstrip(" ,:：-").strip()
+    return None
+
+
+def _retry_after(err: ApiException) -> float | None:
+    raw = (err.headers or {}).get("Retry-After") if err.headers is not None else None
+    try:
+        return min(float(raw), MAX_RETRY_AFTER) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _invalid_reply_token(err: ApiException) -> bool:
+    body = err.body.decode("utf-8", "replace") if isinstance(err.body, bytes) else str(err.body or "")
+    return err.status == 400 and "reply token" in body.lower()
+
+
+class LineChannel:
+    def __init__(self, settings: Settings, services: Services) -> None:
+        self.settings = settings
+        self.services = services
+        self.routes = [Route("/webhooks/line", self.webhook, methods=["POST"])]
+        self._parser = WebhookParser(settings.line_channel_secret)
+        self._seen = RecentIds()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._client: AsyncApiClient | None = None
+        # one worker: the conversation and the journal see one message at a time, and the event
+        # loop stays free to acknowledge webhooks while a search runs
+        self._worker: ThreadPoolExecutor | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def startup(self) -> None:
+        config = Configuration(
+            access_token=self.settings.line_channel_access_token, host=self.settings.line_api_base_url
+        )
+        self._client = AsyncApiClient(config)
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="khomun-line")
+        log.info("LINE channel ready", extra={"api": self.settings.line_api_base_url})
+
+    async def shutdown(self) -> None:
+        await self.drain()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
+
+    async def drain(self) -> None:
+        """Wait until every event accepted so far has been answered."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- the webhook --------------------------------------------------------------------------
+    async def webhook(self, request: Request) -> Response:
+        try:
+            body = await read_body(request)
+        except WebhookError as err:
+            too_large = "large" in str(err)
+            return PlainTextResponse("too large" if too_large else "bad request", 413 if too_large else 400)
+        signature = request.headers.get("x-line-signature", "")
+        try:
+            events = self._parser.parse(body.decode("utf-8"), signature)
+        except InvalidSignatureError:
+            log.warning("LINE webhook with a bad signature refused")
+            return PlainTextResponse("bad signature", 400)
+        except (ValueError, KeyError, TypeError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            log.warning("LINE webhook with a malformed body refused")
+            return PlainTextResponse("bad request", 400)
+        for event in events:
+            event_id = getattr(event, "webhook_event_id", None) or ""
+            if event_id and not self._seen.add(event_id):
+                log.info("LINE event already handled", extra={"event": event_id})
+                continue
+            task = asyncio.create_task(self._process(event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return PlainTextResponse("OK")
+
+    # -- events -> messages -------------------------------------------------------------------
+    def to_message(self, event: Any) -> Message | None:
+        """The neutral Message for an event, or None when the bot should stay silent."""
+        source = event.source
+        if isinstance(source, GroupSource):
+            chat_id, chat_type, user_id = source.group_id, "group", source.user_id or ""
+        elif isinstance(source, RoomSource):
+            chat_id, chat_type, user_id = source.room_id, "group", source.user_id or ""
+        elif isinstance(source, UserSource):
+            chat_id, chat_type, user_id = source.user_id, "private", source.user_id
+        else:
+            return None
+        if not chat_id:
+            return None
+
+        def msg(text: str = "", postback: str = "") -> Message:
+            return Message(
+                "line", chat_id, text=text, user_id=user_id, postback=postback, chat_type=chat_type
+            )
+
+        if isinstance(event, MessageEvent):
+            content = event.message
+            if isinstance(content, TextMessageContent):
+                text = content.text or ""
+                if chat_type == "group":
+                    addressed = _strip_address(text, content)
+                    if addressed is None:
+                        return None
+                    text = addressed
+                return msg(text=text)
+            if isinstance(content, _MEDIA) and chat_type == "private":
+                return msg(postback="help")
+            return None
+        if isinstance(event, PostbackEvent) and event.postback and event.postback.data:
+            return msg(postback=event.postback.data)
+        if isinstance(event, FollowEvent | JoinEvent):
+            return msg(text=GREETING_TEXT)
+        return None
+
+    async def _process(self, event: Any) -> None:
+        reply_token = getattr(event, "reply_token", None)
+        chat = ""
+        try:
+            message = self.to_message(event)
+            if message is None:
+                return
+            chat = message.chat_id
+            if message.chat_type == "private" and (message.text or message.postback):
+                await self._loading(message.chat_id)
+            turn = await self._handle(message)
+            messages = render_line.render(turn.reply)
+        except Exception:
+            log.exception("LINE event handling failed", extra={"chat": hashed(chat)})
+            if not chat:
+                return
+            messages = [{"type": "text", "text": texts.ERROR}]
+        try:
+            await self.send(reply_token, chat, messages)
+        except Exception:
+            log.exception("LINE reply failed", extra={"chat": hashed(chat)})
+
+    async def _handle(self, message: Message) -> Turn:
+        loop = asyncio.get_running_loop()
+        result: Any = await loop.run_in_executor(self._worker, self.services.handle, message)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    # -- sending ------------------------------------------------------------------------------
+    async def _loading(self, chat_id: str) -> None:
+        """Best effort: the "typing" dots while we search. Never retried, never fatal."""
+        try:
+            await self._post(
+                LOADING_PATH, {"chatId": chat_id, "loadingSeconds": LOADING_SECONDS}, timeout=2.0
+            )
+        except (ApiException, aiohttp.ClientError, TimeoutError) as err:
+            log.info("LINE loading animation failed", extra={"status": getattr(err, "status", None)})
+
+    async def _post(
+        self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None, timeout: float = TIMEOUT
+    ) -> None:
+        """POST our JSON through the SDK's client (host, auth, aiohttp pool, ApiException on
+        non-2xx) without its model round trip: ``ReplyMessageRequest.from_dict(...)`` and its
+        serialisation cost ~20 ms per carousel. The renderer's output is checked against those
+        models in tests/test_bot_render_line.py instead."""
+        assert self._client is not None
+        await self._client.call_api(
+            path,
+            "POST",
+            {},
+            [],
+            {"Accept": "application/json", "Content-Type": "application/json", **(headers or {})},
+            body=body,
+            post_params=[],
+            files={},
+            response_types_map={},
+            auth_settings=["Bearer"],
+            _request_timeout=timeout,
+        )
+
+    async def send(self, reply_token: str | None, to: str, messages: list[dict[str, Any]]) -> None:
+        """Reply with the token; push when the token is invalid or expired (or missing)."""
+        if reply_token:
+            body = {"replyToken": reply_token, "messages": messages}
+            try:
+                await self._call(lambda: self._post(REPLY_PATH, body))
+                return
+            except ApiException as err:
+                if not _invalid_reply_token(err):
+                    raise
+                if getattr(err, "_khomun_ambiguous", False):
+                    # an earlier attempt timed out and may have been delivered: do not push twice
+                    log.warning(
+                        "LINE reply token spent after a timeout; not pushing", extra={"chat": hashed(to)}
+                    )
+                    return
+                log.info("LINE reply token expired; pushing instead", extra={"chat": hashed(to)})
+        if not to:
+            return
+        retry_key = {"X-Line-Retry-Key": str(uuid.uuid4())}  # the same key on every retry
+        try:
+            await self._call(lambda: self._post(PUSH_PATH, {"to": to, "messages": messages}, retry_key))
+        except ApiException as err:
+            if err.status != 409:  # 409: this retry key was already accepted, so it was sent
+                raise
+
+    async def _call(self, make: Any) -> None:
+        """Run ``make()`` up to ATTEMPTS times. Re-raises the last error; an API error is tagged
+        ``_khomun_ambiguous`` when an earlier attempt timed out (and so may have been delivered)."""
+        ambiguous = False
+        for attempt in range(ATTEMPTS):
+            last = attempt == ATTEMPTS - 1
+            try:
+                await make()
+                return
+            except ApiException as err:
+                retryable = err.status == 429 or (err.status or 0) >= 500
+                if not retryable or last:
+                    err._khomun_ambiguous = ambiguous  # type: ignore[attr-defined]
+                    raise
+                wait = _retry_after(err) if err.status == 429 else None
+                log.info("LINE API busy; retrying", extra={"status": err.status, "attempt": attempt + 1})
+                await asyncio.sleep(wait if wait is not None else BACKOFF * 2**attempt)
+            except (TimeoutError, aiohttp.ClientError) as err:
+                ambiguous = True
+                if last:
+                    raise
+                log.info(
+                    "LINE API unreachable; retrying",
+                    extra={"error": type(err).__name__, "attempt": attempt + 1},
+                )
+                await asyncio.sleep(BACKOFF * 2**attempt)
+        raise AssertionError("unreachable")

@@ -1,0 +1,281 @@
+"""Reply -> Telegram Bot API payloads (plain JSON dicts). Pure: no I/O, no clock, no env.
+
+Text is HTML (parse_mode "HTML", every value passed through ``html.escape``): MarkdownV2 breaks on
+the ``.``, ``-`` and ``(`` of agency names. A search answer is one message with numbered results
+and an inline keyboard (download url, details callback, page url per result; quick replies as rows
+of callback buttons), split at result boundaries when it would pass 4096 characters. Inline-mode
+results are articles that share one dataset card with a citation line. Limits: PLATFORMS.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from intents import texts
+from intents.types import Button, Card, Details, Reply
+
+from .render_line import default_buttons
+
+__all__ = [
+    "MAX_CALLBACK_BYTES",
+    "MAX_INLINE_RESULTS",
+    "MAX_TEXT",
+    "TEXT_PREFIX",
+    "callback_data",
+    "card_html",
+    "details_html",
+    "inline_results",
+    "render",
+    "tg_len",
+]
+
+# -- Telegram limits (PLATFORMS.md) ---------------------------------------------------------------
+MAX_TEXT = 4096  # characters (UTF-16 code units) per message
+MAX_CALLBACK_BYTES = 64  # bytes of callback_data, UTF-8
+MAX_INLINE_RESULTS = 50  # results per answerInlineQuery
+MAX_INLINE_ID_BYTES = 64
+MAX_OFFSET_BYTES = 64  # next_offset
+
+# -- our choices ----------------------------------------------------------------------------------
+#: a "text" Button travels as callback data with this prefix; the channel turns it back into text
+TEXT_PREFIX = "t:"
+QUICK_PER_ROW = 3
+DESCRIPTION_CHARS = 300
+DETAILS_DESCRIPTION = 1200
+INLINE_DESCRIPTION = 200
+
+# -- labels (intents/texts.py, except the two below, which it does not have yet) ------------------
+LABEL_DOWNLOAD = texts.LABEL_DOWNLOAD
+LABEL_PAGE = texts.LABEL_PAGE
+LABEL_UPDATED = texts.WEB_UPDATED
+LABEL_LICENSE = texts.WEB_LICENSE
+LABEL_TAGS = texts.WEB_TAGS
+LABEL_FILES = texts.WEB_RESOURCES
+LABEL_MORE_RESOURCES = "และอีก {n} ไฟล์บน data.go.th"  # TODO(texts): move to intents/texts.py
+LABEL_SOURCE = "ที่มา"  # TODO(texts): move to intents/texts.py
+
+Json = dict[str, Any]
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units); an upper bound before entity parsing."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _url_ok(url: str | None) -> bool:
+    return bool(url) and url.startswith(("https://", "http://"))  # type: ignore[union-attr]
+
+
+def callback_data(button: Button) -> str | None:
+    """The callback_data for a postback or text Button, None when it would pass 64 bytes."""
+    data = button.data if button.kind == "postback" else TEXT_PREFIX + button.data
+    if not button.data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+        return None
+    return data
+
+
+def _button(button: Button) -> Json | None:
+    if button.kind == "url":
+        return {"text": button.label, "url": button.data} if _url_ok(button.data) else None
+    data = callback_data(button)
+    return {"text": button.label, "callback_data": data} if data else None
+
+
+def _rows(buttons: Sequence[Button], per_row: int = QUICK_PER_ROW) -> list[list[Json]]:
+    made = [b for b in (_button(x) for x in buttons) if b is not None]
+    return [made[i : i + per_row] for i in range(0, len(made), per_row)]
+
+
+def _card_row(card: Card, n: int) -> list[Json]:
+    """One keyboard row per result: download url, details callback, page url, numbered."""
+    row: list[Json] = []
+    for b in default_buttons(card):
+        made = _button(b)
+        if made is None:
+            continue
+        made["text"] = (
+            f"{n}. data.go.th" if b.kind == "url" and b.data == card.page_url else f"{n}. {b.label}"
+        )
+        row.append(made)
+    if _url_ok(card.page_url) and not any(b.get("url") == card.page_url for b in row):
+        row.append({"text": f"{n}. data.go.th", "url": card.page_url})
+    return row
+
+
+def card_html(card: Card, n: int = 0, *, description: int = DESCRIPTION_CHARS) -> str:
+    title = f"{n}. {card.title}" if n else card.title
+    lines = [f"<b>{_e(_clip(title, 300))}</b>"]
+    if card.agency:
+        lines.append(_e(card.agency))
+    facts = []
+    if card.updated:
+        facts.append(f"{LABEL_UPDATED} {card.updated}")
+    if card.formats:
+        facts.append(", ".join(card.formats[:8]))
+    if facts:
+        lines.append(_e(" · ".join(facts)))
+    if card.description and description:
+        lines.append(f"<i>{_e(_clip(card.description, description))}</i>")
+    if _url_ok(card.page_url):
+        lines.append(f'<a href="{_e(card.page_url)}">{_e(card.page_url)}</a>')
+    return "\n".join(lines)
+
+
+def _pack(blocks: list[str]) -> list[str]:
+    """Join blocks with blank lines into as few messages as fit MAX_TEXT; never split a block
+    (HTML tags stay whole); a single block too long is cut and closed by its caller's clipping."""
+    out: list[str] = []
+    current = ""
+    for block in blocks:
+        if tg_len(block) > MAX_TEXT:
+            block = _e(_clip(html.unescape(block), MAX_TEXT // 2))  # pathological: drop markup
+        candidate = f"{current}\n\n{block}" if current else block
+        if tg_len(candidate) <= MAX_TEXT:
+            current = candidate
+        else:
+            out.append(current)
+            current = block
+    if current:
+        out.append(current)
+    return out
+
+
+def details_html(details: Details) -> str:
+    card = details.card
+    head = [f"<b>{_e(_clip(card.title, 300))}</b>"]
+    if card.agency:
+        head.append(_e(card.agency))
+    facts = [
+        f"{LABEL_UPDATED} {card.updated}" if card.updated else "",
+        f"{LABEL_LICENSE}: {details.license}" if details.license else "",
+    ]
+    if any(facts):
+        head.append(_e(" · ".join(f for f in facts if f)))
+    if details.tags:
+        head.append(_e(f"{LABEL_TAGS}: " + ", ".join(details.tags[:12])))
+    if details.description:
+        head.append("\n" + _e(_clip(details.description, DETAILS_DESCRIPTION)))
+    if _url_ok(card.page_url):
+        head.append(f'\n<a href="{_e(card.page_url)}">{_e(card.page_url)}</a>')
+    text = "\n".join(head)
+    listed = 0
+    lines = [f"\n\n<b>{LABEL_FILES} ({max(details.num_resources, len(details.resources))})</b>"]
+    budget = MAX_TEXT - tg_len(text) - 200  # leave room for the "and N more" line
+    for r in details.resources:
+        if not _url_ok(r.url):
+            continue
+        name = _e(_clip(r.name or r.format or r.url, 120))
+        fmt = f" ({_e(r.format)})" if r.format else ""
+        line = f'\n• <a href="{_e(r.url)}">{name}</a>{fmt}'
+        if tg_len(line) > budget:
+            break
+        budget -= tg_len(line)
+        lines.append(line)
+        listed += 1
+    hidden = max(details.num_resources, len(details.resources)) - listed
+    if hidden > 0 and listed:
+        lines.append("\n" + _e(LABEL_MORE_RESOURCES.format(n=hidden)))
+    return text + ("".join(lines) if listed else "")
+
+
+def _message(text: str, keyboard: list[list[Json]] | None = None) -> Json:
+    msg: Json = {"text": text, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
+    if keyboard:
+        msg["reply_markup"] = {"inline_keyboard": keyboard}
+    return msg
+
+
+def render(reply: Reply) -> list[Json]:
+    """sendMessage payloads (without chat_id) for one reply; the keyboard rides on the last one."""
+    keyboard: list[list[Json]] = []
+    blocks = [_e(reply.text)] if reply.text.strip() else []
+    if reply.details is not None:
+        blocks.append(details_html(reply.details))
+        card = reply.details.card
+        row = []
+        if _url_ok(card.download_url):
+            row.append({"text": LABEL_DOWNLOAD, "url": card.download_url})
+        if _url_ok(card.page_url):
+            row.append({"text": LABEL_PAGE, "url": card.page_url})
+        if row:
+            keyboard.append(row)
+    for i, card in enumerate(reply.cards, start=1):
+        n = card.number or i
+        blocks.append(card_html(card, n))
+        row = _card_row(card, n)
+        if row:
+            keyboard.append(row)
+    keyboard += _rows(reply.buttons)
+    keyboard += _rows(reply.quick_replies)
+    texts = _pack(blocks) or ["…"]
+    out = [_message(t) for t in texts]
+    if keyboard:
+        out[-1]["reply_markup"] = {"inline_keyboard": keyboard}
+    return out
+
+
+def _inline_id(name: str) -> str:
+    if name and name.isascii() and len(name) <= MAX_INLINE_ID_BYTES:
+        return name
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()
+
+
+def citation(card: Card) -> str:
+    """ที่มา: title, agency, updated, link: what a journalist pastes under a chart."""
+    parts = [
+        f"“{card.title}”",
+        card.agency,
+        f"{LABEL_UPDATED} {card.updated}" if card.updated else "",
+        card.page_url,
+    ]
+    return f"{LABEL_SOURCE}: " + ", ".join(p for p in parts if p)
+
+
+def inline_results(cards: Sequence[Card]) -> list[Json]:
+    """InlineQueryResultArticle dicts, at most MAX_INLINE_RESULTS: each shares one card."""
+    out: list[Json] = []
+    seen: set[str] = set()
+    for card in cards:
+        rid = _inline_id(card.name)
+        if rid in seen:
+            continue
+        seen.add(rid)
+        text = card_html(card, 0, description=DESCRIPTION_CHARS) + "\n\n" + _e(citation(card))
+        if tg_len(text) > MAX_TEXT:
+            text = _e(_clip(citation(card), MAX_TEXT))
+        row = []
+        if _url_ok(card.download_url):
+            row.append({"text": LABEL_DOWNLOAD, "url": card.download_url})
+        if _url_ok(card.page_url):
+            row.append({"text": LABEL_PAGE, "url": card.page_url})
+        article: Json = {
+            "type": "article",
+            "id": rid,
+            "title": _clip(card.title, 200),
+            "description": _clip(" · ".join(x for x in (card.agency, card.updated) if x), INLINE_DESCRIPTION),
+            "input_message_content": {
+                "message_text": text,
+                "parse_mode": "HTML",
+                "link_preview_options": {"is_disabled": True},
+            },
+        }
+        if row:
+            article["reply_markup"] = {"inline_keyboard": [row]}
+        if _url_ok(card.page_url):
+            article["url"] = card.page_url
+        out.append(article)
+        if len(out) == MAX_INLINE_RESULTS:
+            break
+    return out

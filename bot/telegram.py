@@ -1,0 +1,391 @@
+"""The Telegram channel: ``POST /webhooks/telegram`` in, Bot API calls out (python-telegram-bot v22).
+
+The webhook compares ``X-Telegram-Bot-Api-Secret-Token`` with ``TELEGRAM_WEBHOOK_SECRET`` in
+constant time (403 on mismatch; with no secret configured every request is accepted and startup
+logs a warning), refuses bodies over 1 MB (413) and bad JSON (400), drops an ``update_id`` seen
+recently (Telegram retries non-2xx answers; the memory is a bounded per-process set), answers 200
+and hands the update to PTB in a background task (``await channel.drain()`` waits for them).
+
+What users get:
+
+- private chats: plain text is a search; commands /start, /help, /search <q>, /latest, /agencies;
+- groups: only commands (``/search@bot``) and messages that mention ``@<bot username>``;
+- button presses (callback queries) are always answered (``answerCallbackQuery``), then routed as
+  ``Message(postback=data)``, or as typed text for "text" buttons (``t:`` prefix);
+- inline mode (``@bot คำค้น`` in any chat): up to 50 articles per page, ``next_offset`` paging,
+  each sharing one dataset card with a citation line.
+
+Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry network errors and 5xx. A
+failing handler still answers ``texts.ERROR``; PTB swallows handler exceptions, so an error handler
+logs them and keeps them in ``channel.errors`` (tests assert it stays empty).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import inspect
+import json
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import (
+    BotCommand,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from intents import texts
+from intents.cards import make_card
+from intents.types import Message, Turn
+
+from . import render_telegram
+from .line import MAX_BODY, RecentIds, WebhookError, hashed, read_body
+from .settings import Settings
+
+__all__ = ["COMMANDS", "TelegramChannel"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ATTEMPTS = 3
+BACKOFF = 0.2  # seconds, doubled per attempt
+MAX_RETRY_AFTER = 10.0  # seconds
+INLINE_CACHE_SECONDS = 300
+INLINE_MAX_OFFSET = 200  # how deep inline paging goes
+GREETING_TEXT = "/start"  # the conversation reads this as a greeting
+#: command -> (Thai description, English description); names 1-32 chars [a-z0-9_]
+COMMANDS = {
+    "search": ("ค้นหาชุดข้อมูล เช่น /search ทะเบียนวัด เชียงใหม่", "Search datasets, e.g. /search bike lanes"),
+    "latest": ("ชุดข้อมูลที่อัปเดตล่าสุด", "Recently updated datasets"),
+    "agencies": ("หน่วยงานที่เผยแพร่ข้อมูล", "Publishing agencies"),
+    "help": ("วิธีใช้", "How to use this bot"),
+    "start": ("เริ่มต้น", "Start"),
+}
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def retry_after_seconds(err: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns about int vs timedelta on access
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        return min(_seconds(err.retry_after), MAX_RETRY_AFTER)
+
+
+async def with_retries(make: Callable[[], Awaitable[T]]) -> T:
+    """``make()`` up to ATTEMPTS times on RetryAfter (its delay honoured), timeouts, 5xx."""
+    for attempt in range(ATTEMPTS):
+        last = attempt == ATTEMPTS - 1
+        try:
+            return await make()
+        except RetryAfter as err:
+            if last:
+                raise
+            wait = retry_after_seconds(err)
+            log.info("Telegram rate limit; waiting", extra={"seconds": wait, "attempt": attempt + 1})
+            await asyncio.sleep(wait)
+        except BadRequest:
+            raise
+        except (TimedOut, NetworkError):  # PTB reports 5xx as NetworkError
+            if last:
+                raise
+            await asyncio.sleep(BACKOFF * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+class TelegramChannel:
+    def __init__(self, settings: Settings, services: Any) -> None:
+        self.settings = settings
+        self.services = services
+        self.routes = [Route("/webhooks/telegram", self.webhook, methods=["POST"])]
+        self.errors: list[BaseException] = []
+        self._seen = RecentIds()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._worker: ThreadPoolExecutor | None = None
+        self._starting = asyncio.Lock()
+        base = settings.telegram_api_base_url
+        self.app = (
+            Application.builder()
+            .token(settings.telegram_bot_token)
+            .updater(None)
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .concurrent_updates(64)
+            .build()
+        )
+        self.app.add_handler(CommandHandler("start", self._on_start))
+        self.app.add_handler(CommandHandler("help", self._on_help))
+        self.app.add_handler(CommandHandler("search", self._on_search))
+        self.app.add_handler(CommandHandler("latest", self._on_latest))
+        self.app.add_handler(CommandHandler("agencies", self._on_agencies))
+        self.app.add_handler(
+            MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, self._on_text)
+        )
+        self.app.add_handler(CallbackQueryHandler(self._on_callback))
+        self.app.add_handler(InlineQueryHandler(self._on_inline))
+        self.app.add_error_handler(self._on_error)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def startup(self) -> None:
+        # httpx logs every request URL at INFO, and Bot API URLs carry the bot token
+        logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
+        if not self.settings.telegram_webhook_secret:
+            log.warning("TELEGRAM_WEBHOOK_SECRET is not set: /webhooks/telegram accepts any caller")
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="khomun-telegram")
+        await self._start()
+
+    async def _start(self) -> bool:
+        """getMe (learns the bot's username), start PTB, set the commands. When Telegram cannot be
+        reached the rest of the service still starts: webhooks answer 503 (Telegram retries them)
+        and the next one tries again."""
+        async with self._starting:
+            if self.app.running:
+                return True
+            try:
+                await self.app.initialize()
+                await self.app.start()
+            except (TelegramError, OSError) as err:
+                log.error("Telegram unreachable at startup; will retry", extra={"error": type(err).__name__})
+                return False
+        await self.set_commands()
+        log.info("Telegram channel ready", extra={"bot": self.app.bot.username})
+        return True
+
+    async def shutdown(self) -> None:
+        await self.drain()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()  # a no-op when initialize() never succeeded
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def set_commands(self) -> bool:
+        """setMyCommands in Thai and English (and the default list in Thai); never fatal."""
+        try:
+            for lang, i in (("th", 0), ("en", 1), (None, 0)):
+                commands = [BotCommand(name, pair[i]) for name, pair in COMMANDS.items()]
+                await self.app.bot.set_my_commands(commands, language_code=lang)
+            return True
+        except (TelegramError, OSError) as err:
+            log.warning("setMyCommands failed; continuing", extra={"error": type(err).__name__})
+            return False
+
+    # -- the webhook --------------------------------------------------------------------------
+    async def webhook(self, request: Request) -> Response:
+        secret = self.settings.telegram_webhook_secret
+        if secret:
+            given = request.headers.get("x-telegram-bot-api-secret-token", "")
+            if not hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8")):
+                log.warning("Telegram webhook with a wrong secret refused")
+                return PlainTextResponse("forbidden", 403)
+        try:
+            body = await read_body(request, MAX_BODY)
+        except WebhookError as err:
+            return (
+                PlainTextResponse("too large", 413) if "large" in str(err) else PlainTextResponse("bad", 400)
+            )
+        try:
+            data = json.loads(body)
+            update_id = int(data["update_id"])
+        except (ValueError, KeyError, TypeError):
+            return PlainTextResponse("bad request", 400)
+        if not self.app.running and not await self._start():
+            return PlainTextResponse("not ready", 503)
+        if not self._seen.add(str(update_id)):
+            log.info("Telegram update already handled", extra={"update": update_id})
+            return PlainTextResponse("OK")
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except (ValueError, KeyError, TypeError):
+            return PlainTextResponse("bad request", 400)
+        task = asyncio.create_task(self.app.process_update(update))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return PlainTextResponse("OK")
+
+    # -- handlers -----------------------------------------------------------------------------
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        err = context.error
+        if err is not None:
+            self.errors.append(err)
+            log.error("Telegram handler failed", exc_info=(type(err), err, err.__traceback__))
+
+    def _message(self, update: Update, text: str = "", postback: str = "") -> Message:
+        chat = update.effective_chat
+        user = update.effective_user
+        chat_type = "private" if chat is None or chat.type == "private" else "group"
+        return Message(
+            "telegram",
+            str(chat.id) if chat else "",
+            text=text,
+            user_id=str(user.id) if user else "",
+            postback=postback,
+            chat_type=chat_type,
+        )
+
+    async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.answer(update, self._message(update, text=GREETING_TEXT))
+
+    async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.answer(update, self._message(update, postback="help"))
+
+    async def _on_search(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.answer(update, self._message(update, text=" ".join(context.args or [])))
+
+    async def _on_latest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.answer(update, self._message(update, postback="latest"))
+
+    async def _on_agencies(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.answer(update, self._message(update, postback="agencies"))
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        msg = update.effective_message
+        if msg is None or not msg.text:
+            return
+        text = msg.text
+        if msg.chat.type != "private":
+            mention = f"@{self.app.bot.username}".lower()
+            if mention not in text.lower():
+                return  # groups: only commands and mentions
+            at = text.lower().index(mention)
+            text = (text[:at] + text[at + len(mention) :]).strip()
+        await self.answer(update, self._message(update, text=text))
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await with_retries(lambda: query.answer())
+        except TelegramError as err:  # too old to answer: still act on the press
+            log.info("answerCallbackQuery failed", extra={"error": type(err).__name__})
+        data = query.data or ""
+        if not data or query.message is None:
+            return  # a press on a message sent through inline mode: nowhere to answer
+        if data.startswith(render_telegram.TEXT_PREFIX):
+            message = self._message(update, text=data[len(render_telegram.TEXT_PREFIX) :])
+        else:
+            message = self._message(update, postback=data)
+        await self.answer(update, message)
+
+    async def _on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.inline_query
+        if query is None:
+            return
+        text = query.query.strip()
+        offset = int(query.offset) if query.offset.isdigit() else 0
+        results: list[dict[str, Any]] = []
+        next_offset = ""
+        if text and offset < INLINE_MAX_OFFSET:
+            cards = await self._run(self._inline_cards, text, offset)
+            results = render_telegram.inline_results(cards)
+            if len(cards) > render_telegram.MAX_INLINE_RESULTS:
+                next_offset = str(offset + render_telegram.MAX_INLINE_RESULTS)
+        articles = [self._article(r) for r in results]
+        try:
+            await with_retries(
+                lambda: self.app.bot.answer_inline_query(
+                    query.id,
+                    articles,
+                    cache_time=INLINE_CACHE_SECONDS,
+                    is_personal=False,
+                    next_offset=next_offset,
+                )
+            )
+        except TelegramError:
+            log.exception("answerInlineQuery failed")
+
+    def _inline_cards(self, text: str, offset: int) -> list[Any]:
+        """One page of cards (plus one to tell whether a next page exists), from the same engine."""
+        page = render_telegram.MAX_INLINE_RESULTS
+        result = self.services.engine.search(text, limit=offset + page + 1)
+        if not result.answered:
+            return []
+        return [make_card(h.dataset) for h in result.hits[offset : offset + page + 1]]
+
+    # -- answering ----------------------------------------------------------------------------
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self._worker, fn, *args)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    async def answer(self, update: Update, message: Message) -> None:
+        """Route the message, render the reply, send it; a failure still gets texts.ERROR."""
+        if not message.chat_id:
+            return
+        try:
+            turn: Turn = await self._run(self.services.handle, message)
+            payloads = render_telegram.render(turn.reply)
+        except Exception:
+            log.exception("Telegram update handling failed", extra={"chat": hashed(message.chat_id)})
+            payloads = [{"text": texts.ERROR}]
+        try:
+            await self.send(message.chat_id, payloads)
+        except TelegramError:
+            log.exception("Telegram send failed", extra={"chat": hashed(message.chat_id)})
+
+    def _markup(self, payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
+        markup = payload.get("reply_markup")
+        return InlineKeyboardMarkup.de_json(markup, self.app.bot) if markup else None
+
+    def _article(self, r: dict[str, Any]) -> InlineQueryResultArticle:
+        content = r["input_message_content"]
+        return InlineQueryResultArticle(
+            id=r["id"],
+            title=r["title"],
+            description=r.get("description") or None,
+            url=r.get("url"),
+            reply_markup=self._markup(r),
+            input_message_content=InputTextMessageContent(
+                content["message_text"],
+                parse_mode=content.get("parse_mode"),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+        )
+
+    async def send(self, chat_id: str, payloads: list[dict[str, Any]]) -> None:
+        """sendMessage for each rendered payload (render_telegram's JSON, as PTB objects)."""
+        bot = self.app.bot
+        for payload in payloads:
+            preview = LinkPreviewOptions(is_disabled=True) if payload.get("link_preview_options") else None
+            markup = self._markup(payload)
+            await with_retries(
+                lambda p=payload, m=markup, lp=preview: bot.send_message(
+                    chat_id,
+                    p["text"],
+                    parse_mode=p.get("parse_mode"),
+                    link_preview_options=lp,
+                    reply_markup=m,
+                )
+            )

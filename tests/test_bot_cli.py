@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path, index_path: Path) -> Path:
+    shutil.copy(index_path, tmp_path / "index.sqlite")
+    return tmp_path
+
+
+def test_search_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data-dir", str(data_dir), "search", "ตลาดน้ำ กรุงเทพ", "--json", "--limit", "3"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["answered"] is True
+    assert out["results"][0]["name"] == "float_market"
+    assert len(out["results"]) <= 3
+
+
+def test_search_text_says_nothing_found(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data-dir", str(data_dir), "search", "สูตรต้มยำกุ้ง"]) == 0
+    assert "nothing found" in capsys.readouterr().out
+
+
+def test_index_build_from_a_dirty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = tmp_path / "c.jsonl"
+    records = [
+        {"name": "a-b", "title": "ทะเบียนวัด &amp; โบราณสถาน", "tags": ["วัด", "ศาสน\ufffd"], "resources": []},
+        {"title": "no name"},
+        "not an object",
+    ]
+    catalog.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n{broken", encoding="utf-8"
+    )
+    assert main(["--data-dir", str(tmp_path / "var"), "index", "build", "--catalog", str(catalog)]) == 0
+    out = capsys.readouterr().out
+    assert "index: 1 datasets" in out
+    assert (tmp_path / "var" / "index.sqlite").exists()
+    assert main(["--data-dir", str(tmp_path / "var"), "search", "โบราณสถาน", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["name"] == "a-b"
+
+
+def test_missing_catalog_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["--data-dir", str(tmp_path), "index", "build", "--catalog", str(tmp_path / "nope.jsonl")]) == 2
+    )
+    assert "no catalog file" in capsys.readouterr().err
+
+
+def test_bad_environment_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORT", "eighty")
+    assert main(["search", "x"]) == 2
+    assert "PORT" in capsys.readouterr().err
+
+
+def test_stale_index_is_rebuilt(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.runtime import ensure_index
+
+    stale = tmp_path / "index.sqlite"
+    with sqlite3.connect(stale) as db:
+        db.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    ensure_index(stale)
+    with sqlite3.connect(stale) as db:
+        assert db.execute("SELECT count(*) FROM datasets").fetchone()[0] > 1000
+
+
+def test_index_build_harvests_ckan_then_refreshes_incrementally(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gzip
+
+    from tests.fake_ckan import serve_fake_ckan
+
+    bundled = Path(__file__).parent.parent / "index" / "data" / "datagoth.jsonl.gz"
+    records = [json.loads(line) for line in gzip.decompress(bundled.read_bytes()).decode().splitlines()[:150]]
+    data_dir = str(tmp_path / "var")
+    with serve_fake_ckan(records) as (url, requests):
+        assert main(["--data-dir", data_dir, "index", "build", "--ckan", url, "--api-key", "k3y"]) == 0
+        full = len(requests)
+    assert "index: 150 datasets" in capsys.readouterr().out
+    assert full >= 2  # paged
+
+    newer = dict(
+        records[0],
+        name="brand-new-temples",
+        title="ทะเบียนโบราณสถานใหม่",
+        metadata_modified="2030-01-01T00:00:00",
+    )
+    with serve_fake_ckan([newer, *records]) as (url, requests):
+        assert main(["--data-dir", data_dir, "index", "build", "--ckan", url]) == 0
+        # only what changed since the newest indexed dataset was asked for
+        assert all("metadata_modified:[" in r.params.get("fq", "") for r in requests)
+    assert "index: 151 datasets" in capsys.readouterr().out
+    assert main(["--data-dir", data_dir, "search", "โบราณสถานใหม่", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["name"] == "brand-new-temples"

@@ -1,0 +1,77 @@
+"""Quality floors: `khomun eval` on the judged development set and on our own extra set.
+
+These are floors, not targets: raise them as quality rises. The development set measures; it is
+never used to special-case a query (see tests/data/dev-queries.README.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.evaluate import load_judged, run_eval
+from intents import Conversation
+
+DATA = Path(__file__).parent / "data"
+
+FLOORS = {
+    "dev-queries.jsonl": {"hit@1": 0.90, "hit@3": 0.93, "mrr@10": 0.92, "abstention": 0.85, "chat": 0.95},
+    "extra-queries.jsonl": {"hit@1": 0.85, "hit@3": 0.88, "mrr@10": 0.86, "abstention": 0.85, "chat": 0.95},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_quality_floors(conversation: Conversation, name: str) -> None:
+    report = run_eval(conversation, load_judged(DATA / name))
+    floors = FLOORS[name]
+    measured = {
+        "hit@1": report.metric("hit@1"),
+        "hit@3": report.metric("hit@3"),
+        "mrr@10": report.metric("mrr@10"),
+        "abstention": report.abstention,
+        "chat": report.intent_accuracy,
+    }
+    below = {k: round(v, 3) for k, v in measured.items() if v < floors[k]}
+    assert not below, f"{name}: below the floor: {below}\n{report.table()}"
+
+
+def test_eval_cli_writes_ranked_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    queries = tmp_path / "q.jsonl"
+    lines = [
+        {"q": "สวัสดีค่ะ", "expect": "greeting", "relevant": []},
+        {"q": "ทะเบียนวัด จังหวัดเชียงใหม่", "expect": "search", "relevant": []},
+        {"q": "สูตรต้มยำกุ้ง", "expect": "none", "relevant": []},
+    ]
+    queries.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    ranked = tmp_path / "ranked.jsonl"
+    catalog = Path(__file__).parent.parent / "index" / "data" / "datagoth.jsonl.gz"
+    code = main(
+        [
+            "--data-dir",
+            str(tmp_path / "var"),
+            "eval",
+            str(queries),
+            "--ranked",
+            str(ranked),
+            "--catalog",
+            str(catalog),
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "hit@1" in out and "abstention" in out and "p99" in out
+    rows = [json.loads(line) for line in ranked.read_text(encoding="utf-8").splitlines()]
+    assert [r["intent"] for r in rows] == ["greeting", "search", "search"]
+    assert rows[1]["answered"] and rows[1]["results"]
+    assert not rows[2]["answered"] and rows[2]["results"] == []
+    assert all(set(r) == {"q", "intent", "answered", "results", "ms"} for r in rows)
+
+
+def test_eval_cli_rejects_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path), "eval", str(bad)]) == 2
+    assert "bad.jsonl:1" in capsys.readouterr().err

@@ -1,0 +1,381 @@
+"""The LINE channel end to end: signed webhooks in, the fake Messaging API's recorded calls out."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fake_line import LOADING, PUSH, REPLY, FakeLine, serve_app, serve_fake_line
+from starlette.applications import Starlette
+
+from bot.line import LineChannel
+from bot.settings import Settings
+from intents import Conversation, Message, texts
+from intents.types import Turn
+
+SECRET = "test-channel-secret"
+TOKEN = "test-access-token"
+USER = "U" + "a" * 32
+GROUP = "C" + "b" * 32
+QUERY = "ทะเบียนวัด นครราชสีมา"
+
+
+@dataclass
+class StandInServices:
+    """What bot/services.py provides, until it exists: a real Conversation, no journal."""
+
+    settings: Settings
+    engine: Any
+    conversation: Conversation
+    seen: list[Message] = field(default_factory=list)
+    fail: bool = False
+
+    def handle(self, message: Message) -> Turn:
+        self.seen.append(message)
+        if self.fail:
+            raise RuntimeError("boom")
+        return self.conversation.route(message)
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def webhook(*events: dict[str, Any]) -> bytes:
+    return json.dumps({"destination": "Ubot", "events": list(events)}, ensure_ascii=False).encode()
+
+
+def event(kind: str = "message", *, source: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    e: dict[str, Any] = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": 1700000000000,
+        "source": source or {"type": "user", "userId": USER},
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+    }
+    e.update(extra)
+    return e
+
+
+def text_event(text: str, **kw: Any) -> dict[str, Any]:
+    message = {"id": "1", "type": "text", "text": text, "quoteToken": "q"}
+    message.update(kw.pop("message_extra", {}))
+    return event("message", message=message, **kw)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[tuple[str, FakeLine]]:
+    with serve_fake_line() as served:
+        yield served
+
+
+@asynccontextmanager
+async def running(
+    fake_url: str, engine: Any
+) -> AsyncIterator[tuple[LineChannel, httpx.AsyncClient, StandInServices]]:
+    settings = replace(
+        Settings(), line_channel_secret=SECRET, line_channel_access_token=TOKEN, line_api_base_url=fake_url
+    )
+    services = StandInServices(settings, engine, Conversation(engine))
+    channel = LineChannel(settings, services)
+    app = Starlette(routes=channel.routes)
+    await channel.startup()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://khomun.test") as client:
+            yield channel, client, services
+    finally:
+        await channel.shutdown()
+
+
+@pytest_asyncio.fixture
+async def line(
+    fake: tuple[str, FakeLine], engine: Any
+) -> AsyncIterator[tuple[LineChannel, httpx.AsyncClient, FakeLine, StandInServices]]:
+    url, api = fake
+    api.reset()
+    async with running(url, engine) as (channel, client, services):
+        yield channel, client, api, services
+    assert api.unexpected == []
+
+
+async def post(client: httpx.AsyncClient, body: bytes, signature: str | None = None) -> httpx.Response:
+    return await client.post(
+        "/webhooks/line",
+        content=body,
+        headers={
+            "x-line-signature": sign(body) if signature is None else signature,
+            "content-type": "application/json",
+        },
+    )
+
+
+def first_card_uris(reply_body: dict[str, Any]) -> list[str]:
+    flex = next(m for m in reply_body["messages"] if m["type"] == "flex")
+    bubble = flex["contents"]["contents"][0]
+    return [b["action"]["uri"] for b in bubble["footer"]["contents"] if b["action"]["type"] == "uri"]
+
+
+async def test_search_in_private_chat_replies_with_cards(line: Any, engine: Any) -> None:
+    channel, client, api, _ = line
+    expected = engine.search(QUERY, limit=1).hits[0].name
+    e = text_event(QUERY)
+    r = await post(client, webhook(e))
+    assert r.status_code == 200
+    await channel.drain()
+    [reply] = api.replies()
+    assert reply.body["replyToken"] == e["replyToken"]
+    assert reply.headers["authorization"] == f"Bearer {TOKEN}"
+    assert any(expected in uri for uri in first_card_uris(reply.body))
+    assert reply.body["messages"][0]["type"] == "text"
+    # the loading animation was started for this 1:1 chat, before the reply
+    [loading] = api.calls(LOADING, status=None)
+    assert loading.body == {"chatId": USER, "loadingSeconds": 10}
+    assert loading.at <= reply.at
+
+
+async def test_verify_with_no_events_is_200_and_silent(line: Any) -> None:
+    channel, client, api, _ = line
+    r = await post(client, b'{"destination":"Ubot","events":[]}')
+    assert r.status_code == 200
+    await channel.drain()
+    assert api.requests == []
+
+
+async def test_forged_signature_is_400_and_nothing_processed(line: Any) -> None:
+    channel, client, api, services = line
+    body = webhook(text_event(QUERY))
+    r = await post(client, body, signature=sign(body, "not-the-secret"))
+    assert r.status_code == 400
+    r = await post(client, body, signature="")
+    assert r.status_code == 400
+    await channel.drain()
+    assert api.requests == [] and services.seen == []
+
+
+async def test_malformed_body_with_good_signature_is_400(line: Any) -> None:
+    _, client, api, services = line
+    for body in (b"{not json", b'{"events": [{"type": "message"}]}', b"\xff\xfe"):
+        r = await post(client, body)
+        assert r.status_code == 400
+    assert api.requests == [] and services.seen == []
+
+
+async def test_body_over_one_megabyte_is_413(line: Any) -> None:
+    _, client, api, _ = line
+    body = b'{"events": [], "pad": "' + b"x" * 1_100_000 + b'"}'
+    r = await post(client, body)
+    assert r.status_code == 413
+    assert api.requests == []
+
+
+async def test_same_event_twice_is_answered_once(line: Any) -> None:
+    channel, client, api, services = line
+    e = text_event(QUERY)
+    await post(client, webhook(e))
+    redelivered = dict(e, deliveryContext={"isRedelivery": True})
+    await post(client, webhook(redelivered))
+    await channel.drain()
+    assert len(api.replies()) == 1
+    assert len(services.seen) == 1
+
+
+async def test_group_message_not_addressed_gets_no_reply(line: Any) -> None:
+    channel, client, api, services = line
+    group = {"type": "group", "groupId": GROUP, "userId": USER}
+    await post(client, webhook(text_event("ทะเบียนวัด เชียงใหม่", source=group)))
+    await channel.drain()
+    assert api.requests == [] and services.seen == []
+
+
+async def test_group_message_with_prefix_or_mention_is_answered(line: Any) -> None:
+    channel, client, api, services = line
+    group = {"type": "group", "groupId": GROUP, "userId": USER}
+    mention = {"mentionees": [{"index": 0, "length": 7, "type": "user", "userId": "Ubot", "isSelf": True}]}
+    await post(
+        client,
+        webhook(
+            text_event("ข้อมูล ทะเบียนวัด นครราชสีมา", source=group),
+            text_event("@khomun ทะเบียนวัด", source=group, message_extra={"mention": mention}),
+        ),
+    )
+    await channel.drain()
+    assert sorted(m.text for m in services.seen) == ["ทะเบียนวัด", "ทะเบียนวัด นครราชสีมา"]
+    assert all(m.chat_id == GROUP and m.chat_type == "group" for m in services.seen)
+    assert len(api.replies()) == 2
+    assert api.calls(LOADING, status=None) == []  # no loading animation in groups
+
+
+async def test_follow_gets_the_welcome_with_an_example(line: Any) -> None:
+    channel, client, api, _ = line
+    await post(client, webhook(event("follow", follow={"isUnblocked": False})))
+    await channel.drain()
+    [reply] = api.replies()
+    text = reply.body["messages"][0]["text"]
+    assert text == texts.GREETING.format(example=texts.HELP_EXAMPLES[0])
+
+
+async def test_sticker_gets_help(line: Any) -> None:
+    channel, client, api, _ = line
+    sticker = {
+        "id": "2",
+        "type": "sticker",
+        "packageId": "1",
+        "stickerId": "1",
+        "stickerResourceType": "STATIC",
+        "quoteToken": "q",
+    }
+    await post(client, webhook(event("message", message=sticker)))
+    await channel.drain()
+    [reply] = api.replies()
+    assert reply.body["messages"][0]["text"].startswith(texts.HELP[:20])
+
+
+async def test_postback_becomes_a_postback_message(line: Any) -> None:
+    channel, client, api, services = line
+    await post(client, webhook(event("postback", postback={"data": "d:1"})))
+    await channel.drain()
+    assert services.seen[0].postback == "d:1" and services.seen[0].text == ""
+    assert len(api.replies()) == 1
+
+
+async def test_reply_retried_after_a_500_gets_one_reply(line: Any) -> None:
+    channel, client, api, _ = line
+    api.fail(REPLY, 500)
+    await post(client, webhook(text_event(QUERY)))
+    await channel.drain()
+    assert [r.status for r in api.calls(REPLY, status=None)] == [500, 200]
+    assert len(api.replies()) == 1
+
+
+async def test_429_honours_retry_after(line: Any) -> None:
+    channel, client, api, _ = line
+    api.fail(REPLY, 429, retry_after="0")
+    await post(client, webhook(text_event(QUERY)))
+    await channel.drain()
+    assert [r.status for r in api.calls(REPLY, status=None)] == [429, 200]
+
+
+async def test_expired_reply_token_falls_back_to_push_with_one_retry_key(line: Any) -> None:
+    channel, client, api, _ = line
+    api.fail(PUSH, 500)
+    await post(client, webhook(text_event(QUERY, replyToken="expired-token")))
+    await channel.drain()
+    pushes = api.calls(PUSH, status=None)
+    assert [p.status for p in pushes] == [500, 200]
+    keys = {p.headers["x-line-retry-key"] for p in pushes}
+    assert len(keys) == 1 and uuid.UUID(keys.pop())
+    assert pushes[-1].body["to"] == USER
+
+
+async def test_failing_handler_still_answers_error_and_logs_no_secrets(
+    line: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel, client, api, services = line
+    services.fail = True
+    caplog.set_level(logging.DEBUG)
+    body = webhook(text_event(QUERY))
+    await post(client, body)
+    await channel.drain()
+    [reply] = api.replies()
+    assert reply.body["messages"] == [{"type": "text", "text": texts.ERROR}]
+    logged = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
+    assert "RuntimeError: boom" in caplog.text  # the traceback is there
+    for secret in (TOKEN, SECRET, USER, sign(body)):
+        assert secret not in logged
+
+
+def test_end_to_end_through_uvicorn(fake: tuple[str, FakeLine], engine: Any) -> None:
+    url, api = fake
+    api.reset()
+    settings = replace(
+        Settings(), line_channel_secret=SECRET, line_channel_access_token=TOKEN, line_api_base_url=url
+    )
+    channel = LineChannel(settings, StandInServices(settings, engine, Conversation(engine)))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await channel.startup()
+        yield
+        await channel.shutdown()
+
+    app = Starlette(routes=channel.routes, lifespan=lifespan)
+    expected = engine.search(QUERY, limit=1).hits[0].name
+    with serve_app(app, lifespan="on") as base:
+        body = webhook(text_event(QUERY))
+        r = httpx.post(f"{base}/webhooks/line", content=body, headers={"x-line-signature": sign(body)})
+        assert r.status_code == 200
+        [reply] = api.wait_for(REPLY)
+    assert any(expected in uri for uri in first_card_uris(reply.body))
+    assert api.unexpected == []
+
+
+def test_real_app_and_services_search_then_details(
+    fake: tuple[str, FakeLine], engine: Any, tmp_path: Any
+) -> None:
+    """bot.app.create_app with the real Services (contexts, journal): a search, then the
+    "details" button of the first card, answered with a details bubble."""
+    from bot.app import create_app
+    from bot.journal import Journal
+    from bot.services import Services
+    from intents import ContextStore
+
+    url, api = fake
+    api.reset()
+    settings = replace(
+        Settings(),
+        data_dir=tmp_path,
+        secret_key="test-secret-key-for-journal",
+        line_channel_secret=SECRET,
+        line_channel_access_token=TOKEN,
+        line_api_base_url=url,
+    )
+    contexts = ContextStore(settings.state_path, key=settings.secret_key)
+    services = Services(
+        settings,
+        engine,
+        Conversation(engine, contexts),
+        Journal(settings.state_path, settings.secret_key),
+        contexts,
+    )
+    app = create_app(settings, services)
+    expected = engine.search(QUERY, limit=1).hits[0].name
+    with serve_app(app, lifespan="on") as base:
+        body = webhook(text_event(QUERY))
+        assert (
+            httpx.post(
+                f"{base}/webhooks/line", content=body, headers={"x-line-signature": sign(body)}
+            ).status_code
+            == 200
+        )
+        [reply] = api.wait_for(REPLY)
+        assert any(expected in uri for uri in first_card_uris(reply.body))
+        flex = next(m for m in reply.body["messages"] if m["type"] == "flex")
+        footer = flex["contents"]["contents"][0]["footer"]["contents"]
+        details = next(b["action"]["data"] for b in footer if b["action"]["type"] == "postback")
+        body = webhook(event("postback", postback={"data": details}))
+        assert (
+            httpx.post(
+                f"{base}/webhooks/line", content=body, headers={"x-line-signature": sign(body)}
+            ).status_code
+            == 200
+        )
+        replies = api.wait_for(REPLY, 2)
+    assert len(replies) == 2
+    bubble = next(m for m in replies[1].body["messages"] if m["type"] == "flex")["contents"]
+    assert bubble["type"] == "bubble"
+    assert any(expected in b["action"].get("uri", "") for b in bubble["footer"]["contents"])
+    assert api.unexpected == []

@@ -1,0 +1,377 @@
+"""The Telegram channel end to end: webhook updates in, the fake Bot API's recorded calls out."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fake_line import serve_app
+from fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, serve_fake_telegram
+from starlette.applications import Starlette
+
+from bot import render_telegram
+from bot.settings import Settings
+from bot.telegram import COMMANDS, TelegramChannel
+from bot.telegram_cli import set_webhook
+from intents import Conversation, Message, texts
+from intents.types import Turn
+
+SECRET = "s3cret_token-for-tests"
+USER_ID = 777000111
+GROUP_ID = -100200300
+QUERY = "ทะเบียนวัด นครราชสีมา"
+_ids = itertools.count(1)
+
+
+@dataclass
+class StandInServices:
+    """What bot/services.py provides, until it exists: a real Conversation, no journal."""
+
+    settings: Settings
+    engine: Any
+    conversation: Conversation
+    seen: list[Message] = field(default_factory=list)
+    fail: bool = False
+
+    def handle(self, message: Message) -> Turn:
+        self.seen.append(message)
+        if self.fail:
+            raise RuntimeError("boom")
+        return self.conversation.route(message)
+
+
+def user() -> dict[str, Any]:
+    return {"id": USER_ID, "is_bot": False, "first_name": "ข่าว", "language_code": "th"}
+
+
+def message_update(text: str, chat_id: int = USER_ID, *, command: bool = False) -> dict[str, Any]:
+    chat = (
+        {"id": chat_id, "type": "private", "first_name": "ข่าว"}
+        if chat_id > 0
+        else {
+            "id": chat_id,
+            "type": "supergroup",
+            "title": "newsroom",
+        }
+    )
+    msg: dict[str, Any] = {
+        "message_id": next(_ids),
+        "date": 1700000000,
+        "chat": chat,
+        "from": user(),
+        "text": text,
+    }
+    if command:
+        length = len(text.split()[0])
+        msg["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return {"update_id": next(_ids), "message": msg}
+
+
+def callback_update(data: str, chat_id: int = USER_ID) -> dict[str, Any]:
+    chat = {"id": chat_id, "type": "private", "first_name": "ข่าว"}
+    return {
+        "update_id": next(_ids),
+        "callback_query": {
+            "id": str(next(_ids)),
+            "from": user(),
+            "chat_instance": "42",
+            "data": data,
+            "message": {
+                "message_id": 5,
+                "date": 1700000000,
+                "chat": chat,
+                "text": "…",
+                "from": {"id": 123456, "is_bot": True, "first_name": "k"},
+            },
+        },
+    }
+
+
+def inline_update(query: str, offset: str = "") -> dict[str, Any]:
+    return {
+        "update_id": next(_ids),
+        "inline_query": {"id": str(next(_ids)), "from": user(), "query": query, "offset": offset},
+    }
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[tuple[str, FakeTelegram]]:
+    with serve_fake_telegram() as served:
+        yield served
+
+
+def settings_for(url: str, secret: str = SECRET) -> Settings:
+    return replace(
+        Settings(), telegram_bot_token=TOKEN, telegram_webhook_secret=secret, telegram_api_base_url=url
+    )
+
+
+@asynccontextmanager
+async def running(
+    url: str, engine: Any, secret: str = SECRET
+) -> AsyncIterator[tuple[TelegramChannel, httpx.AsyncClient, StandInServices]]:
+    settings = settings_for(url, secret)
+    services = StandInServices(settings, engine, Conversation(engine))
+    channel = TelegramChannel(settings, services)
+    await channel.startup()
+    try:
+        app = Starlette(routes=channel.routes)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://khomun.test"
+        ) as client:
+            yield channel, client, services
+    finally:
+        await channel.shutdown()
+
+
+@pytest_asyncio.fixture
+async def tg(
+    fake: tuple[str, FakeTelegram], engine: Any
+) -> AsyncIterator[tuple[TelegramChannel, httpx.AsyncClient, FakeTelegram, StandInServices]]:
+    url, api = fake
+    api.reset()
+    async with running(url, engine) as (channel, client, services):
+        api.reset()  # forget getMe / setMyCommands from startup
+        yield channel, client, api, services
+        assert channel.errors == []
+    assert api.unexpected == []
+
+
+async def post(client: httpx.AsyncClient, update: Any, secret: str | None = SECRET) -> httpx.Response:
+    headers = {"x-telegram-bot-api-secret-token": secret} if secret is not None else {}
+    if isinstance(update, bytes):
+        return await client.post("/webhooks/telegram", content=update, headers=headers)
+    return await client.post("/webhooks/telegram", json=update, headers=headers)
+
+
+async def test_startup_calls_get_me_and_sets_commands_in_thai_and_english(fake: Any, engine: Any) -> None:
+    url, api = fake
+    api.reset()
+    async with running(url, engine) as (channel, _, _):
+        assert channel.app.bot.username == BOT_USERNAME
+    assert len(api.of("getMe")) == 1
+    calls = api.of("setMyCommands")
+    langs = {c.params.get("language_code") for c in calls}
+    assert {"th", "en"} <= langs
+    th = next(c for c in calls if c.params.get("language_code") == "th")
+    assert [c["command"] for c in th.params["commands"]] == list(COMMANDS)
+    assert api.unexpected == []
+
+
+async def test_set_commands_failure_does_not_stop_startup(fake: Any, engine: Any) -> None:
+    url, api = fake
+    api.reset()
+    api.fail("setMyCommands", 400, times=1)
+    async with running(url, engine) as (channel, client, _):
+        r = await post(client, message_update("/start", command=True))
+        assert r.status_code == 200
+        await channel.drain()
+    assert len(api.of("sendMessage")) == 1
+
+
+async def test_wrong_or_missing_secret_is_403(tg: Any) -> None:
+    channel, client, api, services = tg
+    assert (await post(client, message_update(QUERY), secret="wrong")).status_code == 403
+    assert (await post(client, message_update(QUERY), secret=None)).status_code == 403
+    await channel.drain()
+    assert api.calls == [] and services.seen == []
+
+
+async def test_bad_json_is_400_and_big_body_413(tg: Any) -> None:
+    _, client, api, _ = tg
+    assert (await post(client, b"{nope")).status_code == 400
+    assert (await post(client, b'{"no_update_id": 1}')).status_code == 400
+    assert (await post(client, b'{"update_id": 1, "pad": "' + b"x" * 1_100_000 + b'"}')).status_code == 413
+    assert api.calls == []
+
+
+async def test_start_sends_the_greeting(tg: Any) -> None:
+    channel, client, api, _ = tg
+    await post(client, message_update("/start", command=True))
+    await channel.drain()
+    [sent] = api.of("sendMessage")
+    assert sent.params["chat_id"] == USER_ID or str(sent.params["chat_id"]) == str(USER_ID)
+    assert sent.params["parse_mode"] == "HTML"
+    assert sent.params["text"].startswith("สวัสดีค่ะ")
+
+
+async def test_text_search_sends_html_with_an_inline_keyboard(tg: Any, engine: Any) -> None:
+    channel, client, api, _ = tg
+    expected = engine.search(QUERY, limit=1).hits[0].name
+    await post(client, message_update(QUERY))
+    await channel.drain()
+    [sent] = api.of("sendMessage")
+    assert sent.params["parse_mode"] == "HTML"
+    assert "<b>1. " in sent.params["text"]
+    assert len(sent.params["text"]) <= render_telegram.MAX_TEXT
+    keyboard = sent.params["reply_markup"]["inline_keyboard"]
+    urls = [b.get("url", "") for b in keyboard[0]]
+    assert any(expected in u for u in urls)
+    assert {"text": "1. รายละเอียด", "callback_data": "d:1"} in keyboard[0]
+    for row in keyboard:
+        for b in row:
+            assert len(b.get("callback_data", "").encode()) <= render_telegram.MAX_CALLBACK_BYTES
+
+
+async def test_search_command_and_group_rules(tg: Any) -> None:
+    channel, client, api, services = tg
+    await post(client, message_update(f"/search@{BOT_USERNAME} {QUERY}", GROUP_ID, command=True))
+    await post(client, message_update("ทะเบียนวัด เชียงใหม่", GROUP_ID))  # not addressed: ignored
+    await post(client, message_update(f"@{BOT_USERNAME} ทะเบียนวัด", GROUP_ID))
+    await post(client, message_update("/search@someother_bot วัด", GROUP_ID, command=True))  # not ours
+    await channel.drain()
+    assert sorted(m.text for m in services.seen) == sorted([QUERY, "ทะเบียนวัด"])
+    assert all(m.chat_type == "group" and m.chat_id == str(GROUP_ID) for m in services.seen)
+    assert len(api.of("sendMessage")) == 2
+
+
+async def test_callback_query_is_answered_and_routed_as_postback(tg: Any) -> None:
+    channel, client, api, services = tg
+    await post(client, callback_update("d:1"))
+    await post(client, callback_update("t:ทะเบียนวัด"))
+    await channel.drain()
+    assert len(api.of("answerCallbackQuery")) == 2
+    assert sorted((m.postback, m.text) for m in services.seen) == [("", "ทะเบียนวัด"), ("d:1", "")]
+    assert len(api.of("sendMessage")) == 2
+
+
+async def test_inline_query_results_at_most_50_with_citation(tg: Any) -> None:
+    channel, client, api, _ = tg
+    await post(client, inline_update("ข้อมูล"))
+    await post(client, inline_update(QUERY))
+    await channel.drain()
+    calls = api.of("answerInlineQuery")
+    assert len(calls) == 2
+    for call in calls:
+        results = call.params["results"]
+        assert len(results) <= render_telegram.MAX_INLINE_RESULTS
+        assert int(call.params["cache_time"]) > 0
+        assert len(str(call.params.get("next_offset", "")).encode()) <= 64
+    results = next(c for c in calls if c.params["results"]).params["results"]
+    first = results[0]
+    assert first["type"] == "article"
+    assert "ที่มา:" in first["input_message_content"]["message_text"]
+    assert first["input_message_content"]["parse_mode"] == "HTML"
+
+
+async def test_inline_query_pages_with_next_offset(tg: Any, engine: Any) -> None:
+    channel, client, api, _ = tg
+    query = "ข้อมูล"
+    total = len(engine.search(query, limit=200).hits)
+    await post(client, inline_update(query))
+    await channel.drain()
+    [call] = api.of("answerInlineQuery")
+    if total > 50:
+        assert call.params["next_offset"] == "50"
+        api.reset()
+        await post(client, inline_update(query, offset="50"))
+        await channel.drain()
+        [call] = api.of("answerInlineQuery")
+        assert call.params["results"]
+    else:
+        assert call.params.get("next_offset", "") == ""
+
+
+async def test_duplicate_update_id_is_handled_once(tg: Any) -> None:
+    channel, client, api, services = tg
+    update = message_update(QUERY)
+    assert (await post(client, update)).status_code == 200
+    assert (await post(client, update)).status_code == 200
+    await channel.drain()
+    assert len(services.seen) == 1
+    assert len(api.of("sendMessage")) == 1
+
+
+async def test_retry_after_is_honoured(tg: Any) -> None:
+    channel, client, api, _ = tg
+    api.fail("sendMessage", 429, retry_after=0)
+    api.fail("sendMessage", 500)
+    await post(client, message_update("/help", command=True))
+    await channel.drain()
+    assert [c.status for c in api.of("sendMessage", status=None)] == [429, 500, 200]
+
+
+async def test_failing_handler_still_answers_error(tg: Any, caplog: pytest.LogCaptureFixture) -> None:
+    channel, client, api, services = tg
+    services.fail = True
+    caplog.set_level(logging.DEBUG)
+    await post(client, message_update(QUERY))
+    await channel.drain()
+    [sent] = api.of("sendMessage")
+    assert sent.params["text"] == texts.ERROR
+    assert "RuntimeError: boom" in caplog.text
+    assert TOKEN not in caplog.text and SECRET not in caplog.text
+
+
+async def test_no_secret_configured_accepts_and_warns(
+    fake: Any, engine: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, api = fake
+    api.reset()
+    caplog.set_level(logging.WARNING)
+    async with running(url, engine, secret="") as (channel, client, _):
+        assert (await post(client, message_update("/help", command=True), secret=None)).status_code == 200
+        await channel.drain()
+    assert "TELEGRAM_WEBHOOK_SECRET" in caplog.text
+    assert api.unexpected == []
+
+
+def test_set_webhook_cli_registers_the_secret(fake: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    url, api = fake
+    api.reset()
+    assert set_webhook(settings_for(url), "https://khomun.example/webhooks/telegram") == 0
+    [call] = api.of("setWebhook")
+    assert call.params["url"] == "https://khomun.example/webhooks/telegram"
+    assert call.params["secret_token"] == SECRET
+    out = capsys.readouterr()
+    assert TOKEN not in out.out + out.err and SECRET not in out.out + out.err
+    assert "https://khomun.example/webhooks/telegram" in out.out
+    assert set_webhook(settings_for(url), "http://insecure.example/hook") == 2
+
+
+def test_end_to_end_through_uvicorn(fake: Any, engine: Any) -> None:
+    url, api = fake
+    api.reset()
+    settings = settings_for(url)
+    channel = TelegramChannel(settings, StandInServices(settings, engine, Conversation(engine)))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await channel.startup()
+        yield
+        await channel.shutdown()
+
+    app = Starlette(routes=channel.routes, lifespan=lifespan)
+    with serve_app(app, lifespan="on") as base:
+        r = httpx.post(
+            f"{base}/webhooks/telegram",
+            json=message_update(QUERY),
+            headers={"x-telegram-bot-api-secret-token": SECRET},
+        )
+        assert r.status_code == 200
+        [sent] = api.wait_for("sendMessage")
+    assert "inline_keyboard" in sent.params["reply_markup"]
+    assert channel.errors == []
+    assert api.unexpected == []
+
+
+async def test_telegram_down_at_startup_does_not_crash_and_recovers(fake: Any, engine: Any) -> None:
+    url, api = fake
+    api.reset()
+    api.fail("getMe", 500, times=1)
+    async with running(url, engine) as (channel, client, _):
+        assert not channel.app.running
+        r = await post(client, message_update("/help", command=True))
+        assert r.status_code == 200  # the webhook tried again, and getMe answered this time
+        await channel.drain()
+        assert channel.app.running
+        assert len(api.of("sendMessage")) == 1
+        assert channel.errors == []
+    assert api.unexpected == []
