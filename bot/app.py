@@ -82,6 +82,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    """The whole service. Without ``services`` it builds (and on shutdown closes) its own."""
+    owned = services is None
     services = services if services is not None else build_services(settings)
     channels = _channels(settings, services)
     routes: list[BaseRoute] = [*web_routes(services)]
@@ -105,8 +107,16 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
                 except Exception:
                     log.exception("channel shutdown failed", extra={"channel": type(channel).__name__})
             services.journal.flush()
+            if owned:
+                services.close()
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: server_error})
     app.state.services = services
     app.state.channels = channels
     return app
+
+
+def app_from_env() -> Starlette:
+    """The app as configured by the environment: for ``khomun serve --workers N`` and
+    ``uvicorn --factory bot.app:app_from_env``."""
+    return create_app(Settings.from_env())

@@ -5,16 +5,15 @@ What the webhook does, in order:
 1. Reads the raw body (over 1 MB -> 413) and checks ``x-line-signature`` on those exact bytes with
    line-bot-sdk's ``WebhookParser`` before anything else; a bad signature or malformed JSON -> 400
    and nothing is processed. The console's "Verify" (``{"events": []}``) -> 200.
-2. Drops events already seen (``webhookEventId``; LINE redelivers). The memory is a bounded set of
-   recent ids per process (``RecentIds``): enough for redeliveries, which come within minutes;
-   a restart or a second process forgets it, which at worst answers a redelivered event twice.
+2. Drops events already seen (``webhookEventId``; LINE redelivers): ``bot.seen.SeenEvents``
+   remembers them for a day in the state database, shared by worker processes and restarts.
 3. Answers 200 at once and handles each event in a background task (LINE wants the webhook
    answered within 2 s); ``await channel.drain()`` waits for them (tests, shutdown).
 
 Which events are answered:
 
-- text in a 1:1 chat: always (a search, or whatever the conversation makes of it), after starting
-  the loading animation;
+- text in a 1:1 chat: always (a search, or whatever the conversation makes of it), with the
+  loading animation when the answer takes longer than ``LOADING_AFTER``;
 - text in a group or room: only when addressed to the bot, that is when the bot is mentioned
   (``mention.mentionees[*].isSelf``) or the text starts with one of ``ADDRESS_PREFIXES``
   ("ข้อมูล", "khomun", "@khomun"); the mention or prefix is stripped before routing;
@@ -42,7 +41,6 @@ import hashlib
 import inspect
 import logging
 import uuid
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -78,9 +76,10 @@ from intents import texts
 from intents.types import Message, Turn
 
 from . import render_line
+from .seen import SeenEvents
 from .settings import Settings
 
-__all__ = ["ADDRESS_PREFIXES", "MAX_BODY", "LineChannel", "RecentIds", "WebhookError", "read_body"]
+__all__ = ["ADDRESS_PREFIXES", "MAX_BODY", "LineChannel", "WebhookError", "read_body"]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +90,8 @@ BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds: a longer Retry-After is not worth holding a reply for
 TIMEOUT = 10.0  # seconds per API call
 LOADING_SECONDS = 10  # 5-60, a multiple of 5
+#: start LINE's loading animation only when a reply takes longer than this (seconds)
+LOADING_AFTER = 0.3
 REPLY_PATH = "/v2/bot/message/reply"
 PUSH_PATH = "/v2/bot/message/push"
 LOADING_PATH = "/v2/bot/chat/loading/start"
@@ -111,24 +112,6 @@ class WebhookError(Exception):
 
 class Services(Protocol):
     def handle(self, message: Message) -> Turn: ...
-
-
-class RecentIds:
-    """A bounded set of recently seen ids (oldest forgotten first). Not shared across processes."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def add(self, key: str) -> bool:
-        """True when ``key`` is new (and remember it), False when it was seen recently."""
-        if key in self._ids:
-            self._ids.move_to_end(key)
-            return False
-        self._ids[key] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return True
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
@@ -182,12 +165,14 @@ def _invalid_reply_token(err: ApiException) -> bool:
 
 
 class LineChannel:
+    loading_after: float = LOADING_AFTER
+
     def __init__(self, settings: Settings, services: Services) -> None:
         self.settings = settings
         self.services = services
         self.routes = [Route("/webhooks/line", self.webhook, methods=["POST"])]
         self._parser = WebhookParser(settings.line_channel_secret)
-        self._seen = RecentIds()
+        self._seen = SeenEvents(settings.state_path)
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: AsyncApiClient | None = None
         # one worker: the conversation and the journal see one message at a time, and the event
@@ -235,7 +220,7 @@ class LineChannel:
             return PlainTextResponse("bad request", 400)
         for event in events:
             event_id = getattr(event, "webhook_event_id", None) or ""
-            if event_id and not self._seen.add(event_id):
+            if event_id and not self._seen.first_time("line", event_id):
                 log.info("LINE event already handled", extra={"event": event_id})
                 continue
             task = asyncio.create_task(self._process(event))
@@ -290,9 +275,14 @@ class LineChannel:
             if message is None:
                 return
             chat = message.chat_id
+            work = asyncio.ensure_future(self._handle(message))
             if message.chat_type == "private" and (message.text or message.postback):
-                await self._loading(message.chat_id)
-            turn = await self._handle(message)
+                # the typing dots only when the answer is not there at once: most answers take a
+                # few milliseconds, and an extra API call per message would halve throughput
+                done, _ = await asyncio.wait({work}, timeout=self.loading_after)
+                if not done:
+                    await self._loading(message.chat_id)
+            turn = await work
             messages = render_line.render(turn.reply)
         except Exception:
             log.exception("LINE event handling failed", extra={"chat": hashed(chat)})

@@ -4,6 +4,7 @@ on uvicorn."""
 from __future__ import annotations
 
 import logging
+import os
 
 from .settings import Settings
 
@@ -12,20 +13,50 @@ __all__ = ["serve"]
 log = logging.getLogger(__name__)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) -> int:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, workers: int = 1) -> int:
     """Build everything (the index first when missing; pythainlp is warmed up by the engine), then
-    serve until stopped. ``port`` defaults to $PORT (Settings.port)."""
+    serve until stopped. ``port`` defaults to $PORT (Settings.port). With several ``workers``, each
+    process opens the same index and state database (SQLite WAL; webhook de-duplication is in the
+    database, so a redelivery to another worker is still answered once)."""
     import uvicorn
 
     from .app import create_app
+    from .journal import load_or_create_secret
+    from .runtime import ensure_index
     from .services import build_services
 
+    port = settings.port if port is None else port
+    if workers > 1:
+        ensure_index(settings.index_path)
+        secret = load_or_create_secret(settings)  # once, so every worker hashes ids alike
+        os.environ["KHOMUN_DATA_DIR"] = str(settings.data_dir)
+        os.environ["KHOMUN_SECRET_KEY"] = secret
+        log.info("serving on http://%s:%d with %d workers", host, port, workers)
+        uvicorn.run(
+            "bot.app:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            proxy_headers=True,
+            server_header=False,
+        )
+        return 0
     services = build_services(settings)
     app = create_app(settings, services)
-    port = settings.port if port is None else port
     log.info("serving %d datasets on http://%s:%d", services.engine.size, host, port)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            proxy_headers=True,
+            server_header=False,
+        )
     finally:
         services.close()
     return 0

@@ -61,7 +61,8 @@ from intents.cards import make_card
 from intents.types import Message, Turn
 
 from . import render_telegram
-from .line import MAX_BODY, RecentIds, WebhookError, hashed, read_body
+from .line import MAX_BODY, WebhookError, hashed, read_body
+from .seen import SeenEvents
 from .settings import Settings
 
 __all__ = ["COMMANDS", "TelegramChannel"]
@@ -123,7 +124,7 @@ class TelegramChannel:
         self.services = services
         self.routes = [Route("/webhooks/telegram", self.webhook, methods=["POST"])]
         self.errors: list[BaseException] = []
-        self._seen = RecentIds()
+        self._seen = SeenEvents(settings.state_path)
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: ThreadPoolExecutor | None = None
         self._starting = asyncio.Lock()
@@ -220,7 +221,7 @@ class TelegramChannel:
             return PlainTextResponse("bad request", 400)
         if not self.app.running and not await self._start():
             return PlainTextResponse("not ready", 503)
-        if not self._seen.add(str(update_id)):
+        if not self._seen.first_time("telegram", str(update_id)):
             log.info("Telegram update already handled", extra={"update": update_id})
             return PlainTextResponse("OK")
         try:

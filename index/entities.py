@@ -17,7 +17,7 @@ __all__ = ["Entities", "find_entities", "to_be_year"]
 _MONTH_FORMS = {form: num for num, forms in MONTHS.items() for form in forms}
 # English "may" and "mar" are also ordinary words; only count them next to a year.
 _AMBIGUOUS_MONTHS = {"may", "mar", "jun", "dec"}
-_YEAR_MARKERS = {"ปี", "พศ", "ปีงบประมาณ", "ปีงบ", "งบประมาณ", "คศ", "fy", "year", "ค.ศ"}
+_YEAR_MARKERS = {"ปี", "พศ", "ปีงบประมาณ", "ปีงบ", "งบประมาณ", "งบ", "คศ", "fy", "year", "ค.ศ"}
 #: Province names that are also everyday words count only after จังหวัด.
 _AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "ตรัง", "พังงา"}
 _MAX_SPAN = 3
@@ -102,5 +102,8 @@ def find_entities(tokens: Sequence[str], lex: Lexicon) -> Entities:
                 found.used.add(i)
                 if prev in _YEAR_MARKERS:
                     found.used.add(i - 1)
+                    # ปี งบ 2560: a marker the tokeniser split in two
+                    if i > 1 and tokens[i - 2] + prev in _YEAR_MARKERS:
+                        found.used.add(i - 2)
         i += 1
     return found

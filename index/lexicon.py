@@ -103,7 +103,7 @@ def _places() -> tuple[dict[str, str], tuple[str, ...]]:
         official.append(name)
         places[normalize(name)] = name
         places[normalize(p["name_en"])] = name
-        places[normalize(p["abbr_en"])] = name
+        # not the three-letter English codes: LPG is Lampang's, and a gas (places.tsv has bkk)
         abbr = normalize(p["abbr_th"])
         if len(abbr) > 2:  # two-letter codes (กบ, ชม) collide with ordinary words
             places[abbr] = name

@@ -137,9 +137,9 @@ def _repair(
     tokens: Sequence[str], i: int, used: set[int], vocab: Vocabulary, suspicious: Callable[[str], bool]
 ) -> tuple[int, str] | None:
     """A misspelling, or a word the tokeniser broke apart, starting at token i: the span it
-    covers and the catalog word it means. Windows of three, two, then one token are tried, each
+    covers and the catalog word it means. Windows of four tokens down to one are tried, each
     only when it holds an unknown or barely-known token."""
-    for span in (3, 2, 1):
+    for span in (4, 3, 2, 1):
         window = tokens[i : i + span]
         if len(window) < span or any(j in used for j in range(i, i + span)):
             continue

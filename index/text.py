@@ -39,6 +39,7 @@ _SPACES = re.compile(r"\s+")
 # A Thai abbreviation written with dots: กทม. รฟม. ก.พ. รพ.สต. -> the letters without dots.
 _THAI_ABBR = re.compile(r"(?<![\u0e00-\u0e7f])(?:[\u0e01-\u0e4e]{1,4}\.)+")
 _RUNS = re.compile(r"[\u0e00-\u0e7f]+|[a-z0-9]+(?:[.\-_][a-z0-9]+)*")
+_LATIN_SPLIT = re.compile(r"[-_]")
 _TONES = str.maketrans("", "", "\u0e48\u0e49\u0e4a\u0e4b\u0e4c")
 _REPEAT = re.compile(r"([\u0e00-\u0e7f])\1{2,}|ๆ")
 
@@ -132,7 +133,11 @@ def pieces(word: str) -> tuple[str, ...]:
     ``word`` exactly; () when it is not such a compound."""
     global _all_words
     n = len(word)
-    if n < 4 or not has_thai(word):
+    if not has_thai(word):
+        # covid-19 -> covid, 19; pm2.5 stays whole (its parts mean nothing alone)
+        parts = tuple(p for p in _LATIN_SPLIT.split(word) if p)
+        return parts if len(parts) > 1 else ()
+    if n < 4:
         return ()
     if _all_words is None:
         _all_words = _base_words() | _extra_words

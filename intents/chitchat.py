@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from index.text import normalize
+from index.lexicon import lexicon
+from index.text import normalize, tokenize
 
 __all__ = ["detect_chitchat"]
 
@@ -17,6 +19,13 @@ _HELP = re.compile(
 _TAIL = re.compile(r"[\s!?.,~😊🙏👍❤️]*(ครับ|คับ|ค่ะ|คะ|จ้า|จ้ะ|นะ|มาก|มากๆ|ๆ|เลย|ได้ข้อมูลแล้ว|แล้ว|bot|บอท)*")
 
 
+@lru_cache(maxsize=1)
+def _small_talk_words() -> frozenset[str]:
+    """Words that can follow a greeting or thanks without making it a request."""
+    extra = {"there", "everyone", "all", "guys", "bot", "บอท", "น้อง", "ทุกคน", "จ้า", "นะคะ", "นะครับ"}
+    return lexicon().fillers | extra
+
+
 def detect_chitchat(text: str) -> str | None:
     """ "greeting", "thanks" or "help" when the whole message is small talk, else None."""
     t = normalize(text)
@@ -27,8 +36,8 @@ def detect_chitchat(text: str) -> str | None:
     for intent, pattern in (("greeting", _GREETING), ("thanks", _THANKS)):
         m = pattern.match(t)
         if m:
-            rest = t[m.end() :]
-            # "สวัสดีครับ ขอข้อมูลวัด" is a search that starts politely
-            if len(_TAIL.sub("", rest).strip()) <= 3:
+            rest = _TAIL.sub("", t[m.end() :]).strip()
+            # "สวัสดีครับ ขอข้อมูลวัด" is a search that starts politely; "hi there" is not
+            if len(rest) <= 3 or all(w in _small_talk_words() for w in tokenize(rest, normalized=True)):
                 return intent
     return None

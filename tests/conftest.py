@@ -48,3 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture()
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in its own folder, so the default data dir (./var) is never shared between
+    tests or written into the checkout."""
+    monkeypatch.chdir(tmp_path)

@@ -131,6 +131,7 @@ def first_card_uris(reply_body: dict[str, Any]) -> list[str]:
 
 async def test_search_in_private_chat_replies_with_cards(line: Any, engine: Any) -> None:
     channel, client, api, _ = line
+    channel.loading_after = 0.0  # as if the search were slow: the typing dots come first
     expected = engine.search(QUERY, limit=1).hits[0].name
     e = text_event(QUERY)
     r = await post(client, webhook(e))
@@ -145,6 +146,15 @@ async def test_search_in_private_chat_replies_with_cards(line: Any, engine: Any)
     [loading] = api.calls(LOADING, status=None)
     assert loading.body == {"chatId": USER, "loadingSeconds": 10}
     assert loading.at <= reply.at
+
+
+async def test_fast_answer_needs_no_loading_animation(line: Any) -> None:
+    channel, client, api, _ = line
+    channel.loading_after = 5.0
+    assert (await post(client, webhook(text_event(QUERY)))).status_code == 200
+    await channel.drain()
+    assert len(api.replies()) == 1
+    assert api.calls(LOADING, status=None) == []
 
 
 async def test_verify_with_no_events_is_200_and_silent(line: Any) -> None:
