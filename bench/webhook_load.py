@@ -91,9 +91,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its live children (the uvicorn workers)."""
+    total = cpu_seconds(pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            total += cpu_seconds(int(stat.parent.name))
+    return total
+
+
 @contextmanager
-def serve_subprocess(settings: Settings, data_dir: Path) -> Iterator[tuple[str, int]]:
-    """`khomun serve`'s app (bot.app.create_app) on uvicorn, in its own process, on loopback."""
+def serve_subprocess(settings: Settings, data_dir: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """`khomun serve --workers N` in its own process, on loopback."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -111,14 +124,9 @@ def serve_subprocess(settings: Settings, data_dir: Path) -> Iterator[tuple[str, 
         "TELEGRAM_API_BASE_URL": settings.telegram_api_base_url,
         "PYTHONPATH": str(ROOT),
     }
-    code = (
-        "import uvicorn\n"
-        "from bot.app import create_app\n"
-        "from bot.settings import Settings\n"
-        f"uvicorn.run(create_app(Settings.from_env()), host='127.0.0.1', port={port}, "
-        "log_level='warning', access_log=False)\n"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
+    command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    env["KHOMUN_LOG_LEVEL"] = "WARNING"
+    proc = subprocess.Popen([*command, "--workers", str(workers)], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     try:
@@ -249,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help=f"per platform (at most {MAX_SECONDS})")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="khomun serve --workers")
     parser.add_argument(
         "--mix", choices=("dev", "short", "hello"), default="dev", help="dev: tests/data/dev-queries.jsonl"
     )
@@ -273,18 +282,18 @@ def main(argv: list[str] | None = None) -> int:
                 telegram_api_base_url=tg_url,
             )
             print("starting the app (building the index if missing)...", flush=True)
-            with serve_subprocess(settings, data_dir) as (base, pid):
+            with serve_subprocess(settings, data_dir, args.workers) as (base, pid):
                 print(f"app on {base} (pid {pid}); {args.concurrency} clients, {seconds:.0f} s per platform")
                 results = []
                 for name, listeners, key, make in (
                     ("line", line_api.listeners, line_key, line_request(qs)),
                     ("telegram", tg_api.listeners, telegram_key, telegram_request(qs)),
                 ):
-                    cpu, own = cpu_seconds(pid), cpu_seconds(os.getpid())
+                    cpu, own = tree_cpu_seconds(pid), cpu_seconds(os.getpid())
                     result = asyncio.run(
                         run_load(name, base, seconds, args.concurrency, listeners, key, make)
                     )
-                    result.app_cpu = cpu_seconds(pid) - cpu
+                    result.app_cpu = tree_cpu_seconds(pid) - cpu
                     result.bench_cpu = cpu_seconds(os.getpid()) - own
                     results.append(result)
             unexpected = line_api.unexpected + tg_api.unexpected
