@@ -44,13 +44,13 @@ DESCRIPTION_LINES = 4
 DETAILS_RESOURCES = 8  # resources listed in a details bubble
 DETAILS_DESCRIPTION = 400
 
-# -- labels (intents/texts.py, except the one below, which it does not have yet) -----------------
+# -- labels (all from intents/texts.py) ----------------------------------------------------------
 LABEL_DOWNLOAD = texts.LABEL_DOWNLOAD
 LABEL_DETAILS = texts.LABEL_DETAILS
 LABEL_PAGE = texts.LABEL_PAGE
 LABEL_UPDATED = texts.WEB_UPDATED
 LABEL_LICENSE = texts.WEB_LICENSE
-LABEL_MORE_RESOURCES = "และอีก {n} ไฟล์บน data.go.th"  # TODO(texts): move to intents/texts.py
+LABEL_MORE_RESOURCES = texts.MORE_RESOURCES
 
 Json = dict[str, Any]
 

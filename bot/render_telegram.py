@@ -47,15 +47,15 @@ DESCRIPTION_CHARS = 300
 DETAILS_DESCRIPTION = 1200
 INLINE_DESCRIPTION = 200
 
-# -- labels (intents/texts.py, except the two below, which it does not have yet) ------------------
+# -- labels (all from intents/texts.py) ----------------------------------------------------------
 LABEL_DOWNLOAD = texts.LABEL_DOWNLOAD
 LABEL_PAGE = texts.LABEL_PAGE
 LABEL_UPDATED = texts.WEB_UPDATED
 LABEL_LICENSE = texts.WEB_LICENSE
 LABEL_TAGS = texts.WEB_TAGS
 LABEL_FILES = texts.WEB_RESOURCES
-LABEL_MORE_RESOURCES = "และอีก {n} ไฟล์บน data.go.th"  # TODO(texts): move to intents/texts.py
-LABEL_SOURCE = "ที่มา"  # TODO(texts): move to intents/texts.py
+LABEL_MORE_RESOURCES = texts.MORE_RESOURCES
+LABEL_SOURCE = texts.SOURCE
 
 Json = dict[str, Any]
 

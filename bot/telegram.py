@@ -78,13 +78,7 @@ INLINE_CACHE_SECONDS = 300
 INLINE_MAX_OFFSET = 200  # how deep inline paging goes
 GREETING_TEXT = "/start"  # the conversation reads this as a greeting
 #: command -> (Thai description, English description); names 1-32 chars [a-z0-9_]
-COMMANDS = {
-    "search": ("ค้นหาชุดข้อมูล เช่น /search ทะเบียนวัด เชียงใหม่", "Search datasets, e.g. /search bike lanes"),
-    "latest": ("ชุดข้อมูลที่อัปเดตล่าสุด", "Recently updated datasets"),
-    "agencies": ("หน่วยงานที่เผยแพร่ข้อมูล", "Publishing agencies"),
-    "help": ("วิธีใช้", "How to use this bot"),
-    "start": ("เริ่มต้น", "Start"),
-}
+COMMANDS = texts.COMMANDS
 
 
 def _seconds(value: int | float | timedelta) -> float:

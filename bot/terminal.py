@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from intents import Button, Conversation, Message, Reply
+from intents import Button, Conversation, Message, Reply, texts
 
 __all__ = ["chat", "choices", "render_text"]
 
@@ -23,13 +23,15 @@ def render_text(reply: Reply) -> str:
     lines = [reply.text]
     for card in reply.cards:
         lines.append(f"\n{card.number}. {card.title}")
-        lines.append(f"   {card.agency} · อัปเดต {card.updated} · {', '.join(card.formats)}")
+        lines.append(f"   {card.agency} · {texts.WEB_UPDATED} {card.updated} · {', '.join(card.formats)}")
         if card.download_url:
-            lines.append(f"   ดาวน์โหลด: {card.download_url}")
+            lines.append(f"   {texts.TERMINAL_DOWNLOAD} {card.download_url}")
         lines.append(f"   {card.page_url}")
     if reply.details:
         d = reply.details
-        lines.append(f"\n{d.description}\nแท็ก: {', '.join(d.tags)}\nสัญญาอนุญาต: {d.license}")
+        lines.append(
+            f"\n{d.description}\n{texts.WEB_TAGS}: {', '.join(d.tags)}\n{texts.WEB_LICENSE}: {d.license}"
+        )
         lines.extend(f"  - {r.name} [{r.format}] {r.url}" for r in d.resources)
     numbered = choices(reply)
     if numbered:

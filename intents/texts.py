@@ -76,3 +76,17 @@ WEB_LICENSE = "สัญญาอนุญาต"
 WEB_RESOURCES = "ไฟล์ทั้งหมด"
 WEB_NETWORK_ERROR = "ขออภัยค่ะ ติดต่อระบบไม่ได้ กรุณาลองใหม่อีกครั้งนะคะ"
 TOO_LONG = "ข้อความยาวเกินไปค่ะ กรุณาพิมพ์ไม่เกิน {limit} ตัวอักษรนะคะ"
+
+# -- shared by the LINE and Telegram renderers, and the terminal -------------------------------
+MORE_RESOURCES = "และอีก {n} ไฟล์บน data.go.th"
+SOURCE = "ที่มา"
+TERMINAL_DOWNLOAD = "ดาวน์โหลด:"
+
+# -- Telegram's command menu (setMyCommands): name -> (Thai, English) --------------------------
+COMMANDS = {
+    "search": ("ค้นหาชุดข้อมูล เช่น /search ทะเบียนวัด เชียงใหม่", "Search datasets, e.g. /search temples Chiang Mai"),
+    "latest": ("ชุดข้อมูลที่อัปเดตล่าสุด", "Recently updated datasets"),
+    "agencies": ("หน่วยงานที่เผยแพร่ข้อมูล", "Publishing agencies"),
+    "help": ("วิธีใช้", "How to use this bot"),
+    "start": ("เริ่มต้น", "Start"),
+}
