@@ -12,6 +12,14 @@ __all__ = ["serve"]
 
 log = logging.getLogger(__name__)
 
+#: no access log (a line per webhook costs CPU and says little; errors are logged with context)
+UVICORN: dict[str, object] = {
+    "log_level": "info",
+    "access_log": False,
+    "proxy_headers": True,
+    "server_header": False,
+}
+
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, workers: int = 1) -> int:
     """Build everything (the index first when missing; pythainlp is warmed up by the engine), then
@@ -32,31 +40,13 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, 
         os.environ["KHOMUN_DATA_DIR"] = str(settings.data_dir)
         os.environ["KHOMUN_SECRET_KEY"] = secret
         log.info("serving on http://%s:%d with %d workers", host, port, workers)
-        uvicorn.run(
-            "bot.app:app_from_env",
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            log_level="info",
-            access_log=False,
-            proxy_headers=True,
-            server_header=False,
-        )
+        uvicorn.run("bot.app:app_from_env", factory=True, workers=workers, host=host, port=port, **UVICORN)
         return 0
     services = build_services(settings)
     app = create_app(settings, services)
     log.info("serving %d datasets on http://%s:%d", services.engine.size, host, port)
     try:
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level="info",
-            access_log=False,
-            proxy_headers=True,
-            server_header=False,
-        )
+        uvicorn.run(app, host=host, port=port, **UVICORN)
     finally:
         services.close()
     return 0

@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -21,31 +21,14 @@ from starlette.applications import Starlette
 
 from bot.line import LineChannel
 from bot.settings import Settings
-from intents import Conversation, Message, texts
-from intents.types import Turn
+from intents import Conversation, texts
+from tests.standins import StandInServices
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
 USER = "U" + "a" * 32
 GROUP = "C" + "b" * 32
 QUERY = "ทะเบียนวัด นครราชสีมา"
-
-
-@dataclass
-class StandInServices:
-    """What bot/services.py provides, until it exists: a real Conversation, no journal."""
-
-    settings: Settings
-    engine: Any
-    conversation: Conversation
-    seen: list[Message] = field(default_factory=list)
-    fail: bool = False
-
-    def handle(self, message: Message) -> Turn:
-        self.seen.append(message)
-        if self.fail:
-            raise RuntimeError("boom")
-        return self.conversation.route(message)
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:

@@ -6,7 +6,7 @@ import itertools
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -20,31 +20,14 @@ from bot import render_telegram
 from bot.settings import Settings
 from bot.telegram import COMMANDS, TelegramChannel
 from bot.telegram_cli import set_webhook
-from intents import Conversation, Message, texts
-from intents.types import Turn
+from intents import Conversation, texts
+from tests.standins import StandInServices
 
 SECRET = "s3cret_token-for-tests"
 USER_ID = 777000111
 GROUP_ID = -100200300
 QUERY = "ทะเบียนวัด นครราชสีมา"
 _ids = itertools.count(1)
-
-
-@dataclass
-class StandInServices:
-    """What bot/services.py provides, until it exists: a real Conversation, no journal."""
-
-    settings: Settings
-    engine: Any
-    conversation: Conversation
-    seen: list[Message] = field(default_factory=list)
-    fail: bool = False
-
-    def handle(self, message: Message) -> Turn:
-        self.seen.append(message)
-        if self.fail:
-            raise RuntimeError("boom")
-        return self.conversation.route(message)
 
 
 def user() -> dict[str, Any]:

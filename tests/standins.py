@@ -1,0 +1,29 @@
+"""A light stand-in for bot.services.Services in channel tests: a real Conversation, no journal,
+and a switch to make handling fail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.settings import Settings
+from intents import Conversation, Message, Turn
+
+__all__ = ["StandInServices"]
+
+
+@dataclass
+class StandInServices:
+    """Records what it was asked to handle; raises when ``fail`` is set."""
+
+    settings: Settings
+    engine: Any
+    conversation: Conversation
+    seen: list[Message] = field(default_factory=list)
+    fail: bool = False
+
+    def handle(self, message: Message) -> Turn:
+        self.seen.append(message)
+        if self.fail:
+            raise RuntimeError("boom")
+        return self.conversation.route(message)
