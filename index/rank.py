@@ -179,10 +179,19 @@ def score_all(
     title_text = titles(rows[:FUZZY_RERANK])
     out = []
     for i, r in enumerate(rows):
-        why = [f"{c.text}:{_label(float(m[i]))}" for c, m in zip(q.concepts, at_top, strict=True) if m[i] > 0]
-        why += [label for label, v in entities if v[i] > 0]
-        bonus = fuzzy_bonus(q, title_text.get(r, "")) if r in fuzzy_rows else 0.0
-        out.append(Scored(r, float(score[r]) + bonus, float(coverage[r]), bool(conflict[i]), tuple(why)))
+        bonus = 0.0
+        why: tuple[str, ...] = ()
+        if r in fuzzy_rows:  # only the best few are explained and compared by title
+            bonus = fuzzy_bonus(q, title_text.get(r, ""))
+            why = tuple(
+                [
+                    f"{c.text}:{_label(float(m[i]))}"
+                    for c, m in zip(q.concepts, at_top, strict=True)
+                    if m[i] > 0
+                ]
+                + [label for label, v in entities if v[i] > 0]
+            )
+        out.append(Scored(r, float(score[r]) + bonus, float(coverage[r]), bool(conflict[i]), why))
     out.sort(key=lambda s: (-s.score, s.row))
     return out
 

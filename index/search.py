@@ -292,10 +292,14 @@ class SearchEngine:
         if answered and top is not None:
             floor = max(ANSWER_SCORE * 0.85, top.score * FOLLOWER_RATIO)
             kept = [s for s in scored if s.score >= floor and s.coverage >= MIN_COVERAGE and not s.conflict]
+        total = len(kept)
+        if limit:
+            kept = kept[:limit]
         by_row = self.datasets([s.row for s in kept])
         hits = [Hit(by_row[s.row], round(s.score, 4), s.why) for s in kept]
         if pinned:
             taught = [Hit(d, 1.0, ("สอนโดยเจ้าหน้าที่",)) for d in self.get_many(pinned)]
             hits = taught + [h for h in hits if h.name not in set(pinned)]
+            total += len(taught)
             answered = bool(hits)
-        return SearchResult(q, tuple(hits[:limit] if limit else hits), answered, total=len(hits))
+        return SearchResult(q, tuple(hits[:limit] if limit else hits), answered, total=total)
