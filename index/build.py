@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import tempfile
 import time
 from array import array
@@ -18,6 +17,8 @@ from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from .dataset import Dataset
 from .entities import find_entities
@@ -95,21 +96,26 @@ def _dataset_json(d: Dataset) -> str:
     return json.dumps(asdict(d), ensure_ascii=False, separators=(",", ":"))
 
 
-def _create_schema(db: sqlite3.Connection) -> None:
-    db.executescript(
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE datasets (
-            rowid INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, title TEXT NOT NULL,
-            org TEXT NOT NULL, modified TEXT NOT NULL, title_text TEXT NOT NULL, record TEXT NOT NULL);
-        CREATE TABLE postings (
-            token TEXT PRIMARY KEY, df INTEGER NOT NULL, rows BLOB NOT NULL, codes BLOB NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE acronyms (short TEXT PRIMARY KEY, full TEXT NOT NULL) WITHOUT ROWID;
-        CREATE INDEX datasets_modified ON datasets(modified);
-        CREATE INDEX datasets_org ON datasets(org);
-        """
+def _write(
+    db: Database,
+    datasets: list[dict[str, object]],
+    postings: _Postings,
+    acronyms: dict[str, str],
+    meta: dict[str, str],
+) -> None:
+    db.table("meta").insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key")
+    db.table("datasets").insert_all(
+        datasets, pk="rowid", not_null={"name", "title", "org", "modified", "record"}
     )
+    db.table("datasets").create_index(["name"], unique=True)
+    db.table("datasets").create_index(["modified"])
+    db.table("datasets").create_index(["org"])
+    db.table("postings").insert_all(
+        ({"token": t, "df": n, "rows": r, "codes": c} for t, n, r, c in postings.records()),
+        pk="token",
+        batch_size=2000,
+    )
+    db.table("acronyms").insert_all(({"short": k, "full": v} for k, v in acronyms.items()), pk="short")
 
 
 class _Postings:
@@ -157,12 +163,11 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        db = sqlite3.connect(tmp)
+        db = Database(tmp)
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
-        _create_schema(db)
         postings = _Postings()
-        rows = []
+        rows: list[dict[str, object]] = []
         for row, d in enumerate(items):
             toks = {f: field_tokens(text, lex.places) for f, text in _fields(d).items()}
             best: dict[str, int] = {}
@@ -172,27 +177,23 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
             best.update(_entity_postings(toks, lex))
             postings.add(row, best)
             rows.append(
-                (
-                    row,
-                    d.name,
-                    d.title,
-                    d.organization,
-                    d.metadata_modified,
-                    normalize(d.title),
-                    _dataset_json(d),
-                )
+                {
+                    "rowid": row,
+                    "name": d.name,
+                    "title": d.title,
+                    "org": d.organization,
+                    "modified": d.metadata_modified,
+                    "title_text": normalize(d.title),
+                    "record": _dataset_json(d),
+                }
             )
-        db.executemany("INSERT INTO datasets VALUES (?,?,?,?,?,?,?)", rows)
-        db.executemany("INSERT INTO postings VALUES (?,?,?,?)", postings.records())
-        db.executemany("INSERT INTO acronyms VALUES (?,?)", acronyms.items())
         meta = {
             "schema_version": str(SCHEMA_VERSION),
             "datasets": str(len(items)),
             "source": source,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        db.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
-        db.commit()
+        _write(db, rows, postings, acronyms, meta)
         db.close()
         os.replace(tmp, path)
     except BaseException:
