@@ -39,11 +39,15 @@ typecheck: $(BIN)/khomun
 test: $(BIN)/khomun lint typecheck
 	$(BIN)/python -m pytest
 
+# Search quality: the judged development set, our extra set, and the set written blind.
 eval: $(BIN)/khomun
-	$(BIN)/khomun eval tests/data/dev-queries.jsonl --catalog index/data/datagoth.jsonl.gz
+	@for set in dev extra blind; do echo "== $$set"; \
+		$(BIN)/khomun eval tests/data/$$set-queries.jsonl --catalog index/data/datagoth.jsonl.gz || exit 1; done
 
+# Speed figures for docs/benchmarks.md: search (bundled and 50k catalogs), then webhooks under load.
 bench: $(BIN)/khomun
-	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/search_bench.py --sizes 1237,50000 --out docs/bench-search.json
+	$(BIN)/python bench/webhook_load.py --seconds 20 --workers 2
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

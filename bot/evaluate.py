@@ -54,12 +54,12 @@ class EvalReport:
             k = len(vals["hit@1"])
             row = "".join(f"{sum(vals[m]) / k:>9.3f}" for m in SEARCH_METRICS)
             lines.append(f"  {kind:<10}{k:>4}{row}")
-        lines.append(
-            f"abstention on expect=none: {self.abstention:.3f} ({sum(self.none_ok)}/{len(self.none_ok)})"
-        )
-        lines.append(
-            f"chat intent accuracy:      {self.intent_accuracy:.3f} ({sum(self.chat_ok)}/{len(self.chat_ok)})"
-        )
+        for label, ok in (
+            ("abstention on expect=none:", self.none_ok),
+            ("chat intent accuracy:     ", self.chat_ok),
+        ):
+            share = f"{sum(ok) / len(ok):.3f}" if ok else "n/a"
+            lines.append(f"{label} {share} ({sum(ok)}/{len(ok)})")
         mean = statistics.fmean(self.ms) if self.ms else 0.0
         lines.append(
             f"latency ms: p50 {self.percentile(50):.2f}  p99 {self.percentile(99):.2f}  mean {mean:.2f}"

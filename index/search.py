@@ -33,8 +33,8 @@ __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
 MAX_QUERY_CHARS = 200
 #: a pythainlp stop word in at least this share of datasets carries no meaning here
 STOPWORD_DF = 0.03
-#: postings kept decoded in memory (a common token at 50k datasets is ~100 KB)
-POSTINGS_CACHE = 4096
+#: bytes of decoded postings kept in memory (a common token at 50k datasets is ~200 KB)
+POSTINGS_CACHE_BYTES = 48 * 2**20
 #: the best dataset is an answer only with this much evidence: the share of the query it covers,
 #: plus agreement on province/year/month, plus title similarity (see index.rank)
 ANSWER_SCORE = 0.66
@@ -99,6 +99,7 @@ class SearchEngine:
         )
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._cache_bytes = 0
         self._masks = EntityMasks(
             province=self._mask("@p:"),
             year_title=self._mask("@yt:"),
@@ -202,10 +203,14 @@ class SearchEngine:
         if row is None:
             return None
         value = (np.frombuffer(row[0], dtype=np.int32), CODE_WEIGHTS[np.frombuffer(row[1], dtype=np.uint8)])
+        size = value[0].nbytes + value[1].nbytes
         with self._cache_lock:
-            self._cache[token] = value
-            if len(self._cache) > POSTINGS_CACHE:
-                self._cache.popitem(last=False)
+            if token not in self._cache:
+                self._cache[token] = value
+                self._cache_bytes += size
+            while self._cache_bytes > POSTINGS_CACHE_BYTES and len(self._cache) > 1:
+                _, (rows, weights) = self._cache.popitem(last=False)
+                self._cache_bytes -= rows.nbytes + weights.nbytes
         return value
 
     def _dense(self, token: str) -> np.ndarray | None:
