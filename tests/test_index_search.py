@@ -102,3 +102,10 @@ def test_hostile_input_never_raises(engine: SearchEngine, text: str) -> None:
     result = engine.search(text)
     assert isinstance(result.answered, bool)
     json.dumps([h.name for h in result.hits])
+
+
+def test_other_provinces_never_follow_the_asked_one(engine: SearchEngine) -> None:
+    # แพร่ and น่าน are also ordinary words, recognised as provinces after จังหวัด in the title
+    for hit in engine.search("อยากได้ข้อมูลวัดในเชียงใหม่ค่ะ").hits:
+        for other in ("แพร่", "น่าน", "ตาก", "เลย"):
+            assert f"จังหวัด{other}" not in hit.dataset.title.replace(" ", ""), hit.dataset.title
