@@ -37,6 +37,7 @@ _LABEL_BY_WEIGHT = {round(FIELD_WEIGHTS[f], 3): _FIELD_LABEL[f] for f in RANK_FI
 
 PLACE_WEIGHT, YEAR_WEIGHT, MONTH_WEIGHT = 0.35, 0.3, 0.25
 FUZZY_WEIGHT = 0.15
+LOCAL_PENALTY = 0.03
 #: the best this many by token score get the (slower) fuzzy title comparison
 FUZZY_RERANK = 20
 #: how many ranked datasets a search returns at most (a few pages of results)
@@ -152,6 +153,8 @@ def score_all(
         masks.month_all,
     )
     entity = PLACE_WEIGHT * place + YEAR_WEIGHT * year + MONTH_WEIGHT * month
+    if not q.provinces:  # nothing local asked: the nationwide dataset before one province's
+        entity = entity - LOCAL_PENALTY * masks.province
     score = coverage + entity
     if q.concepts:
         eligible = coverage > 0

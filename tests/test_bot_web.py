@@ -220,7 +220,7 @@ def test_browser_types_a_thai_query_and_sees_cards(live: str) -> None:
             outside: list[str] = []
             page.on("request", lambda r: None if r.url.startswith(live) else outside.append(r.url))
             page.goto(live + "/")
-            page.fill("#text", "ทะเบียนวัด เชียงใหม่")
+            page.fill("#text", "ขอข้อมูลทะเบียนวัดหน่อยค่ะ")  # many provinces: paging and narrowing
             page.press("#text", "Enter")
             page.wait_for_selector(".card h2", timeout=10_000)
             assert "ทะเบียนวัด" in page.inner_text(".card h2")
