@@ -30,9 +30,11 @@ __all__ = ["FIELDS", "SCHEMA_VERSION", "BuildStats", "build_index", "field_token
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 #: Searchable fields, in FTS column order.
 FIELDS = ("title", "tags", "org", "notes", "res")
+#: words never split into parts: ปีงบประมาณ marks a fiscal year, it is not about a budget
+_WHOLE = frozenset({"ปีงบประมาณ", "ปีการศึกษา", "ปีปฏิทิน"})
 _NOTES_CHARS = 1500
 _ACRONYM_IN_PARENS = re.compile(r"([\u0e00-\u0e7f][\u0e00-\u0e7f ]{5,80}?)\s*\(([\u0e01-\u0e2e.]{2,8})\)")
 
@@ -53,7 +55,7 @@ def field_tokens(tokens: Iterable[str], places: Container[str] = ()) -> list[str
     out: dict[str, None] = {}
     for tok in tokens:
         out[tok] = None
-        for part in () if tok in places else pieces(tok):
+        for part in () if tok in places or tok in _WHOLE else pieces(tok):
             out[part] = None
         if not has_thai(tok):
             out[singular(tok)] = None
@@ -138,10 +140,10 @@ class _Postings:
 
 
 def _entity_postings(toks: dict[str, list[str]], lex: Lexicon) -> dict[str, int]:
-    in_title = find_entities(toks["title"], lex)
-    named = find_entities(toks["title"] + ["|"] + toks["tags"] + ["|"] + toks["org"], lex)
+    in_title = find_entities(toks["title"], lex, formal=True)
+    named = find_entities(toks["title"] + ["|"] + toks["tags"] + ["|"] + toks["org"], lex, formal=True)
     anywhere = find_entities([t for f in FIELDS for t in [*toks[f], "|"]], lex)
-    provinces = named.provinces or find_entities(toks["res"], lex).provinces
+    provinces = named.provinces or find_entities(toks["res"], lex, formal=True).provinces
     keys = (
         entity_keys("p", provinces)
         + entity_keys("yt", in_title.years)

@@ -45,7 +45,10 @@ class Entities:
     used: set[int] = field(default_factory=set)
 
 
-def find_entities(tokens: Sequence[str], lex: Lexicon) -> Entities:
+def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) -> Entities:
+    """Provinces, years and months named in ``tokens``. In ``formal`` text (dataset titles and
+    tags) a province name that is also an everyday word (ตาก, เลย) counts on its own; in a chat
+    message only after จังหวัด ("ไม่มีเลย" names no province)."""
     found = Entities()
     n = len(tokens)
     i = 0
@@ -59,7 +62,7 @@ def find_entities(tokens: Sequence[str], lex: Lexicon) -> Entities:
             if place is None:
                 continue
             prev = tokens[i - 1] if i else ""
-            if span == 1 and joined in _AMBIGUOUS_PLACES and prev != "จังหวัด":
+            if span == 1 and joined in _AMBIGUOUS_PLACES and prev != "จังหวัด" and not formal:
                 continue
             found.provinces.add(place)
             found.used.update(range(i, i + span))
