@@ -41,8 +41,8 @@ NOT_JOURNALED = frozenset({"eval"})
 FEEDBACK_VALUES = ("useful", "not_useful")
 _BATCH = 200
 _INSERT = (
-    "INSERT INTO journal (id, ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
-    "results, answered, latency_ms, feedback, chat_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+    "INSERT INTO journal (ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
+    "results, answered, latency_ms, feedback, chat_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
 )
 _STOP = object()
 
@@ -84,8 +84,6 @@ class Journal:
         self._key = secret_key.encode() if isinstance(secret_key, str) else secret_key
         self._db = connect_state(self.path)
         self._db.executescript(JOURNAL_SCHEMA)
-        self._next_id = int(self._db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]) + 1
-        self._lock = threading.Lock()
         self._queue: queue.Queue[Any] = queue.Queue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
@@ -99,21 +97,18 @@ class Journal:
         return hmac.new(self._key, f"{platform}:{raw_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
     # -- writing -----------------------------------------------------------------------------
-    def record(self, message: Message, turn: Turn) -> int | None:
-        """Queue one row for this message; returns its id, or None when it is not journaled."""
+    def record(self, message: Message, turn: Turn) -> bool:
+        """Queue one row for this message (SQLite numbers it, so worker processes never clash);
+        False when it is not journaled."""
         if message.platform in NOT_JOURNALED or self._closed:
-            return None
+            return False
         out = turn.outcome
         results = [
             {"name": name, "score": float(score)}
             for name, score in zip(out.hits[:10], (*out.scores, *([0.0] * 10))[:10], strict=False)
         ]
         chat_hash = self.hash_id(message.platform, message.chat_id)
-        with self._lock:
-            row_id = self._next_id
-            self._next_id += 1
         row = (
-            row_id,
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             message.platform,
             message.chat_type,
@@ -131,7 +126,7 @@ class Journal:
         value = turn.extra.get("feedback")
         if out.intent == "feedback" and value in FEEDBACK_VALUES:
             self._queue.put(("feedback", chat_hash, value))
-        return row_id
+        return True
 
     def feedback(self, platform: str, chat_id: str, value: str) -> None:
         """Mark the chat's latest search as useful / not_useful (applied after queued rows)."""
@@ -203,13 +198,6 @@ class Journal:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        try:
-            with self._db:
-                self._db.execute("BEGIN")
-                self._db.executemany(_INSERT, rows)
-        except sqlite3.IntegrityError:
-            # another process wrote ids we counted on: let SQLite choose them
-            log.warning("journal id clash: rows get new ids", extra={"rows": len(rows)})
-            with self._db:
-                self._db.execute("BEGIN")
-                self._db.executemany(_INSERT, [(None, *r[1:]) for r in rows])
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(_INSERT, rows)
