@@ -30,8 +30,7 @@ def _existing(index_path: Path) -> Iterator[Dataset]:
         engine = SearchEngine(index_path)
     except IndexMissing:
         return
-    names = [r[0] for r in engine._db().execute("SELECT name FROM datasets")]
-    yield from engine.get_many(names)
+    yield from engine.get_many(engine.names())
 
 
 def build_from_ckan(

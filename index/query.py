@@ -65,7 +65,6 @@ class Vocabulary:
     df: Mapping[str, int]
     size: int
     correct: Callable[[str], str | None] = field(default=lambda w: None)
-    tone_variants: Callable[[str], Sequence[str]] = field(default=lambda w: ())
 
     def idf(self, token: str) -> float:
         n = self.df.get(token, 0)

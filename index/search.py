@@ -85,6 +85,10 @@ def dataset_from_json(text: str) -> Dataset:
 
 
 class SearchEngine:
+    """An opened index. ``search(text)`` is the one search path; ``get``/``get_many``/``latest``/
+    ``agencies``/``by_agency`` serve the conversation's lists. Opening loads the vocabulary and the
+    entity masks and warms the tokeniser up (~1 s), so no user waits for it."""
+
     def __init__(self, path: Path, teachings: Teachings | None = None) -> None:
         if not path.exists():
             raise IndexMissing(f"no index at {path}: run `khomun index build`")
@@ -119,7 +123,7 @@ class SearchEngine:
                 self._tones[strip_tones(tok)].append(tok)
                 if len(tok) >= 3:
                     self._by_len[len(tok)].append(tok)
-        self.vocab = Vocabulary(self.df, self.size, self._correct, self._tone_variants)
+        self.vocab = Vocabulary(self.df, self.size, self._correct)
         warm_up()
 
     def _meaningless(self, stopwords: frozenset[str]) -> frozenset[str]:
@@ -147,9 +151,6 @@ class SearchEngine:
         return db
 
     # -- vocabulary helpers --------------------------------------------------------------------
-    def _tone_variants(self, word: str) -> Sequence[str]:
-        return self._tones.get(strip_tones(word), ())
-
     @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
     def _correct(self, word: str) -> str | None:
         """The catalog word a misspelling most likely meant: tone marks first, then one edit
@@ -255,6 +256,10 @@ class SearchEngine:
         rows = self._db().execute(f"SELECT name, record FROM datasets WHERE name IN ({marks})", list(names))
         found = {r[0]: dataset_from_json(r[1]) for r in rows}
         return [found[n] for n in names if n in found]
+
+    def names(self) -> list[str]:
+        """Every dataset name in the index."""
+        return [r[0] for r in self._db().execute("SELECT name FROM datasets ORDER BY rowid")]
 
     def get(self, name: str) -> Dataset | None:
         found = self.get_many([name])
