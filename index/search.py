@@ -31,6 +31,7 @@ __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
 
 #: a message longer than this is cut before searching: nobody's query is a page long
 MAX_QUERY_CHARS = 200
+_CHUNK = 500
 #: a pythainlp stop word in at least this share of datasets carries no meaning here
 STOPWORD_DF = 0.03
 #: bytes of decoded postings kept in memory (a common token at 50k datasets is ~200 KB)
@@ -249,12 +250,14 @@ class SearchEngine:
         return {r[0]: dataset_from_json(r[1]) for r in rows}
 
     def get_many(self, names: Sequence[str]) -> list[Dataset]:
-        """Datasets by name, in the order asked; unknown names are left out."""
-        if not names:
-            return []
-        marks = ",".join("?" * len(names))
-        rows = self._db().execute(f"SELECT name, record FROM datasets WHERE name IN ({marks})", list(names))
-        found = {r[0]: dataset_from_json(r[1]) for r in rows}
+        """Datasets by name, in the order asked; unknown names are left out. Any number of names
+        (asked in chunks: SQLite takes at most 32,766 parameters)."""
+        found: dict[str, Dataset] = {}
+        for start in range(0, len(names), _CHUNK):
+            chunk = list(names[start : start + _CHUNK])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db().execute(f"SELECT name, record FROM datasets WHERE name IN ({marks})", chunk)
+            found.update((r[0], dataset_from_json(r[1])) for r in rows)
         return [found[n] for n in names if n in found]
 
     def names(self) -> list[str]:

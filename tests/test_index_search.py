@@ -109,3 +109,10 @@ def test_other_provinces_never_follow_the_asked_one(engine: SearchEngine) -> Non
     for hit in engine.search("อยากได้ข้อมูลวัดในเชียงใหม่ค่ะ").hits:
         for other in ("แพร่", "น่าน", "ตาก", "เลย"):
             assert f"จังหวัด{other}" not in hit.dataset.title.replace(" ", ""), hit.dataset.title
+
+
+def test_get_many_takes_any_number_of_names(engine: SearchEngine) -> None:
+    names = engine.names()
+    assert len(names) == 1237
+    many = names * 30  # more than SQLite's parameter limit
+    assert [d.name for d in engine.get_many(many)][: len(names)] == names
