@@ -30,7 +30,7 @@ __all__ = ["FIELDS", "SCHEMA_VERSION", "BuildStats", "build_index", "field_token
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 #: Searchable fields, in FTS column order.
 FIELDS = ("title", "tags", "org", "notes", "res")
 #: words never split into parts: ปีงบประมาณ marks a fiscal year, it is not about a budget
@@ -150,6 +150,7 @@ def _entity_postings(toks: dict[str, list[str]], lex: Lexicon) -> dict[str, int]
         + entity_keys("ya", anywhere.years)
         + entity_keys("mt", in_title.months)
         + entity_keys("ma", anywhere.months)
+        + entity_keys("fy", in_title.fiscal)
     )
     return dict.fromkeys(keys, 0)
 

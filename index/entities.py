@@ -20,6 +20,7 @@ _AMBIGUOUS_MONTHS = {"may", "mar", "jun", "dec"}
 _YEAR_MARKERS = {"ปี", "พศ", "ปีงบประมาณ", "ปีงบ", "งบประมาณ", "งบ", "คศ", "fy", "year", "ค.ศ"}
 #: Province names that are also everyday words count only after จังหวัด.
 _AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "ตรัง", "พังงา"}
+_FISCAL_MARKERS = {"ปีงบประมาณ", "ปีงบ", "งบประมาณ", "fy"}
 _MAX_SPAN = 3
 _RANGE = re.compile(r"^\d{4}-\d{4}$")
 _RANGE_WORDS = {"ถึง", "จนถึง", "to", "-"}
@@ -41,6 +42,8 @@ class Entities:
     provinces: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
     months: set[int] = field(default_factory=set)
+    #: fiscal years (ปีงบประมาณ 2561 runs from October 2560 to September 2561)
+    fiscal: set[int] = field(default_factory=set)
     #: indexes of the tokens that named an entity (or marked one: ปี, จังหวัด)
     used: set[int] = field(default_factory=set)
 
@@ -103,6 +106,8 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                     found.years.update(range(start, year))
                 found.years.add(year)
                 found.used.add(i)
+                if prev in _FISCAL_MARKERS or (i > 1 and tokens[i - 2] + prev in _FISCAL_MARKERS):
+                    found.fiscal.add(year)
                 if prev in _YEAR_MARKERS:
                     found.used.add(i - 1)
                     # ปี งบ 2560: a marker the tokeniser split in two

@@ -48,6 +48,7 @@ class ParsedQuery:
     provinces: frozenset[str] = frozenset()
     years: frozenset[int] = frozenset()
     months: frozenset[int] = frozenset()
+    fiscal: frozenset[int] = frozenset()
     #: what we understood, when it differs from what was typed (typo, keyboard layout)
     corrected: str = ""
     unknown: tuple[str, ...] = ()
@@ -188,8 +189,9 @@ def parse_query(
 
     def add(text_: str, alts: list[tuple[str, ...]], kind: str, literal: int = 1) -> None:
         alts = [a for a in alts if a]
-        for th in [t for alt in alts for t in alt if has_thai(t)] if english else ():
-            alts += [_phrase_tokens(en) for en in english.get(th, ())]  # type: ignore[union-attr]
+        if english:  # the English for each Thai way of saying it, as a whole phrase
+            phrases = {"".join(alt) for alt in alts if all(has_thai(t) for t in alt)}
+            alts += [_phrase_tokens(en) for th in phrases for en in english.get(th, ())]
         alts = list(dict.fromkeys(alts))
         if alts and all(c.text != text_ for c in concepts):
             # as specific as the first name of it the catalog knows (the literal word first)
@@ -254,6 +256,7 @@ def parse_query(
         provinces=frozenset(provinces),
         years=frozenset(ents.years),
         months=frozenset(ents.months),
+        fiscal=frozenset(ents.fiscal),
         corrected=corrected if corrections else "",
         unknown=tuple(unknown),
         key=key,

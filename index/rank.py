@@ -70,6 +70,7 @@ class EntityMasks:
     year_all: np.ndarray
     month_title: np.ndarray
     month_all: np.ndarray
+    fiscal: np.ndarray
 
 
 def _token(dense: Dense, token: str, n: int) -> np.ndarray:
@@ -152,7 +153,9 @@ def score_all(
         _any(dense, entity_keys("ma", q.months), n),
         masks.month_all,
     )
-    entity = PLACE_WEIGHT * place + YEAR_WEIGHT * year + MONTH_WEIGHT * month
+    # a fiscal year asked for is matched against the fiscal year a title names, not its dates
+    fiscal = _entity(bool(q.fiscal), _any(dense, entity_keys("fy", q.fiscal), n), masks.fiscal)
+    entity = PLACE_WEIGHT * place + YEAR_WEIGHT * year + MONTH_WEIGHT * month + YEAR_WEIGHT * fiscal
     if not q.provinces:  # nothing local asked: the nationwide dataset before one province's
         entity = entity - LOCAL_PENALTY * masks.province
     score = coverage + entity
@@ -175,6 +178,8 @@ def score_all(
         conflict |= (place[top] < 0) & masks.province[top]
     if q.years:
         conflict |= year[top] <= -1.0
+    if q.fiscal:
+        conflict |= fiscal[top] <= -1.0
     rows = [int(r) for r in top]
     at_top = [m[top] for m in matches]
     entities = [(label, v[top]) for label, v in (("จังหวัด", place), ("ปี", year), ("เดือน", month))]

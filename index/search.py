@@ -111,6 +111,7 @@ class SearchEngine:
             year_all=self._mask("@ya:"),
             month_title=self._mask("@mt:"),
             month_all=self._mask("@ma:"),
+            fiscal=self._mask("@fy:"),
         )
         self.acronyms = dict(db.execute("SELECT short, full FROM acronyms").fetchall())
         base = lexicon()

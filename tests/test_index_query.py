@@ -93,3 +93,17 @@ def test_query_key_groups_variants(engine: SearchEngine) -> None:
     a = engine.parse("ราคาทองวันนี้ครับ").key
     b = engine.parse("ขอราคาทอง วันนี้ หน่อยค่ะ").key
     assert a == b
+
+
+@pytest.mark.parametrize(
+    ("text", "fiscal"),
+    [("ปีงบประมาณ 2561", {2561}), ("ปีงบ 60", {2560}), ("ปี งบ 2560", {2560}), ("ปี 2561", set())],
+)
+def test_fiscal_years(text: str, fiscal: set[int], engine: SearchEngine) -> None:
+    assert find_entities(tokenize(text), lexicon()).fiscal == fiscal
+
+
+def test_fiscal_year_picks_its_report_not_one_dated_in_it(engine: SearchEngine) -> None:
+    # "ปีงบประมาณ 2561 (สะสม ณ เดือนพฤศจิกายน 2560)" is dated 2560 but belongs to fiscal 2561
+    for hit in engine.search("ปริมาณเที่ยวบิน Bangkok FIR ปีงบประมาณ 2560").hits:
+        assert "ปีงบประมาณ 2560" in hit.dataset.title, hit.dataset.title
