@@ -19,20 +19,12 @@ import pytest
 
 from bot.settings import Settings
 from bot.staff_data import iso
+from tests.browser import CHROMIUM, launch
 from tests.fake_line import serve_app
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TOKEN = "browser-staff-token"
 VEGETABLES = "34"  # ข้อมูลราคาสินค้าเกษตรรายวัน
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -97,7 +89,7 @@ def test_staff_teach_in_a_real_browser(live: tuple[str, Any]) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="th-TH")
         alerts: list[str] = []
         page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))

@@ -23,8 +23,8 @@ from bot.app import create_app
 from bot.settings import Settings
 from bot.web import MAX_BODY, MAX_TEXT
 from intents import texts
+from tests.browser import CHROMIUM, launch
 
-CHROMIUM = Path("/usr/bin/chromium")
 SESSION = "test-session-0001"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,17 +204,7 @@ def test_browser_types_a_thai_query_and_sees_cards(live: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             outside: list[str] = []
