@@ -18,5 +18,15 @@ ARGS = [
 ]
 
 
+def screenshots_dir(update: bool, fallback: Path) -> Path:
+    """Where the browser tests save what users see: docs/screenshots with `pytest
+    --update-golden` (the ``update_golden`` fixture), else ``fallback``, so an ordinary test run
+    leaves the checkout untouched."""
+    return DOCS_SHOTS if update else fallback
+
+
+DOCS_SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
 def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

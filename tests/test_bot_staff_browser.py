@@ -1,7 +1,7 @@
 """A real Chromium on the real app: log in, see an unanswered query, teach it, the bot now answers.
 
-Skipped when Debian's /usr/bin/chromium is absent (never `playwright install`). Saves screenshots of
-the staff pages to docs/screenshots/staff-*.png.
+Skipped when Debian's /usr/bin/chromium is absent (never `playwright install`). With
+`pytest --update-golden` it saves screenshots of the staff pages to docs/screenshots/staff-*.png.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ import pytest
 
 from bot.settings import Settings
 from bot.staff_data import iso
-from tests.browser import CHROMIUM, launch
+from tests.browser import CHROMIUM, launch, screenshots_dir
 from tests.fake_line import serve_app
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TOKEN = "browser-staff-token"
 VEGETABLES = "34"  # ข้อมูลราคาสินค้าเกษตรรายวัน
 
@@ -76,7 +75,7 @@ def chat(base: str, text: str) -> dict[str, Any]:
     return response.json()
 
 
-def test_staff_teach_in_a_real_browser(live: tuple[str, Any]) -> None:
+def test_staff_teach_in_a_real_browser(live: tuple[str, Any], update_golden: bool, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     base, services = live
@@ -86,7 +85,8 @@ def test_staff_teach_in_a_real_browser(live: tuple[str, Any]) -> None:
     assert chat(base, "ราคาผักสด")["outcome"]["hits"][:1] != [VEGETABLES]
     services.journal.flush()
     _backfill(services.settings.state_path, lambda text: services.engine.parse(text).key)
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = screenshots_dir(update_golden, tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
 
     with sync_playwright() as p:
         browser = launch(p)
@@ -99,12 +99,12 @@ def test_staff_teach_in_a_real_browser(live: tuple[str, Any]) -> None:
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/staff/")
         assert page.locator("svg.pygal-chart").count() == 1
-        page.screenshot(path=str(SHOTS / "staff-overview.png"), full_page=True)
+        page.screenshot(path=str(shots / "staff-overview.png"), full_page=True)
 
         page.click("text=คำถามที่ตอบไม่ได้ >> nth=0")
         page.wait_for_url(f"{base}/staff/unanswered")
         assert page.locator("td.query", has_text="<script>alert(1)</script>").count() == 1
-        page.screenshot(path=str(SHOTS / "staff-unanswered.png"), full_page=True)
+        page.screenshot(path=str(shots / "staff-unanswered.png"), full_page=True)
 
         row = page.locator("tr", has_text="ราคาผักสด").first
         assert int(row.locator("td.num").inner_text()) >= 12
@@ -112,11 +112,11 @@ def test_staff_teach_in_a_real_browser(live: tuple[str, Any]) -> None:
         row.locator("a", has_text="สอนบอท").click()
         page.wait_for_url(f"{base}/staff/teach?*")
         page.check(f"input[name=name][value='{VEGETABLES}']")
-        page.screenshot(path=str(SHOTS / "staff-teach.png"), full_page=True)
+        page.screenshot(path=str(shots / "staff-teach.png"), full_page=True)
         page.click("text=ให้คำถามนี้ตอบด้วยชุดข้อมูลที่เลือก")
         page.wait_for_url(f"{base}/staff/teachings?done=saved")
         assert "ข้อมูลราคาสินค้าเกษตรรายวัน" in page.content() and f"<code>{VEGETABLES}</code>" in page.content()
-        page.screenshot(path=str(SHOTS / "staff-teachings.png"), full_page=True)
+        page.screenshot(path=str(shots / "staff-teachings.png"), full_page=True)
         browser.close()
     assert alerts == []
 

@@ -23,7 +23,7 @@ from bot.app import create_app
 from bot.settings import Settings
 from bot.web import MAX_BODY, MAX_TEXT
 from intents import texts
-from tests.browser import CHROMIUM, launch
+from tests.browser import CHROMIUM, launch, screenshots_dir
 
 SESSION = "test-session-0001"
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,7 +200,7 @@ def test_end_to_end_through_uvicorn(live: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-def test_browser_types_a_thai_query_and_sees_cards(live: str) -> None:
+def test_browser_types_a_thai_query_and_sees_cards(live: str, update_golden: bool, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -216,7 +216,7 @@ def test_browser_types_a_thai_query_and_sees_cards(live: str) -> None:
             assert "ทะเบียนวัด" in page.inner_text(".card h2")
             assert page.locator(".chip").count() > 0
             assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
-            shots = ROOT / "docs" / "screenshots"
+            shots = screenshots_dir(update_golden, tmp_path)
             shots.mkdir(parents=True, exist_ok=True)
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(shots / "webchat.png"))
