@@ -37,7 +37,6 @@ never tokens, signatures, bodies or raw user ids.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import inspect
 import logging
 import ssl
@@ -70,7 +69,7 @@ from linebot.v3.webhooks import (
     UserSource,
     VideoMessageContent,
 )
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -78,14 +77,14 @@ from intents import texts
 from intents.types import Message, Turn
 
 from . import render_line
+from .requests import BodyTooLarge, ClientDisconnect, hashed, read_body
 from .seen import SeenEvents
 from .settings import Settings
 
-__all__ = ["ADDRESS_PREFIXES", "MAX_BODY", "LineChannel", "WebhookError", "read_body"]
+__all__ = ["ADDRESS_PREFIXES", "LineChannel"]
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1_000_000  # bytes; LINE's own webhook bodies are far smaller
 ADDRESS_PREFIXES = ("@khomun", "khomun", "ข้อมูล")  # longest first: "@khomun" before "khomun"
 ATTEMPTS = 3
 BACKOFF = 0.2  # seconds, doubled per attempt
@@ -110,34 +109,8 @@ _MEDIA = (
 )
 
 
-class WebhookError(Exception):
-    """A webhook body that cannot be accepted (too large, unreadable)."""
-
-
 class Services(Protocol):
     def handle(self, message: Message) -> Turn: ...
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The raw body, refusing (WebhookError) more than ``limit`` bytes without reading them all."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise WebhookError("too large")
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise WebhookError("too large")
-            chunks.append(chunk)
-    except ClientDisconnect as err:
-        raise WebhookError("client went away") from err
-    return b"".join(chunks)
-
-
-def hashed(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12] if value else ""
 
 
 def _strip_address(text: str, content: TextMessageContent) -> str | None:
@@ -219,9 +192,10 @@ class LineChannel:
     async def webhook(self, request: Request) -> Response:
         try:
             body = await read_body(request)
-        except WebhookError as err:
-            too_large = "large" in str(err)
-            return PlainTextResponse("too large" if too_large else "bad request", 413 if too_large else 400)
+        except BodyTooLarge:
+            return PlainTextResponse("too large", 413)
+        except ClientDisconnect:
+            return PlainTextResponse("bad request", 400)
         signature = request.headers.get("x-line-signature", "")
         try:
             events = self._parser.parse(body.decode("utf-8"), signature)

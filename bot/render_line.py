@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from intents import texts
+from intents.cards import shorten
 from intents.types import Button, Card, Details, Reply
 
 __all__ = [
@@ -55,11 +56,6 @@ LABEL_MORE_RESOURCES = texts.MORE_RESOURCES
 Json = dict[str, Any]
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _uri_ok(uri: str | None) -> bool:
     return bool(uri) and uri.startswith(("https://", "http://")) and len(uri) <= MAX_URI  # type: ignore[union-attr]
 
@@ -67,7 +63,7 @@ def _uri_ok(uri: str | None) -> bool:
 def action(button: Button, *, quick: bool = False) -> Json | None:
     """A LINE action for a neutral Button, or None when it cannot be expressed within the limits
     (postback data too long, a bad URI, or a URI in a quick reply, which LINE does not allow)."""
-    label = _clip(button.label, MAX_LABEL)
+    label = shorten(button.label, MAX_LABEL)
     if not label:
         return None
     if button.kind == "url":
@@ -128,7 +124,7 @@ def _meta_lines(card: Card) -> list[Json]:
         lines.append(
             {
                 "type": "text",
-                "text": _clip(card.agency, 120),
+                "text": shorten(card.agency, 120),
                 "size": "sm",
                 "color": "#555555",
                 "wrap": True,
@@ -144,7 +140,7 @@ def _meta_lines(card: Card) -> list[Json]:
         lines.append(
             {
                 "type": "text",
-                "text": _clip(" · ".join(facts), 120),
+                "text": shorten(" · ".join(facts), 120),
                 "size": "xs",
                 "color": "#888888",
                 "wrap": True,
@@ -158,7 +154,7 @@ def card_bubble(card: Card) -> Json:
     body: list[Json] = [
         {
             "type": "text",
-            "text": _clip(title, 200),
+            "text": shorten(title, 200),
             "weight": "bold",
             "size": "md",
             "wrap": True,
@@ -170,7 +166,7 @@ def card_bubble(card: Card) -> Json:
         body.append(
             {
                 "type": "text",
-                "text": _clip(card.description, 300),
+                "text": shorten(card.description, 300),
                 "size": "sm",
                 "wrap": True,
                 "maxLines": DESCRIPTION_LINES,
@@ -244,14 +240,14 @@ def _size(obj: Json) -> int:
 def details_bubble(details: Details, buttons: tuple[Button, ...] = ()) -> Json:
     card = details.card
     body: list[Json] = [
-        {"type": "text", "text": _clip(card.title, 300), "weight": "bold", "size": "md", "wrap": True},
+        {"type": "text", "text": shorten(card.title, 300), "weight": "bold", "size": "md", "wrap": True},
         *_meta_lines(card),
     ]
     if details.license:
         body.append(
             {
                 "type": "text",
-                "text": _clip(f"{LABEL_LICENSE}: {details.license}", 120),
+                "text": shorten(f"{LABEL_LICENSE}: {details.license}", 120),
                 "size": "xs",
                 "color": "#888888",
                 "wrap": True,
@@ -261,7 +257,7 @@ def details_bubble(details: Details, buttons: tuple[Button, ...] = ()) -> Json:
         body.append(
             {
                 "type": "text",
-                "text": _clip(details.description, DETAILS_DESCRIPTION),
+                "text": shorten(details.description, DETAILS_DESCRIPTION),
                 "size": "sm",
                 "wrap": True,
                 "margin": "md",
@@ -273,7 +269,7 @@ def details_bubble(details: Details, buttons: tuple[Button, ...] = ()) -> Json:
             break
         if not _uri_ok(r.url):
             continue
-        label = _clip(
+        label = shorten(
             f"{r.name or r.format or r.url}" + (f" ({r.format})" if r.format and r.name else ""), 80
         )
         body.append(
@@ -284,7 +280,11 @@ def details_bubble(details: Details, buttons: tuple[Button, ...] = ()) -> Json:
                 "color": "#1a73e8",
                 "wrap": True,
                 "maxLines": 2,
-                "action": {"type": "uri", "label": _clip(r.name or LABEL_DOWNLOAD, MAX_LABEL), "uri": r.url},
+                "action": {
+                    "type": "uri",
+                    "label": shorten(r.name or LABEL_DOWNLOAD, MAX_LABEL),
+                    "uri": r.url,
+                },
             }
         )
         shown += 1
@@ -333,7 +333,7 @@ def _texts(text: str, room: int) -> list[Json]:
         chunks.append(rest[:cut])
         rest = rest[cut:].strip()
     if chunks and len(chunks[-1]) > MAX_TEXT:
-        chunks[-1] = _clip(chunks[-1], MAX_TEXT)
+        chunks[-1] = shorten(chunks[-1], MAX_TEXT)
     return [{"type": "text", "text": c} for c in chunks]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from intents import texts
+from intents.cards import shorten
 from intents.types import Button, Card, Details, Reply
 
 from .render_line import default_buttons
@@ -69,11 +70,6 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _url_ok(url: str | None) -> bool:
     return bool(url) and url.startswith(("https://", "http://"))  # type: ignore[union-attr]
 
@@ -116,7 +112,7 @@ def _card_row(card: Card, n: int) -> list[Json]:
 
 def card_html(card: Card, n: int = 0, *, description: int = DESCRIPTION_CHARS) -> str:
     title = f"{n}. {card.title}" if n else card.title
-    lines = [f"<b>{_e(_clip(title, 300))}</b>"]
+    lines = [f"<b>{_e(shorten(title, 300))}</b>"]
     if card.agency:
         lines.append(_e(card.agency))
     facts = []
@@ -127,7 +123,7 @@ def card_html(card: Card, n: int = 0, *, description: int = DESCRIPTION_CHARS) -
     if facts:
         lines.append(_e(" · ".join(facts)))
     if card.description and description:
-        lines.append(f"<i>{_e(_clip(card.description, description))}</i>")
+        lines.append(f"<i>{_e(shorten(card.description, description))}</i>")
     if _url_ok(card.page_url):
         lines.append(f'<a href="{_e(card.page_url)}">{_e(card.page_url)}</a>')
     return "\n".join(lines)
@@ -140,7 +136,7 @@ def _pack(blocks: list[str]) -> list[str]:
     current = ""
     for block in blocks:
         if tg_len(block) > MAX_TEXT:
-            block = _e(_clip(html.unescape(block), MAX_TEXT // 2))  # pathological: drop markup
+            block = _e(shorten(html.unescape(block), MAX_TEXT // 2))  # pathological: drop markup
         candidate = f"{current}\n\n{block}" if current else block
         if tg_len(candidate) <= MAX_TEXT:
             current = candidate
@@ -154,7 +150,7 @@ def _pack(blocks: list[str]) -> list[str]:
 
 def details_html(details: Details) -> str:
     card = details.card
-    head = [f"<b>{_e(_clip(card.title, 300))}</b>"]
+    head = [f"<b>{_e(shorten(card.title, 300))}</b>"]
     if card.agency:
         head.append(_e(card.agency))
     facts = [
@@ -166,7 +162,7 @@ def details_html(details: Details) -> str:
     if details.tags:
         head.append(_e(f"{LABEL_TAGS}: " + ", ".join(details.tags[:12])))
     if details.description:
-        head.append("\n" + _e(_clip(details.description, DETAILS_DESCRIPTION)))
+        head.append("\n" + _e(shorten(details.description, DETAILS_DESCRIPTION)))
     if _url_ok(card.page_url):
         head.append(f'\n<a href="{_e(card.page_url)}">{_e(card.page_url)}</a>')
     text = "\n".join(head)
@@ -176,7 +172,7 @@ def details_html(details: Details) -> str:
     for r in details.resources:
         if not _url_ok(r.url):
             continue
-        name = _e(_clip(r.name or r.format or r.url, 120))
+        name = _e(shorten(r.name or r.format or r.url, 120))
         fmt = f" ({_e(r.format)})" if r.format else ""
         line = f'\n• <a href="{_e(r.url)}">{name}</a>{fmt}'
         if tg_len(line) > budget:
@@ -254,7 +250,7 @@ def inline_results(cards: Sequence[Card]) -> list[Json]:
         seen.add(rid)
         text = card_html(card, 0, description=DESCRIPTION_CHARS) + "\n\n" + _e(citation(card))
         if tg_len(text) > MAX_TEXT:
-            text = _e(_clip(citation(card), MAX_TEXT))
+            text = _e(shorten(citation(card), MAX_TEXT))
         row = []
         if _url_ok(card.download_url):
             row.append({"text": LABEL_DOWNLOAD, "url": card.download_url})
@@ -263,8 +259,10 @@ def inline_results(cards: Sequence[Card]) -> list[Json]:
         article: Json = {
             "type": "article",
             "id": rid,
-            "title": _clip(card.title, 200),
-            "description": _clip(" · ".join(x for x in (card.agency, card.updated) if x), INLINE_DESCRIPTION),
+            "title": shorten(card.title, 200),
+            "description": shorten(
+                " · ".join(x for x in (card.agency, card.updated) if x), INLINE_DESCRIPTION
+            ),
             "input_message_content": {
                 "message_text": text,
                 "parse_mode": "HTML",

@@ -61,7 +61,7 @@ from intents.cards import make_card
 from intents.types import Message, Turn
 
 from . import render_telegram
-from .line import MAX_BODY, WebhookError, hashed, read_body
+from .requests import BodyTooLarge, ClientDisconnect, hashed, read_body
 from .seen import SeenEvents
 from .settings import Settings
 
@@ -203,11 +203,11 @@ class TelegramChannel:
                 log.warning("Telegram webhook with a wrong secret refused")
                 return PlainTextResponse("forbidden", 403)
         try:
-            body = await read_body(request, MAX_BODY)
-        except WebhookError as err:
-            return (
-                PlainTextResponse("too large", 413) if "large" in str(err) else PlainTextResponse("bad", 400)
-            )
+            body = await read_body(request)
+        except BodyTooLarge:
+            return PlainTextResponse("too large", 413)
+        except ClientDisconnect:
+            return PlainTextResponse("bad request", 400)
         try:
             data = json.loads(body)
             update_id = int(data["update_id"])

@@ -18,36 +18,17 @@ from starlette.templating import Jinja2Templates
 from intents import Message, Turn, texts
 from intents.understand import MAX_PAYLOAD_BYTES
 
+from .requests import MAX_BODY, BodyTooLarge, read_body
 from .services import Services
 
-__all__ = ["MAX_BODY", "MAX_TEXT", "read_limited", "turn_json", "web_routes"]
+__all__ = ["MAX_BODY", "MAX_TEXT", "turn_json", "web_routes"]
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-MAX_BODY = 1_000_000
 MAX_TEXT = 500
 SEARCH_LIMIT_MAX = 50
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The body, refusing more than ``limit`` bytes without reading them all."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -84,7 +65,7 @@ class WebPages:
 
     async def chat(self, request: Request) -> Response:
         try:
-            body = await read_limited(request)
+            body = await read_body(request)
         except BodyTooLarge:
             return _error(413, f"body larger than {MAX_BODY} bytes")
         except ClientDisconnect:
