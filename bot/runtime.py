@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,7 +71,3 @@ def ensure_index(index_path: Path) -> None:
 def open_engine(index_path: Path, teachings: Teachings | None = None) -> SearchEngine:
     ensure_index(index_path)
     return SearchEngine(index_path, teachings)
-
-
-os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
-os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")

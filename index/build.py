@@ -31,7 +31,7 @@ __all__ = ["FIELDS", "SCHEMA_VERSION", "BuildStats", "build_index", "field_token
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 9
-#: Searchable fields, in FTS column order.
+#: Searchable fields.
 FIELDS = ("title", "tags", "org", "notes", "res")
 #: words never split into parts: ปีงบประมาณ marks a fiscal year, it is not about a budget
 _WHOLE = frozenset({"ปีงบประมาณ", "ปีการศึกษา", "ปีปฏิทิน"})
@@ -161,7 +161,7 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
     items = list(datasets)
     lex = lexicon()
     acronyms = {**_mine_acronyms(items), **lex.acronyms}
-    set_domain_words(lex.domain_words() | set(acronyms))
+    set_domain_words(lex.domain_words(acronyms))
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".index-", suffix=".sqlite", dir=path.parent)

@@ -8,7 +8,7 @@ parentheses after agency names) when an index is opened.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -62,8 +62,6 @@ def _alternatives(field: str) -> tuple[str, ...]:
 class Lexicon:
     #: every written form of a province (normalised) -> official Thai name
     places: dict[str, str]
-    #: official names, longest first
-    provinces: tuple[str, ...]
     acronyms: dict[str, str]
     synonyms: dict[str, tuple[str, ...]]
     glossary: dict[str, tuple[str, ...]]
@@ -87,31 +85,31 @@ class Lexicon:
                         out.setdefault(key, []).append(en)
         return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
-    def domain_words(self) -> set[str]:
-        """Words the tokeniser must keep whole."""
-        words = set(self.places) | set(self.acronyms) | set(self.provinces) | set(self.fillers)
+    def domain_words(self, acronyms: Iterable[str] = ()) -> set[str]:
+        """Words the tokeniser must keep whole: places, acronyms (ours and the catalog's),
+        months, fillers. The index build and the engine must pass the same ``acronyms``."""
+        words = set(self.places) | set(self.acronyms) | set(acronyms) | set(self.fillers)
         for forms in MONTHS.values():
             words.update(forms)
         return words
 
 
-def _places() -> tuple[dict[str, str], tuple[str, ...]]:
+def _places() -> dict[str, str]:
     places: dict[str, str] = {}
-    official = []
+    official = set()
     for p in cast(list[dict[str, str]], _pythainlp_provinces(details=True)):
         name = p["name_th"]
-        official.append(name)
+        official.add(name)
         places[normalize(name)] = name
         places[normalize(p["name_en"])] = name
         # not the three-letter English codes: LPG is Lampang's, and a gas (places.tsv has bkk)
         abbr = normalize(p["abbr_th"])
         if len(abbr) > 2:  # two-letter codes (กบ, ชม) collide with ordinary words
             places[abbr] = name
-    names = set(official)
     for row in _rows("places.tsv"):
-        if len(row) >= 2 and row[1] in names:
+        if len(row) >= 2 and row[1] in official:
             places[normalize(row[0]).replace(".", "")] = row[1]
-    return places, tuple(sorted(official, key=len, reverse=True))
+    return places
 
 
 def _loanwords() -> dict[str, tuple[str, ...]]:
@@ -126,7 +124,7 @@ def _loanwords() -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    places, provinces = _places()
+    places = _places()
     acronyms = {
         normalize(r[0]).replace(".", ""): normalize(r[1]) for r in _rows("acronyms.tsv") if len(r) >= 2
     }
@@ -135,7 +133,6 @@ def lexicon() -> Lexicon:
     fillers = {normalize(w[0]) for w in _rows("fillers.txt") if w}
     return Lexicon(
         places=places,
-        provinces=provinces,
         acronyms=acronyms,
         synonyms=synonyms,
         glossary=glossary,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .entities import find_entities
 from .lexicon import Lexicon
@@ -161,7 +161,6 @@ def parse_query(
     vocab: Vocabulary,
     lex: Lexicon,
     *,
-    acronyms: Mapping[str, str] | None = None,
     synonyms: Mapping[str, Sequence[str]] | None = None,
     english: Mapping[str, Sequence[str]] | None = None,
 ) -> ParsedQuery:
@@ -176,8 +175,6 @@ def parse_query(
     ents = find_entities(tokens, lex)
     used = set(ents.used)
     provinces = set(ents.provinces)
-    if acronyms:
-        lex = replace(lex, acronyms={**acronyms, **lex.acronyms})
 
     concepts: list[Concept] = []
     corrections: list[tuple[str, str]] = []

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -74,7 +74,6 @@ class SearchResult:
     hits: tuple[Hit, ...]
     answered: bool
     total: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def dataset_from_json(text: str) -> Dataset:
@@ -115,9 +114,13 @@ class SearchEngine:
         )
         self.acronyms = dict(db.execute("SELECT short, full FROM acronyms").fetchall())
         base = lexicon()
-        self.lex = replace(base, fillers=base.fillers | self._meaningless(base.stopwords))
+        self.lex = replace(
+            base,
+            fillers=base.fillers | self._meaningless(base.stopwords),
+            acronyms={**self.acronyms, **base.acronyms},  # the catalog's own, then our curated ones
+        )
         self.english = self.lex.english_for()
-        set_domain_words(base.domain_words() | set(self.acronyms))  # exactly as the build did
+        set_domain_words(base.domain_words(self.acronyms))  # exactly as the build did
         self._tones: dict[str, list[str]] = defaultdict(list)
         self._by_len: dict[int, list[str]] = defaultdict(list)
         for tok, _ in sorted(self.df.items(), key=lambda kv: -kv[1]):
@@ -183,15 +186,11 @@ class SearchEngine:
     # -- search ----------------------------------------------------------------------------------
     def parse(self, text: str) -> ParsedQuery:
         synonyms = self.teachings.synonyms() if self.teachings else None
-        q = parse_query(
-            text, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms, english=self.english
-        )
+        q = parse_query(text, self.vocab, self.lex, synonyms=synonyms, english=self.english)
         if q.unknown and not has_thai(text) and len(q.unknown) * 2 >= len(q.concepts):
             # Thai typed with the keyboard left on the English layout: l;ylfu -> สวัสดี
             thai = eng_to_thai(text)
-            q2 = parse_query(
-                thai, self.vocab, self.lex, acronyms=self.acronyms, synonyms=synonyms, english=self.english
-            )
+            q2 = parse_query(thai, self.vocab, self.lex, synonyms=synonyms, english=self.english)
             if len(q2.unknown) < len(q.unknown) and len(q2.concepts) > len(q2.unknown):
                 return replace(q2, raw=text, corrected=q2.corrected or q2.normalized)
         return q

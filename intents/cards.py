@@ -9,7 +9,7 @@ from index.dataset import Dataset
 
 from .types import Card, Details, ResourceLink
 
-__all__ = ["make_card", "make_details", "shorten", "thai_date"]
+__all__ = ["dataset_formats", "make_card", "make_details", "shorten", "thai_date"]
 
 THAI_MONTHS_SHORT = (
     "ม.ค.",
@@ -43,9 +43,15 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def dataset_formats(d: Dataset) -> tuple[str, ...]:
+    """The formats of the dataset's real files (not the "All resource data" bundle), upper case."""
+    found = d.formats or tuple(r.format for r in d.resources if r.format and not r.is_bundle)
+    return tuple(dict.fromkeys(f.upper() for f in found if f))
+
+
 def make_card(d: Dataset, number: int = 0) -> Card:
     best = d.best_resource
-    formats = d.formats or tuple(dict.fromkeys(r.format for r in d.resources if r.format and not r.is_bundle))
+    formats = dataset_formats(d)
     return Card(
         name=d.name,
         title=d.title,

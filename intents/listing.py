@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from index.dataset import Dataset
+from index.entities import to_be_year
 
 from . import texts
-from .cards import make_card, shorten
+from .cards import dataset_formats, make_card, shorten
 from .context import ChatContext
 from .types import Button, Card
 
@@ -37,15 +38,10 @@ _FACET_CHOICES = 3
 _YEAR = re.compile(r"(?<!\d)(25[0-9]{2}|19[5-9][0-9]|20[0-9]{2})(?!\d)")
 
 
-def dataset_formats(d: Dataset) -> tuple[str, ...]:
-    found = d.formats or tuple(r.format for r in d.resources if r.format and not r.is_bundle)
-    return tuple(dict.fromkeys(f.upper() for f in found if f))
-
-
 def title_years(d: Dataset) -> tuple[str, ...]:
     """Years named in the title, in the Buddhist era ("2019" -> "2562")."""
-    years = (int(y) for y in _YEAR.findall(d.title))
-    return tuple(dict.fromkeys(str(y if y >= 2400 else y + 543) for y in years))
+    years = (to_be_year(int(y)) for y in _YEAR.findall(d.title))
+    return tuple(dict.fromkeys(str(y) for y in years if y))
 
 
 def matches(d: Dataset, kind: str, value: str) -> bool:
