@@ -64,6 +64,7 @@ from . import render_telegram
 from .requests import BodyTooLarge, ClientDisconnect, hashed, read_body
 from .seen import SeenEvents
 from .settings import Settings
+from .telegram_request import AiohttpRequest
 
 __all__ = ["COMMANDS", "TelegramChannel"]
 
@@ -72,6 +73,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ATTEMPTS = 3
+POOL_SIZE = 64  # connections to the Bot API (one per reply in flight)
 BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds
 INLINE_CACHE_SECONDS = 300
@@ -130,6 +132,8 @@ class TelegramChannel:
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(64)
+            .request(AiohttpRequest(pool_size=POOL_SIZE))
+            .get_updates_request(AiohttpRequest(pool_size=1))
             .build()
         )
         self.app.add_handler(CommandHandler("start", self._on_start))
@@ -370,17 +374,14 @@ class TelegramChannel:
         )
 
     async def send(self, chat_id: str, payloads: list[dict[str, Any]]) -> None:
-        """sendMessage for each rendered payload (render_telegram's JSON, as PTB objects)."""
+        """sendMessage for each rendered payload. The keyboard and preview options go as the
+        renderer's JSON (``api_kwargs``) rather than a round trip through PTB objects; the
+        renderer's output is checked against PTB's models in tests/test_bot_render_telegram.py."""
         bot = self.app.bot
         for payload in payloads:
-            preview = LinkPreviewOptions(is_disabled=True) if payload.get("link_preview_options") else None
-            markup = self._markup(payload)
+            raw = {k: payload[k] for k in ("reply_markup", "link_preview_options") if payload.get(k)}
             await with_retries(
-                lambda p=payload, m=markup, lp=preview: bot.send_message(
-                    chat_id,
-                    p["text"],
-                    parse_mode=p.get("parse_mode"),
-                    link_preview_options=lp,
-                    reply_markup=m,
+                lambda p=payload, raw=raw: bot.send_message(
+                    chat_id, p["text"], parse_mode=p.get("parse_mode"), api_kwargs=raw
                 )
             )

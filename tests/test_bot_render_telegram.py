@@ -103,3 +103,19 @@ def test_inline_results_at_most_50_with_a_citation_line() -> None:
 def test_thai_names_get_ascii_inline_ids() -> None:
     [result] = rt.inline_results([Card("ชื่อไทย", "t", "a", "", (), "", "https://data.go.th/d/x")])
     assert result["id"].isascii() and len(result["id"]) <= 64
+
+
+def test_payloads_are_valid_bot_api_objects() -> None:
+    """The channel sends the keyboard and preview options as this JSON (PTB ``api_kwargs``): they
+    must read back through PTB's own models unchanged."""
+    from telegram import InlineKeyboardMarkup, LinkPreviewOptions
+
+    replies = [
+        Reply("พบ 2 ชุดข้อมูลค่ะ", cards=(card(1), card(2)), quick_replies=(Button("ดูเพิ่มเติม", "p:next"),)),
+        Reply("เลือกค่ะ", quick_replies=(Button("ค้นหา", "วัด", "text"), Button("👍", "fb:up"))),
+    ]
+    for msg in [m for r in replies for m in rt.render(r)]:
+        markup = msg["reply_markup"]
+        assert InlineKeyboardMarkup.de_json(markup, None).to_dict() == markup
+        preview = msg["link_preview_options"]
+        assert LinkPreviewOptions.de_json(preview, None).to_dict() == preview == {"is_disabled": True}
