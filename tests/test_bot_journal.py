@@ -6,12 +6,13 @@ import json
 import sqlite3
 import stat
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.journal import Journal, load_or_create_secret
+from bot.journal import FLUSH_SECONDS, Journal, load_or_create_secret
 from bot.settings import Settings
 from intents import Message, Outcome, Reply, Turn
 
@@ -47,6 +48,17 @@ def test_one_row_per_message_with_hashed_ids(tmp_path: Path) -> None:
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert b"Uuser1" not in raw and b"Cgroup1" not in raw
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_rows_land_within_the_flush_interval_without_a_flush(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    journal = Journal(path, "secret")
+    journal.record(Message("telegram", "42", text="วัด", user_id="42"), _turn())
+    deadline = time.monotonic() + FLUSH_SECONDS * 6
+    while not _rows(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(_rows(path)) == 1
+    journal.close()
 
 
 def test_no_user_and_eval_messages(tmp_path: Path) -> None:
