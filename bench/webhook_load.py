@@ -30,8 +30,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import aiohttp  # noqa: E402
-from fake_line import REPLY, Recorded, serve_fake_line  # noqa: E402
-from fake_telegram import TOKEN, Call, serve_fake_telegram  # noqa: E402
+import uvicorn  # noqa: E402
+import uvloop  # noqa: E402
+from fake_line import REPLY, FakeLine, Recorded  # noqa: E402
+from fake_telegram import TOKEN, Call, FakeTelegram  # noqa: E402
 
 from bot.settings import Settings  # noqa: E402
 
@@ -60,6 +62,7 @@ class Result:
     lost: int
     errors: int
     app_cpu: float = 0.0  # CPU seconds the app process used during the run
+    worker_cpu: tuple[float, ...] = ()  # ... per process, busiest first
     bench_cpu: float = 0.0  # ... and this process (load generator + fake APIs)
 
     def row(self) -> str:
@@ -72,6 +75,7 @@ class Result:
             f"{p50:>8.1f} {p99:>8.1f} {self.lost:>5} {self.errors:>6} "
             f"{self.app_cpu * 1000 / max(ok, 1):>10.1f} {self.app_cpu / self.seconds:>7.0%}"
             f" {self.bench_cpu / self.seconds:>9.0%}"
+            f"  {'/'.join(f'{c / self.seconds:.0%}' for c in self.worker_cpu)}"
         )
 
 
@@ -91,21 +95,46 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and its live children (the uvicorn workers)."""
-    total = cpu_seconds(pid)
+def tree_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds of a process and each of its live children (the uvicorn workers), by pid."""
+    out = {pid: cpu_seconds(pid)}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) == pid:
-            total += cpu_seconds(int(stat.parent.name))
-    return total
+            out[int(stat.parent.name)] = cpu_seconds(int(stat.parent.name))
+    return out
 
 
-@contextmanager
-def serve_subprocess(settings: Settings, data_dir: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
+@asynccontextmanager
+async def serve_in_loop(app: Any) -> AsyncIterator[str]:
+    """Serve a fake API with uvicorn in this very event loop: the load generator and the fakes
+    share one thread, so the stopwatch never waits for another thread to hand over the GIL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off", ws="none")
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@asynccontextmanager
+async def serve_subprocess(
+    settings: Settings, data_dir: Path, workers: int = 1
+) -> AsyncIterator[tuple[str, int]]:
     """`khomun serve --workers N` in its own process, on loopback."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -125,7 +154,7 @@ def serve_subprocess(settings: Settings, data_dir: Path, workers: int = 1) -> It
         "PYTHONPATH": str(ROOT),
     }
     command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    env["KHOMUN_LOG_LEVEL"] = "WARNING"
+    env["KHOMUN_LOG_LEVEL"] = os.environ.get("BENCH_LOG", "WARNING")
     proc = subprocess.Popen([*command, "--workers", str(workers)], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -134,12 +163,13 @@ def serve_subprocess(settings: Settings, data_dir: Path, workers: int = 1) -> It
             if proc.poll() is not None:
                 raise RuntimeError("the app exited during startup")
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the app did not start") from None
-                time.sleep(0.1)
+                await asyncio.sleep(0.1)
         yield base, proc.pid
     finally:
         proc.terminate()
@@ -158,14 +188,13 @@ async def run_load(
     key_of: Any,
     make_request: Any,
 ) -> Result:
-    loop = asyncio.get_running_loop()
     waiting: dict[str, asyncio.Future[float]] = {}
 
     def on_record(rec: Any) -> None:
         key = key_of(rec)
         fut = waiting.get(key) if key else None
         if fut is not None:
-            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(rec.at))
+            fut.done() or fut.set_result(rec.at)  # same loop: the fakes are served in it
 
     listeners.append(on_record)
     latencies: list[float] = []
@@ -178,7 +207,7 @@ async def run_load(
         while time.perf_counter() < deadline:
             i = next(counter)
             key, path, content, headers = make_request(i)
-            fut: asyncio.Future[float] = loop.create_future()
+            fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
             waiting[key] = fut
             started = time.perf_counter()
             sent += 1
@@ -232,10 +261,12 @@ def line_key(rec: Recorded) -> str:
 
 
 def telegram_request(qs: list[str]) -> Any:
+    first = int(time.time() * 1000) % 10**9  # update ids unique across runs on one data dir
+
     def make(i: int) -> tuple[str, str, bytes, dict[str, str]]:
         chat_id = 10_000_000 + i  # one chat per request: the reply's chat_id says which it answers
         update = {
-            "update_id": 500_000 + i,
+            "update_id": first + i,
             "message": {
                 "message_id": i + 1,
                 "date": int(time.time()),
@@ -255,6 +286,43 @@ def telegram_key(call: Call) -> str:
     return str(call.params.get("chat_id", "")) if call.method == "sendMessage" else ""
 
 
+async def bench(
+    args: argparse.Namespace, seconds: float, qs: list[str], data_dir: Path
+) -> tuple[list[Result], list[str]]:
+    """Fake LINE and Telegram APIs in this loop, the app in its own process, then the load."""
+    line_api, tg_api = FakeLine(), FakeTelegram()
+    async with serve_in_loop(line_api.app) as line_url, serve_in_loop(tg_api.app) as tg_url:
+        settings = replace(
+            Settings(),
+            data_dir=data_dir,
+            line_channel_secret=SECRET,
+            line_channel_access_token="bench-token",
+            line_api_base_url=line_url,
+            telegram_bot_token=TOKEN,
+            telegram_webhook_secret=TG_SECRET,
+            telegram_api_base_url=tg_url,
+        )
+        print("starting the app (building the index if missing)...", flush=True)
+        async with serve_subprocess(settings, data_dir, args.workers) as (base, pid):
+            print(f"app on {base} (pid {pid}); {args.concurrency} clients, {seconds:.0f} s per platform")
+            results = []
+            for name, listeners, key, make in (
+                ("line", line_api.listeners, line_key, line_request(qs)),
+                ("telegram", tg_api.listeners, telegram_key, telegram_request(qs)),
+            ):
+                if args.only and name != args.only:
+                    continue
+                cpu, own = tree_cpu_seconds(pid), cpu_seconds(os.getpid())
+                result = await run_load(name, base, seconds, args.concurrency, listeners, key, make)
+                after = tree_cpu_seconds(pid)
+                spent = sorted((t - cpu.get(p, 0.0) for p, t in after.items()), reverse=True)
+                result.app_cpu = sum(spent)
+                result.worker_cpu = tuple(spent[: max(1, args.workers)])
+                result.bench_cpu = cpu_seconds(os.getpid()) - own
+                results.append(result)
+    return results, line_api.unexpected + tg_api.unexpected
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help=f"per platform (at most {MAX_SECONDS})")
@@ -263,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mix", choices=("dev", "short", "hello"), default="dev", help="dev: tests/data/dev-queries.jsonl"
     )
+    parser.add_argument("--only", choices=("line", "telegram"), help="run one platform")
     parser.add_argument(
         "--data-dir", help="an existing data dir with index.sqlite (default: a fresh temp dir)"
     )
@@ -272,37 +341,11 @@ def main(argv: list[str] | None = None) -> int:
     qs = queries(args.mix)
     with tempfile.TemporaryDirectory(prefix="khomun-bench-") as tmp:
         data_dir = Path(args.data_dir) if args.data_dir else Path(tmp)
-        with serve_fake_line() as (line_url, line_api), serve_fake_telegram() as (tg_url, tg_api):
-            settings = replace(
-                Settings(),
-                data_dir=data_dir,
-                line_channel_secret=SECRET,
-                line_channel_access_token="bench-token",
-                line_api_base_url=line_url,
-                telegram_bot_token=TOKEN,
-                telegram_webhook_secret=TG_SECRET,
-                telegram_api_base_url=tg_url,
-            )
-            print("starting the app (building the index if missing)...", flush=True)
-            with serve_subprocess(settings, data_dir, args.workers) as (base, pid):
-                print(f"app on {base} (pid {pid}); {args.concurrency} clients, {seconds:.0f} s per platform")
-                results = []
-                for name, listeners, key, make in (
-                    ("line", line_api.listeners, line_key, line_request(qs)),
-                    ("telegram", tg_api.listeners, telegram_key, telegram_request(qs)),
-                ):
-                    cpu, own = tree_cpu_seconds(pid), cpu_seconds(os.getpid())
-                    result = asyncio.run(
-                        run_load(name, base, seconds, args.concurrency, listeners, key, make)
-                    )
-                    result.app_cpu = tree_cpu_seconds(pid) - cpu
-                    result.bench_cpu = cpu_seconds(os.getpid()) - own
-                    results.append(result)
-            unexpected = line_api.unexpected + tg_api.unexpected
+        results, unexpected = uvloop.run(bench(args, seconds, qs, data_dir))
     print()
     print(
         f"{'platform':<9} {'sent':>7} {'replied':>8} {'msg/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'lost':>5} "
-        f"{'errors':>6} {'app cpu ms':>10} {'app cpu':>7} {'bench cpu':>9}"
+        f"{'errors':>6} {'app cpu ms':>10} {'app cpu':>7} {'bench cpu':>9}  by process"
     )
     for r in results:
         print(r.row())
