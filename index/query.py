@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .entities import find_entities
 from .lexicon import Lexicon
-from .text import has_thai, is_word, normalize, pieces, singular, tokenize
+from .text import has_thai, is_word, normalize, phrase_tokens, pieces, singular, tokenize
 
 __all__ = ["Concept", "ParsedQuery", "Vocabulary", "parse_query"]
 
@@ -86,25 +86,23 @@ class Vocabulary:
         return bool(parts) and all(p in self.df for p in parts)
 
 
-def _phrase_tokens(phrase: str) -> tuple[str, ...]:
-    return tuple(tokenize(phrase, normalized=True))
-
-
 def _lookup_ngrams(
     tokens: Sequence[str], used: set[int], lex: Lexicon, extra_synonyms: Mapping[str, Sequence[str]]
 ) -> list[tuple[int, int, str, tuple[str, ...]]]:
     """Spans of tokens that a table knows: (start, end, kind, alternatives as phrases)."""
     found = []
+    is_latin = [_LATIN_WORD.match(t) is not None for t in tokens]
+    is_digits = [t.isdigit() for t in tokens]
     i = 0
     while i < len(tokens):
         hit = None
         for span in range(min(_MAX_NGRAM, len(tokens) - i), 0, -1):
-            if any(j in used for j in range(i, i + span)):
+            if not used.isdisjoint(range(i, i + span)):
                 continue
             window = tokens[i : i + span]
             if span == 1 and window[0] in lex.fillers:
                 continue
-            latin = all(_LATIN_WORD.match(t) for t in window) and not all(t.isdigit() for t in window)
+            latin = all(is_latin[i : i + span]) and not all(is_digits[i : i + span])
             key = " ".join(window) if latin else "".join(window)
             if latin:
                 key_s = " ".join(singular(t) for t in window)
@@ -134,16 +132,16 @@ def _lookup_ngrams(
 
 
 def _repair(
-    tokens: Sequence[str], i: int, used: set[int], vocab: Vocabulary, suspicious: Callable[[str], bool]
+    tokens: Sequence[str], i: int, used: set[int], vocab: Vocabulary, suspicious: Sequence[bool]
 ) -> tuple[int, str] | None:
     """A misspelling, or a word the tokeniser broke apart, starting at token i: the span it
     covers and the catalog word it means. Windows of four tokens down to one are tried, each
-    only when it holds an unknown or barely-known token."""
+    only when it holds an unknown or barely-known token (``suspicious``, one flag per token)."""
     for span in (4, 3, 2, 1):
         window = tokens[i : i + span]
-        if len(window) < span or any(j in used for j in range(i, i + span)):
+        if len(window) < span or not used.isdisjoint(range(i, i + span)):
             continue
-        if not any(suspicious(t) for t in window):
+        if not any(suspicious[i : i + span]):
             continue
         joined = "".join(window)
         if span == 1 and (vocab.known(joined) or is_word(joined)):
@@ -188,7 +186,7 @@ def parse_query(
         alts = [a for a in alts if a]
         if english:  # the English for each Thai way of saying it, as a whole phrase
             phrases = {"".join(alt) for alt in alts if all(has_thai(t) for t in alt)}
-            alts += [_phrase_tokens(en) for th in phrases for en in english.get(th, ())]
+            alts += [phrase_tokens(en) for th in phrases for en in english.get(th, ())]
         alts = list(dict.fromkeys(alts))
         if alts and all(c.text != text_ for c in concepts):
             # as specific as the first name of it the catalog knows (the literal word first)
@@ -199,7 +197,7 @@ def parse_query(
     for start, end, kind, phrases in _lookup_ngrams(tokens, used, lex, synonyms or {}):
         own = tuple(tokens[start:end])
         alts = [own] if all(vocab.known(t) for t in own) else []
-        add(" ".join(own), alts + [_phrase_tokens(p) for p in phrases], kind, literal=len(alts))
+        add(" ".join(own), alts + [phrase_tokens(p) for p in phrases], kind, literal=len(alts))
         used.update(range(start, end))
 
     def suspicious(tok: str) -> bool:
@@ -210,13 +208,14 @@ def parse_query(
             and not vocab.known_compound(tok)
         )
 
+    suspects = [suspicious(t) for t in tokens]
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if i in used:
             i += 1
             continue
-        repair = _repair(tokens, i, used, vocab, suspicious)
+        repair = _repair(tokens, i, used, vocab, suspects)
         if repair:
             span, fixed = repair
             joined = "".join(tokens[i : i + span])

@@ -4,19 +4,21 @@ score = how much of what was asked a dataset covers (concepts weighted by rarity
 they match) + agreement on province, year and month - disagreement, then a little fuzzy title
 similarity for the best few. The same numbers decide whether we answer at all.
 
-Vectorised over the whole catalog with numpy: each token's postings become a dense array of field
-weights, so no candidate cut-off can drop the right member of a long series.
+Vectorised with numpy over every dataset that matches any concept: no candidate cut-off can drop the
+right member of a long series.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-from .query import ALT_DISCOUNT, ParsedQuery
+from .query import ALT_DISCOUNT, Concept, ParsedQuery
 from .text import pieces
 
 __all__ = [
@@ -24,7 +26,7 @@ __all__ = [
     "RANK_FIELDS",
     "Scored",
     "entity_keys",
-    "fuzzy_bonus",
+    "fuzzy_bonuses",
     "score_all",
 ]
 
@@ -43,8 +45,13 @@ FUZZY_RERANK = 20
 #: how many ranked datasets a search returns at most (a few pages of results)
 KEEP = 50
 
-#: token -> dense array of field weights over the catalog (zeros where absent), or None
-Dense = Callable[[str], "np.ndarray | None"]
+#: a token's postings: the rows of the datasets holding it (ascending) and its field weight in each
+Sparse = tuple[np.ndarray, np.ndarray]
+#: token -> its postings, or None when no dataset holds it
+Postings = Callable[[str], "Sparse | None"]
+_NOWHERE: Sparse = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+#: how datasets agree with an entity asked (see _entity), or None when none of the kind was asked
+_Agreement = np.ndarray | None
 
 
 def entity_keys(kind: str, values: object) -> list[str]:
@@ -52,8 +59,7 @@ def entity_keys(kind: str, values: object) -> list[str]:
     return [f"@{kind}:{v}" for v in values]  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(NamedTuple):
     row: int
     score: float
     coverage: float
@@ -71,139 +77,231 @@ class EntityMasks:
     month_title: np.ndarray
     month_all: np.ndarray
     fiscal: np.ndarray
+    #: what a dataset about one province loses when nothing local was asked (query-independent)
+    local_penalty: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "local_penalty", LOCAL_PENALTY * self.province)
 
 
-def _token(dense: Dense, token: str, n: int) -> np.ndarray:
-    got = dense(token)
+def _token(postings: Postings, token: str, n: int) -> Sparse:
+    got = postings(token)
     if got is not None:
         return got
     parts = pieces(token)
-    if not parts:
-        return np.zeros(n, dtype=np.float32)
-    out = _token(dense, parts[0], n)
-    for p in parts[1:]:
-        out = np.minimum(out, _token(dense, p, n))
-    return out
+    return _all_of(postings, parts, n) if parts else _NOWHERE
 
 
-def _any(dense: Dense, keys: list[str], n: int) -> np.ndarray:
+def _all_of(postings: Postings, tokens: Sequence[str], n: int) -> Sparse:
+    """The datasets holding every token, each with the weakest field weight among them."""
+    rows, weights = _token(postings, tokens[0], n)
+    for token in tokens[1:]:
+        if not len(rows):
+            break
+        other_rows, other_weights = _token(postings, token, n)
+        other = np.zeros(n, dtype=np.float32)
+        other[other_rows] = other_weights
+        theirs = other[rows]
+        both = theirs > 0  # weights are above zero: a zero is a dataset without the token
+        rows, weights = rows[both], np.minimum(weights[both], theirs[both])
+    return rows, weights
+
+
+def _alternative(postings: Postings, c: Concept, i: int, n: int) -> Sparse:
+    """The datasets matching the concept's ``i``-th alternative, and how well."""
+    rows, weights = _all_of(postings, c.alts[i], n)
+    return (rows, weights * ALT_DISCOUNT) if i >= c.literal else (rows, weights)
+
+
+def _any(postings: Postings, keys: list[str], n: int) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     for key in keys:
-        got = dense(key)
+        got = postings(key)
         if got is not None:
-            out |= got > 0
+            out[got[0]] = True
     return out
 
 
 def _entity(
-    asked: bool,
     strong: np.ndarray,
     strong_any: np.ndarray,
     weak: np.ndarray | None = None,
     weak_any: np.ndarray | None = None,
 ) -> np.ndarray:
-    """+1 the dataset names what was asked, -1 it names something else, small otherwise; all
-    zeros when nothing of the kind was asked."""
-    if not asked:
-        return np.zeros(len(strong), dtype=np.float32)
-    out = np.where(strong, 1.0, np.where(strong_any, -1.0, -0.15)).astype(np.float32)
+    """+1 the dataset names what was asked, -1 it names something else, small otherwise."""
+    out = np.full(len(strong), -0.15, dtype=np.float32)
+    out[strong_any] = -1.0
+    out[strong] = 1.0
     if weak is not None and weak_any is not None:
-        soft = ~strong & ~strong_any
-        out = np.where(soft & weak, 0.6, np.where(soft & weak_any & ~weak, -0.6, out)).astype(np.float32)
+        soft = ~(strong | strong_any)
+        out[soft & weak_any & ~weak] = -0.6
+        out[soft & weak] = 0.6
     return out
 
 
 def score_all(
     q: ParsedQuery,
-    dense: Dense,
+    postings: Postings,
     n: int,
     masks: EntityMasks,
     titles: Callable[[list[int]], dict[int, str]],
     keep: int = KEEP,
 ) -> list[Scored]:
     """The best ``keep`` datasets for ``q``, best first."""
+    found = [[_alternative(postings, c, i, n) for i in range(len(c.alts))] for c in q.concepts]
+    # no other dataset can be eligible: scores are computed for these candidates only
+    candidates = _candidates(found, n) if q.concepts else np.arange(n)
+    size = len(candidates)
+    position = np.empty(n, dtype=np.intp)  # a dataset's row -> its place among the candidates
+    position[candidates] = np.arange(size)
     total = sum(c.weight for c in q.concepts)
-    got = np.zeros(n, dtype=np.float32)
+    got = np.zeros(size, dtype=np.float32)
     matches: list[np.ndarray] = []
-    for c in q.concepts:
-        m = np.zeros(n, dtype=np.float32)
-        for i, alt in enumerate(c.alts):
-            a = _token(dense, alt[0], n)
-            for t in alt[1:]:
-                a = np.minimum(a, _token(dense, t, n))
-            if i >= c.literal:
-                a = a * ALT_DISCOUNT
-            np.maximum(m, a, out=m)
+    for c, alts in zip(q.concepts, found, strict=True):
+        m = _best_of(alts, position, size)
         matches.append(m)
         got += c.weight * m
-    coverage = got / total if total else np.zeros(n, dtype=np.float32)
+    coverage = got / total if total else np.zeros(size, dtype=np.float32)
 
-    place = _entity(bool(q.provinces), _any(dense, entity_keys("p", q.provinces), n), masks.province)
-    year = _entity(
-        bool(q.years),
-        _any(dense, entity_keys("yt", q.years), n),
-        masks.year_title,
-        _any(dense, entity_keys("ya", q.years), n),
-        masks.year_all,
+    place, year, month, fiscal = _entities(q, postings, n, masks, candidates)
+    entity = _weighted_sum(
+        [(PLACE_WEIGHT, place), (YEAR_WEIGHT, year), (MONTH_WEIGHT, month), (YEAR_WEIGHT, fiscal)], size
     )
-    month = _entity(
-        bool(q.months),
-        _any(dense, entity_keys("mt", q.months), n),
-        masks.month_title,
-        _any(dense, entity_keys("ma", q.months), n),
-        masks.month_all,
-    )
-    # a fiscal year asked for is matched against the fiscal year a title names, not its dates
-    fiscal = _entity(bool(q.fiscal), _any(dense, entity_keys("fy", q.fiscal), n), masks.fiscal)
-    entity = PLACE_WEIGHT * place + YEAR_WEIGHT * year + MONTH_WEIGHT * month + YEAR_WEIGHT * fiscal
     if not q.provinces:  # nothing local asked: the nationwide dataset before one province's
-        entity = entity - LOCAL_PENALTY * masks.province
+        entity = entity - masks.local_penalty[candidates]
     score = coverage + entity
     if q.concepts:
         eligible = coverage > 0
     else:  # only entities were asked: rank by them
         eligible = entity > 0
         coverage = np.where(eligible, 1.0, 0.0).astype(np.float32)
-    score = np.where(eligible, score, -np.inf)
-    count = int(eligible.sum())
+    count = int(np.count_nonzero(eligible))
     if count == 0:
         return []
+    # the best are picked from the whole catalog, so that ties at the cut fall as they always did
+    ranked = np.full(n, np.inf, dtype=score.dtype)
+    ranked[candidates[eligible]] = -score[eligible]
     k = min(keep, count)
-    top = np.argpartition(-score, k - 1)[:k] if k < n else np.arange(n)
-    top = top[np.isfinite(score[top])]
-    top = top[np.argsort(-score[top], kind="stable")]
+    top = np.argpartition(ranked, k - 1)[:k] if k < n else np.arange(n)
+    top = top[np.isfinite(ranked[top])]
+    top = top[np.argsort(ranked[top], kind="stable")]
+    at = position[top]
     # a dataset naming another province, or only other years, is another member of a series
     conflict = np.zeros(len(top), dtype=bool)
-    if q.provinces:
-        conflict |= (place[top] < 0) & masks.province[top]
-    if q.years:
-        conflict |= year[top] <= -1.0
-    if q.fiscal:
-        conflict |= fiscal[top] <= -1.0
-    rows = [int(r) for r in top]
-    at_top = [m[top] for m in matches]
-    entities = [(label, v[top]) for label, v in (("จังหวัด", place), ("ปี", year), ("เดือน", month))]
-    fuzzy_rows = set(rows[:FUZZY_RERANK])
-    title_text = titles(rows[:FUZZY_RERANK])
-    out = []
-    for i, r in enumerate(rows):
-        bonus = 0.0
-        why: tuple[str, ...] = ()
-        if r in fuzzy_rows:  # only the best few are explained and compared by title
-            bonus = fuzzy_bonus(q, title_text.get(r, ""))
-            why = tuple(
-                [
-                    f"{c.text}:{_label(float(m[i]))}"
-                    for c, m in zip(q.concepts, at_top, strict=True)
-                    if m[i] > 0
-                ]
-                + [label for label, v in entities if v[i] > 0]
-            )
-        out.append(Scored(r, float(score[r]) + bonus, float(coverage[r]), bool(conflict[i]), why))
+    if place is not None:
+        conflict |= (place[at] < 0) & masks.province[top]
+    if year is not None:
+        conflict |= year[at] <= -1.0
+    if fiscal is not None:
+        conflict |= fiscal[at] <= -1.0
+    rows = top.tolist()
+    best = rows[:FUZZY_RERANK]  # only the best few are explained and compared by title
+    title_text = titles(best)
+    rest = len(rows) - len(best)
+    bonus = fuzzy_bonuses(q, [title_text.get(r, "") for r in best]) + [0.0] * rest
+    unexplained: list[tuple[str, ...]] = [()] * rest
+    why = _explain(q, at[: len(best)], matches, (("จังหวัด", place), ("ปี", year), ("เดือน", month)))
+    out = [
+        Scored(r, s + b, cov, con, w)
+        for r, s, b, cov, con, w in zip(
+            rows,
+            score[at].tolist(),
+            bonus,
+            coverage[at].tolist(),
+            conflict.tolist(),
+            why + unexplained,
+            strict=True,
+        )
+    ]
     out.sort(key=lambda s: (-s.score, s.row))
     return out
 
 
+def _candidates(found: list[list[Sparse]], n: int) -> np.ndarray:
+    """The rows of the datasets matching any alternative of any concept, ascending."""
+    held = np.zeros(n, dtype=bool)
+    for alts in found:
+        for rows, _ in alts:
+            held[rows] = True
+    return np.flatnonzero(held)
+
+
+def _best_of(alts: list[Sparse], position: np.ndarray, size: int) -> np.ndarray:
+    """How well each candidate matches a concept: by its best alternative."""
+    out = np.zeros(size, dtype=np.float32)
+    for rows, weights in alts:
+        at = position[rows]
+        out[at] = np.maximum(out[at], weights)
+    return out
+
+
+def _entities(
+    q: ParsedQuery, postings: Postings, n: int, masks: EntityMasks, candidates: np.ndarray
+) -> tuple[_Agreement, _Agreement, _Agreement, _Agreement]:
+    """How the candidates agree with the province, year, month and fiscal year asked (see
+    ``_entity``); None for a kind not asked, which then adds nothing to the score."""
+
+    def asked(kind: str, values: frozenset[int] | frozenset[str]) -> np.ndarray:
+        return _any(postings, entity_keys(kind, values), n)[candidates]
+
+    place = _entity(asked("p", q.provinces), masks.province[candidates]) if q.provinces else None
+    year = (
+        _entity(
+            asked("yt", q.years),
+            masks.year_title[candidates],
+            asked("ya", q.years),
+            masks.year_all[candidates],
+        )
+        if q.years
+        else None
+    )
+    month = (
+        _entity(
+            asked("mt", q.months),
+            masks.month_title[candidates],
+            asked("ma", q.months),
+            masks.month_all[candidates],
+        )
+        if q.months
+        else None
+    )
+    # a fiscal year asked for is matched against the fiscal year a title names, not its dates
+    fiscal = _entity(asked("fy", q.fiscal), masks.fiscal[candidates]) if q.fiscal else None
+    return place, year, month, fiscal
+
+
+def _weighted_sum(terms: list[tuple[float, np.ndarray | None]], n: int) -> np.ndarray:
+    """The sum of weight * values over the kinds asked, in order; zeros when none was."""
+    out: np.ndarray | None = None
+    for weight, values in terms:
+        if values is not None:
+            out = weight * values if out is None else out + weight * values
+    return np.zeros(n, dtype=np.float32) if out is None else out
+
+
+def _explain(
+    q: ParsedQuery,
+    at: np.ndarray,
+    matches: list[np.ndarray],
+    entities: tuple[tuple[str, np.ndarray | None], ...],
+) -> list[tuple[str, ...]]:
+    """Why the candidates at ``at`` matched: each concept with the field it matched in, then the
+    entities the dataset agrees on."""
+    columns: list[list[str | None]] = []
+    for c, m in zip(q.concepts, matches, strict=True):
+        weights = m[at].tolist()
+        # a concept matches with one of a few weights: each is labelled once
+        labelled = {w: f"{c.text}:{_label(w)}" for w in set(weights) if w > 0}
+        columns.append([labelled.get(w) for w in weights])
+    for label, v in entities:
+        if v is not None:
+            columns.append([label if x > 0 else None for x in v[at].tolist()])
+    if not columns:
+        return [()] * len(at)
+    return [tuple(reason for reason in row if reason is not None) for row in zip(*columns, strict=True)]
+
+
+@lru_cache(maxsize=256)  # weights are a few field weights, possibly discounted
 def _label(weight: float) -> str:
     """Which field a concept matched in, from its weight (possibly discounted)."""
     for w in (weight, weight / ALT_DISCOUNT):
@@ -213,9 +311,13 @@ def _label(weight: float) -> str:
     return _FIELD_LABEL["notes"]
 
 
-def fuzzy_bonus(q: ParsedQuery, title_text: str) -> float:
-    """Character-level similarity of the query and the title: a tie-breaker that also forgives
+def fuzzy_bonuses(q: ParsedQuery, title_texts: list[str]) -> list[float]:
+    """Character-level similarity of the query and each title: a tie-breaker that also forgives
     typos and word-break disagreements the token match missed."""
-    if not q.normalized or not title_text:
-        return 0.0
-    return FUZZY_WEIGHT * fuzz.partial_ratio(q.normalized, title_text) / 100
+    if not q.normalized:
+        return [0.0] * len(title_texts)
+    ratios = [0.0] * len(title_texts)
+    # one call for all titles: the query is prepared once
+    for _, ratio, i in process.extract_iter(q.normalized, title_texts, scorer=fuzz.partial_ratio):
+        ratios[i] = ratio
+    return [FUZZY_WEIGHT * r / 100 if t else 0.0 for r, t in zip(ratios, title_texts, strict=True)]

@@ -10,11 +10,11 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 from pythainlp.util import eng_to_thai
@@ -36,6 +36,9 @@ _CHUNK = 500
 STOPWORD_DF = 0.03
 #: bytes of decoded postings kept in memory (a common token at 50k datasets is ~200 KB)
 POSTINGS_CACHE_BYTES = 48 * 2**20
+#: decoded datasets (~4.5 KB each, ~5 MB in all) and normalised titles (~0.3 KB) kept for reuse
+RECORDS_CACHED = 1024
+TITLES_CACHED = 4096
 #: the best dataset is an answer only with this much evidence: the share of the query it covers,
 #: plus agreement on province/year/month, plus title similarity (see index.rank)
 ANSWER_SCORE = 0.66
@@ -84,6 +87,39 @@ def dataset_from_json(text: str) -> Dataset:
     return Dataset(**raw)
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Recent(Generic[_K, _V]):
+    """The ``size`` most recently used values; safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[_K, _V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Sequence[_K]) -> dict[_K, _V]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                value = self._items.get(key)
+                if value is not None:
+                    self._items.move_to_end(key)
+                    found[key] = value
+        return found
+
+    def put_many(self, items: Mapping[_K, _V]) -> None:
+        with self._lock:
+            self._items.update(items)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 class SearchEngine:
     """An opened index. ``search(text)`` is the one search path; ``get``/``get_many``/``latest``/
     ``agencies``/``by_agency`` serve the conversation's lists. Opening loads the vocabulary and the
@@ -101,9 +137,14 @@ class SearchEngine:
         self.df: dict[str, int] = dict(
             db.execute("SELECT token, df FROM postings WHERE token NOT LIKE '@%'").fetchall()
         )
+        self._entity_tokens = frozenset(
+            r[0] for r in db.execute("SELECT token FROM postings WHERE token LIKE '@%'")
+        )
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._cache_bytes = 0
+        self._records: _Recent[int, Dataset] = _Recent(RECORDS_CACHED)
+        self._title_texts: _Recent[int, str] = _Recent(TITLES_CACHED)
         self._masks = EntityMasks(
             province=self._mask("@p:"),
             year_title=self._mask("@yt:"),
@@ -196,6 +237,8 @@ class SearchEngine:
         return q
 
     def _sparse(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
+        if token not in self.df and token not in self._entity_tokens:
+            return None  # spares the index a look-up for every word it does not hold
         with self._cache_lock:
             hit = self._cache.get(token)
             if hit is not None:
@@ -215,14 +258,6 @@ class SearchEngine:
                 self._cache_bytes -= rows.nbytes + weights.nbytes
         return value
 
-    def _dense(self, token: str) -> np.ndarray | None:
-        sparse = self._sparse(token)
-        if sparse is None:
-            return None
-        out = np.zeros(self.size, dtype=np.float32)
-        out[sparse[0]] = sparse[1]
-        return out
-
     def _mask(self, prefix: str) -> np.ndarray:
         out = np.zeros(self.size, dtype=bool)
         for (token,) in self._db().execute(
@@ -234,20 +269,27 @@ class SearchEngine:
         return out
 
     def _titles(self, rows: list[int]) -> dict[int, str]:
-        if not rows:
-            return {}
-        marks = ",".join("?" * len(rows))
-        found = self._db().execute(f"SELECT rowid, title_text FROM datasets WHERE rowid IN ({marks})", rows)
-        return {r[0]: r[1] for r in found}
+        return self._column(self._title_texts, "title_text", _as_is, rows)
 
     def datasets(self, rowids: Sequence[int]) -> dict[int, Dataset]:
-        if not rowids:
-            return {}
-        marks = ",".join("?" * len(rowids))
-        rows = self._db().execute(
-            f"SELECT rowid, record FROM datasets WHERE rowid IN ({marks})", list(rowids)
-        )
-        return {r[0]: dataset_from_json(r[1]) for r in rows}
+        # a Dataset is immutable: the cached one is shared by every search that finds it
+        return self._column(self._records, "record", dataset_from_json, rowids)
+
+    def _column(
+        self, cache: _Recent[int, _V], column: str, decode: Callable[[str], _V], rowids: Sequence[int]
+    ) -> dict[int, _V]:
+        """The datasets' ``column``, decoded; from ``cache`` where it has them."""
+        found = cache.get_many(rowids)
+        missing = [r for r in rowids if r not in found]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = self._db().execute(
+                f"SELECT rowid, {column} FROM datasets WHERE rowid IN ({marks})", missing
+            )
+            fresh = {r[0]: decode(r[1]) for r in rows}
+            cache.put_many(fresh)
+            found.update(fresh)
+        return found
 
     def get_many(self, names: Sequence[str]) -> list[Dataset]:
         """Datasets by name, in the order asked; unknown names are left out. Any number of names
@@ -293,7 +335,7 @@ class SearchEngine:
         if q.empty:
             return SearchResult(q, (), answered=False)
         pinned = list(self.teachings.pinned(q.key)) if self.teachings and q.key else []
-        scored = score_all(q, self._dense, self.size, self._masks, self._titles)
+        scored = score_all(q, self._sparse, self.size, self._masks, self._titles)
         top = scored[0] if scored else None
         answered = (
             top is not None

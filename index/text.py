@@ -25,6 +25,7 @@ __all__ = [
     "has_thai",
     "is_word",
     "normalize",
+    "phrase_tokens",
     "pieces",
     "singular",
     "strip_tones",
@@ -95,6 +96,7 @@ def set_domain_words(words: Iterable[str]) -> None:
         _all_words = None
         _trie = None
         _tokenize_run.cache_clear()
+        phrase_tokens.cache_clear()
         pieces.cache_clear()
 
 
@@ -124,6 +126,13 @@ def tokenize(text: str, *, normalized: bool = False) -> list[str]:
     for run in _RUNS.findall(text):
         out.extend(_tokenize_run(run))
     return out
+
+
+@lru_cache(maxsize=50_000)
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    """The words of a normalised phrase of the lexicon (a synonym, a translation): the same few
+    thousand recur in every query, so they are tokenised once."""
+    return tuple(tokenize(phrase, normalized=True))
 
 
 @lru_cache(maxsize=200_000)
