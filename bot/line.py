@@ -22,10 +22,12 @@ Which events are answered:
 - stickers, images, video, audio, files, locations in a 1:1 chat: the help text;
 - everything else (unfollow, leave, reactions, unknown event types): ignored.
 
-Calls go through line-bot-sdk's ``AsyncApiClient`` (host, bearer auth, aiohttp pool, ``ApiException``)
-but post the renderer's JSON as is: the SDK's model round trip (``ReplyMessageRequest.from_dict``
-and back) costs ~20 ms of CPU per carousel. tests/test_bot_render_line.py checks that every
-rendered reply parses as a ``ReplyMessageRequest``.
+Calls post the renderer's JSON as compact UTF-8 on one pooled aiohttp session (bearer auth), and
+report failures as line-bot-sdk's ``ApiException``. Not through the SDK's client: its model round
+trip (``ReplyMessageRequest.from_dict`` and back) costs ~20 ms of CPU per carousel, and even its
+raw ``call_api`` walks the body once more and escapes every Thai character as ``\\uXXXX`` (twice
+the bytes); together a tenth of a LINE message's CPU under load. tests/test_bot_render_line.py
+checks that every rendered reply parses as a ``ReplyMessageRequest``.
 
 Replies use the reply token; when LINE says the token is invalid or expired the reply is pushed
 instead with one ``X-Line-Retry-Key`` (a UUID) reused on every retry, so a retried push is sent
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import ssl
 import urllib.request
@@ -48,10 +51,7 @@ from typing import Any, Protocol
 import aiohttp
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.messaging import (
-    AsyncApiClient,
-    Configuration,
-)
+from linebot.v3.messaging.async_rest import RESTResponse
 from linebot.v3.messaging.exceptions import ApiException
 from linebot.v3.webhooks import (
     AudioMessageContent,
@@ -151,24 +151,23 @@ class LineChannel:
         self._parser = WebhookParser(settings.line_channel_secret)
         self._seen = SeenEvents(settings.state_path)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client: AsyncApiClient | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._headers = {
+            "Authorization": f"Bearer {settings.line_channel_access_token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        self._proxy: str | None = None
         # one worker: the conversation and the journal see one message at a time, and the event
         # loop stays free to acknowledge webhooks while a search runs
         self._worker: ThreadPoolExecutor | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def startup(self) -> None:
-        config = Configuration(
-            access_token=self.settings.line_channel_access_token, host=self.settings.line_api_base_url
-        )
-        # The SDK's aiohttp session trusts the environment, which makes aiohttp read ~/.netrc and
-        # the proxy variables in a thread on every request (a third of our sending cost). Read the
-        # proxy once instead, and give the client a session that does not look again.
-        config.proxy = urllib.request.getproxies().get("https") or None
-        self._client = AsyncApiClient(config)
-        rest = self._client.rest_client
-        await rest.pool_manager.close()
-        rest.pool_manager = aiohttp.ClientSession(
+        # trust_env would make aiohttp read ~/.netrc and the proxy variables in a thread on every
+        # request (a third of our sending cost): read the proxy once instead
+        self._proxy = urllib.request.getproxies().get("https") or None
+        self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=POOL_SIZE, ssl=ssl.create_default_context()), trust_env=False
         )
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="khomun-line")
@@ -176,9 +175,9 @@ class LineChannel:
 
     async def shutdown(self) -> None:
         await self.drain()
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
         if self._worker is not None:
             self._worker.shutdown(wait=True)
             self._worker = None
@@ -301,24 +300,19 @@ class LineChannel:
     async def _post(
         self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None, timeout: float = TIMEOUT
     ) -> None:
-        """POST our JSON through the SDK's client (host, auth, aiohttp pool, ApiException on
-        non-2xx) without its model round trip: ``ReplyMessageRequest.from_dict(...)`` and its
-        serialisation cost ~20 ms per carousel. The renderer's output is checked against those
-        models in tests/test_bot_render_line.py instead."""
-        assert self._client is not None
-        await self._client.call_api(
-            path,
-            "POST",
-            {},
-            [],
-            {"Accept": "application/json", "Content-Type": "application/json", **(headers or {})},
-            body=body,
-            post_params=[],
-            files={},
-            response_types_map={},
-            auth_settings=["Bearer"],
-            _request_timeout=timeout,
-        )
+        """POST our JSON to the Messaging API; a non-2xx answer raises ``ApiException``."""
+        assert self._session is not None
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        async with self._session.post(
+            self.settings.line_api_base_url + path,
+            data=data,
+            headers={**self._headers, **headers} if headers else self._headers,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            proxy=self._proxy,
+        ) as response:
+            payload = await response.read()
+        if not 200 <= response.status <= 299:
+            raise ApiException(http_resp=RESTResponse(response, payload))
 
     async def send(self, reply_token: str | None, to: str, messages: list[dict[str, Any]]) -> None:
         """Reply with the token; push when the token is invalid or expired (or missing)."""
