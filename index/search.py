@@ -144,6 +144,7 @@ class SearchEngine:
         self._cache_lock = threading.Lock()
         self._cache_bytes = 0
         self._records: _Recent[int, Dataset] = _Recent(RECORDS_CACHED)
+        self._named: _Recent[str, Dataset] = _Recent(RECORDS_CACHED)  # the lists' pages, by name
         self._title_texts: _Recent[int, str] = _Recent(TITLES_CACHED)
         self._masks = EntityMasks(
             province=self._mask("@p:"),
@@ -294,12 +295,16 @@ class SearchEngine:
     def get_many(self, names: Sequence[str]) -> list[Dataset]:
         """Datasets by name, in the order asked; unknown names are left out. Any number of names
         (asked in chunks: SQLite takes at most 32,766 parameters)."""
-        found: dict[str, Dataset] = {}
-        for start in range(0, len(names), _CHUNK):
-            chunk = list(names[start : start + _CHUNK])
+        found = self._named.get_many(names)
+        missing = [n for n in dict.fromkeys(names) if n not in found]
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = self._db().execute(f"SELECT name, record FROM datasets WHERE name IN ({marks})", chunk)
-            found.update((r[0], dataset_from_json(r[1])) for r in rows)
+            fresh = {r[0]: dataset_from_json(r[1]) for r in rows}
+            if len(fresh) <= self._named.size:
+                self._named.put_many(fresh)
+            found.update(fresh)
         return [found[n] for n in names if n in found]
 
     def names(self) -> list[str]:

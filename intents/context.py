@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 __all__ = ["CONTEXT_TTL", "ChatContext", "ContextStore"]
@@ -58,7 +58,9 @@ class ChatContext:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        # not dataclasses.asdict: it deep-copies every name, and this runs for every message
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> ChatContext:

@@ -21,6 +21,7 @@ def _ctx() -> ChatContext:
     return ChatContext(
         kind="search",
         query="ทะเบียนวัด",
+        corrected="ทะเบียนวัด นครราชสีมา",
         all_names=("a", "b", "c"),
         names=("a", "c"),
         page=1,
