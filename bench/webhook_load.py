@@ -24,7 +24,6 @@ import itertools
 import json
 import logging
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,15 +67,21 @@ class Result:
     def row(self) -> str:
         ok = len(self.latencies)
         lat = sorted(self.latencies)
-        p50 = statistics.median(lat) * 1000 if lat else float("nan")
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
+        p50, p90, p99 = (_percentile(lat, p) for p in (0.5, 0.9, 0.99))
         return (
             f"{self.platform:<9} {self.sent:>7} {ok:>8} {ok / self.seconds:>9.1f} "
-            f"{p50:>8.1f} {p99:>8.1f} {self.lost:>5} {self.errors:>6} "
+            f"{p50:>8.1f} {p90:>8.1f} {p99:>8.1f} {self.lost:>5} {self.errors:>6} "
             f"{self.app_cpu * 1000 / max(ok, 1):>10.1f} {self.app_cpu / self.seconds:>7.0%}"
             f" {self.bench_cpu / self.seconds:>9.0%}"
             f"  {'/'.join(f'{c / self.seconds:.0%}' for c in self.worker_cpu)}"
         )
+
+
+def _percentile(ordered: list[float], p: float) -> float:
+    """The p-th quantile of sorted seconds, in ms (nearest rank)."""
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
 
 
 def queries(mix: str = "dev") -> list[str]:
@@ -344,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         results, unexpected = uvloop.run(bench(args, seconds, qs, data_dir))
     print()
     print(
-        f"{'platform':<9} {'sent':>7} {'replied':>8} {'msg/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'lost':>5} "
+        f"{'platform':<9} {'sent':>7} {'replied':>8} {'msg/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
+        f"{'lost':>5} "
         f"{'errors':>6} {'app cpu ms':>10} {'app cpu':>7} {'bench cpu':>9}  by process"
     )
     for r in results:
