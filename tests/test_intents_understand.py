@@ -47,6 +47,18 @@ def test_more(text: str) -> None:
         ("/start", "greeting"),
         ("/help", "help"),
         ("ขอบคุณมากค่ะ", "thanks"),
+        ("หวัดดีค่ะ มีใครอยู่ไหมคะ", "greeting"),
+        ("hi everyone", "greeting"),
+        ("สวัสดีครับ ทะเบียนวัด", "search"),  # a polite start to a search
+        ("สุดยอดเลยค่ะ ขอบคุณที่ช่วยหานะคะ", "thanks"),
+        ("ขอบใจจ้า เจอไฟล์แล้ว", "thanks"),
+        ("thanks so much for the data!", "thanks"),
+        ("โอเคค่ะ", "thanks"),
+        ("ขอบคุณค่ะ ขอข้อมูลโรงพยาบาลด้วย", "search"),
+        ("โอเค ขอข้อมูลวัด", "search"),
+        ("น้องบอทหาข้อมูลอะไรได้บ้างคะ", "help"),
+        ("ค้นหายังไงครับ", "help"),
+        ("what can you do?", "help"),
         ("   ", "empty"),
     ],
 )
