@@ -25,7 +25,7 @@ from .dataset import Dataset, Resource
 from .lexicon import lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
 from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
-from .text import has_thai, set_domain_words, strip_tones, warm_up
+from .text import has_thai, loose_spelling, set_domain_words, warm_up
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
 
@@ -163,11 +163,11 @@ class SearchEngine:
         )
         self.english = self.lex.english_for()
         set_domain_words(base.domain_words(self.acronyms))  # exactly as the build did
-        self._tones: dict[str, list[str]] = defaultdict(list)
+        self._loose: dict[str, list[str]] = defaultdict(list)
         self._by_len: dict[int, list[str]] = defaultdict(list)
         for tok, _ in sorted(self.df.items(), key=lambda kv: -kv[1]):
             if has_thai(tok):
-                self._tones[strip_tones(tok)].append(tok)
+                self._loose[loose_spelling(tok)].append(tok)
                 if len(tok) >= 3:
                     self._by_len[len(tok)].append(tok)
         self.vocab = Vocabulary(self.df, self.size, self._correct)
@@ -200,13 +200,13 @@ class SearchEngine:
     # -- vocabulary helpers --------------------------------------------------------------------
     @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
     def _correct(self, word: str) -> str | None:
-        """The catalog word a misspelling most likely meant: tone marks first, then one edit
-        (two for long words); ties go to the more frequent word."""
+        """The catalog word a misspelling most likely meant: tone marks and silent letters first
+        (``loose_spelling``), then one edit (two for long words); ties go to the more frequent word."""
         if not has_thai(word) or len(word) < 3:
             return None
         if word in self.df:
             return word
-        same = self._tones.get(strip_tones(word))
+        same = self._loose.get(loose_spelling(word))
         if same:
             return same[0]
         if len(word) < 4:

@@ -24,6 +24,7 @@ __all__ = [
     "THAI_RE",
     "has_thai",
     "is_word",
+    "loose_spelling",
     "normalize",
     "phrase_tokens",
     "pieces",
@@ -42,6 +43,7 @@ _THAI_ABBR = re.compile(r"(?<![\u0e00-\u0e7f])(?:[\u0e01-\u0e4e]{1,4}\.)+")
 _RUNS = re.compile(r"[\u0e00-\u0e7f]+|[a-z0-9]+(?:[.\-_][a-z0-9]+)*")
 _LATIN_SPLIT = re.compile(r"[-_]")
 _TONES = str.maketrans("", "", "\u0e48\u0e49\u0e4a\u0e4b\u0e4c")
+_SILENT = re.compile("[\u0e01-\u0e2e][\u0e34\u0e38]?\u0e4c")
 _REPEAT = re.compile(r"([\u0e00-\u0e7f])\1{2,}|ๆ")
 
 
@@ -69,6 +71,12 @@ def has_thai(text: str) -> bool:
 def strip_tones(word: str) -> str:
     """A tone-insensitive key: ว่าง and วาง, ก๊าซ and กาซ share one."""
     return word.translate(_TONES)
+
+
+def loose_spelling(word: str) -> str:
+    """The key of the commonest Thai misspellings: tone marks, and silent letters (a consonant,
+    maybe with ิ or ุ, under the thanthakhat ์) left out or added: สงกราน and สงกรานต์ share one."""
+    return strip_tones(_SILENT.sub("", word))
 
 
 def _undot(match: re.Match[str]) -> str:

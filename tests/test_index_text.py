@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from index.search import SearchEngine
-from index.text import normalize, pieces, strip_tones, tokenize
+from index.text import loose_spelling, normalize, pieces, strip_tones, tokenize
 from tests.golden import check_golden
 
 
@@ -36,6 +36,13 @@ def test_compound_pieces() -> None:
     assert pieces("สวนสาธารณะ") == ("สวน", "สาธารณะ")
     assert pieces("วัด") == ()  # too short to be a compound
     assert pieces("covid") == ()
+
+
+def test_loose_spelling_forgives_silent_letters_and_tones() -> None:
+    assert loose_spelling("สงกราน") == loose_spelling("สงกรานต์")
+    assert loose_spelling("จันท") == loose_spelling("จันทร์")
+    assert loose_spelling("พระพุทธเจ้า") == loose_spelling("พระพุทธเจา")
+    assert loose_spelling("สงกราน") != loose_spelling("สงคราม")
 
 
 def test_strip_tones_joins_tone_variants() -> None:
