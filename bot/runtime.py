@@ -10,6 +10,7 @@ from pathlib import Path
 from index.build import SCHEMA_VERSION, BuildStats, build_index
 from index.catalog import CleanReport, bundled_catalog_path, clean_records, load_jsonl
 from index.dataset import Dataset
+from index.lexicon import fingerprint
 from index.search import IndexMissing, SearchEngine, Teachings
 
 __all__ = ["build_from_ckan", "build_from_file", "ensure_index", "open_engine"]
@@ -48,24 +49,30 @@ def build_from_ckan(
     return stats, report
 
 
-def _schema_version(index_path: Path) -> int | None:
+def _meta(index_path: Path) -> dict[str, str]:
     try:
         with sqlite3.connect(f"file:{index_path}?mode=ro", uri=True) as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            return dict(db.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.Error:
-        return None
-    return int(row[0]) if row else None
+        return {}
 
 
 def ensure_index(index_path: Path) -> None:
     """Build the index from the bundled catalog when it is missing or was written by an older
-    version of khomun (its layout changed); a current index is left alone."""
+    version of khomun (its layout changed). When only the lexicon changed (a new synonym or place
+    name changes how titles are tokenised), the same datasets are indexed again, wherever they
+    came from. A current index is left alone."""
     if not index_path.exists():
         log.info("no index yet: building it from the bundled catalog", extra={"path": str(index_path)})
         build_from_file(index_path)
-    elif _schema_version(index_path) != SCHEMA_VERSION:
+        return
+    meta = _meta(index_path)
+    if meta.get("schema_version") != str(SCHEMA_VERSION):
         log.warning("index was built by another version: rebuilding it from the bundled catalog")
         build_from_file(index_path)
+    elif meta.get("lexicon") != fingerprint():
+        log.warning("the lexicon changed since the index was built: indexing the same datasets again")
+        build_index(list(_existing(index_path)), index_path, source=meta.get("source", ""))
 
 
 def open_engine(index_path: Path, teachings: Teachings | None = None) -> SearchEngine:

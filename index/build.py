@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from .dataset import Dataset
 from .entities import find_entities
-from .lexicon import Lexicon, lexicon
+from .lexicon import Lexicon, fingerprint, lexicon
 from .rank import RANK_FIELDS, entity_keys
 from .text import has_thai, normalize, pieces, set_domain_words, singular, tokenize
 
@@ -196,6 +196,7 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
             )
         meta = {
             "schema_version": str(SCHEMA_VERSION),
+            "lexicon": fingerprint(),
             "datasets": str(len(items)),
             "source": source,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -7,6 +7,7 @@ parentheses after agency names) when an index is opened.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN
 
 from .text import has_thai, normalize
 
-__all__ = ["MONTHS", "Lexicon", "lexicon"]
+__all__ = ["MONTHS", "Lexicon", "fingerprint", "lexicon"]
 
 DATA = Path(__file__).with_name("data")
 
@@ -42,6 +43,20 @@ MONTHS: dict[int, tuple[str, ...]] = {
     11: ("พฤศจิกายน", "พฤศจิกา", "พย", "nov", "november"),
     12: ("ธันวาคม", "ธันวา", "ธค", "dec", "december"),
 }
+
+
+#: the files whose words shape tokenisation and the index
+FILES = ("acronyms.tsv", "fillers.txt", "glossary.tsv", "places.tsv", "synonyms.tsv")
+
+
+def fingerprint() -> str:
+    """A short hash of the lexicon files. The index records it, and start-up re-indexes the same
+    datasets when it differs (a new word changes how titles are tokenised)."""
+    digest = hashlib.sha256()
+    for name in FILES:
+        path = DATA / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _rows(name: str) -> Iterator[list[str]]:

@@ -75,6 +75,30 @@ def test_stale_index_is_rebuilt(tmp_path: Path) -> None:
         assert db.execute("SELECT count(*) FROM datasets").fetchone()[0] > 1000
 
 
+def test_index_from_another_lexicon_is_reindexed_from_its_own_datasets(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.runtime import ensure_index
+    from index.build import build_index
+    from index.catalog import bundled_catalog_path, load_jsonl
+
+    index = tmp_path / "index.sqlite"
+    some = list(load_jsonl(bundled_catalog_path()))[:40]  # as if harvested from a portal
+    build_index(some, index, source="https://portal.example")
+    with sqlite3.connect(index) as db:
+        db.execute("UPDATE meta SET value = 'older' WHERE key = 'lexicon'")
+        db.execute("UPDATE meta SET value = 'then' WHERE key = 'built_at'")
+    ensure_index(index)
+    with sqlite3.connect(index) as db:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        assert db.execute("SELECT count(*) FROM datasets").fetchone()[0] == 40  # not the bundled 1,237
+    assert meta["source"] == "https://portal.example" and meta["built_at"] != "then"
+    assert meta["lexicon"] != "older"
+    inode = index.stat().st_ino  # a rebuild replaces the file
+    ensure_index(index)  # current now: left alone
+    assert index.stat().st_ino == inode
+
+
 def test_index_build_harvests_ckan_then_refreshes_incrementally(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
