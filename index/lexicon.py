@@ -89,9 +89,11 @@ class Lexicon:
 
     def english_for(self) -> dict[str, tuple[str, ...]]:
         """The glossary inverted: Thai catalog term -> English words, for the catalog's English
-        titles (a Thai query for ยอดขาย LPG reaches "Sale of LPG")."""
+        titles (a Thai query for ยอดขาย LPG reaches "Sale of LPG"); English acronyms too
+        (กฟน -> การไฟฟ้านครหลวง -> MEA)."""
         out: dict[str, list[str]] = {}
-        for en, thais in self.glossary.items():
+        english_acronyms = {a: (full,) for a, full in self.acronyms.items() if not has_thai(a)}
+        for en, thais in [*self.glossary.items(), *english_acronyms.items()]:
             for th in thais:
                 if not has_thai(th):
                     continue

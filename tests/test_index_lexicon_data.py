@@ -170,3 +170,11 @@ def test_thai_targets_occur_in_catalog(name: str) -> None:
     missing = sorted(t for t in targets if _norm(t) not in text)
     share = 1 - len(missing) / len(targets)
     assert share >= MIN_ATTESTED, f"{name}: only {share:.1%} of Thai targets occur; missing {missing}"
+
+
+def test_english_for_reaches_english_titles_from_thai_terms_and_acronyms() -> None:
+    from index.lexicon import lexicon
+
+    english = lexicon().english_for()
+    assert "election" in english["การเลือกตั้ง"]
+    assert "mea" in english["การไฟฟ้านครหลวง"]  # กฟน -> การไฟฟ้านครหลวง -> "MEA Area"
