@@ -14,6 +14,7 @@ proxy variables in a thread on every request).
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import urllib.request
 from typing import Any
@@ -23,6 +24,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 __all__ = ["AiohttpRequest"]
+
+_TOKEN_IN_URL = re.compile(r"/bot[^/\s'\"]+/")
 
 
 class AiohttpRequest(BaseRequest):
@@ -88,7 +91,9 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+            # some aiohttp errors quote the URL, and Bot API URLs carry the bot token
+            detail = _TOKEN_IN_URL.sub("/bot<token>/", str(err))
+            raise NetworkError(f"aiohttp.{type(err).__name__}: {detail}") from None
 
 
 def _json(request_data: RequestData | None) -> bytes:

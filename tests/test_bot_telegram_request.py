@@ -13,7 +13,7 @@ import pytest_asyncio
 from fake_line import serve_app
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
@@ -35,6 +35,8 @@ async def api(request: Request) -> Response:
     if method == "busy":
         retry = {"retry_after": 3}
         return JSONResponse({"ok": False, "error_code": 429, "description": "busy", "parameters": retry}, 429)
+    if method == "loop":
+        return RedirectResponse(str(request.url), 307)  # keeps the POST
     if method == "broken":
         return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502)
     return JSONResponse({"ok": True, "result": {"echo": form}})
@@ -99,3 +101,11 @@ async def test_not_initialized_is_a_clear_error(server: str) -> None:
     bot = Bot(TOKEN, base_url=f"{server}/bot", request=AiohttpRequest())
     with pytest.raises(NetworkError, match="not initialized"):
         await bot._post("getMe")
+
+
+async def test_errors_never_carry_the_bot_token(server: str, request_: AiohttpRequest) -> None:
+    bot = Bot(TOKEN, base_url=f"{server}/bot", request=request_)
+    with pytest.raises(NetworkError) as caught:
+        await bot._post("loop")  # aiohttp's TooManyRedirects quotes the URL
+    assert "Redirect" in str(caught.value) and TOKEN not in str(caught.value)
+    assert caught.value.__cause__ is None  # nor the original exception, which holds the URL
