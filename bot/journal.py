@@ -3,7 +3,8 @@
 Writes never hold up a reply: ``record`` appends the row to a buffer and a single background thread
 inserts what has gathered every FLUSH_SECONDS (or at once on ``flush``, ``close`` and a full
 batch). Waking the writer for every message would cost a GIL hand-over per message, which under
-load was a fifth of the event loop's time. Raw user and chat ids are never stored or logged, only
+load was a fifth of the event loop's time. A clean shutdown flushes; a killed process loses at
+most the last FLUSH_SECONDS of rows. Raw user and chat ids are never stored or logged, only
 keyed hashes.
 """
 
