@@ -6,6 +6,7 @@ cookie); without STAFF_TOKEN the pages are off (503). All user text goes through
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -28,10 +29,13 @@ from index.teachings import TeachingError, TeachingStore
 
 from . import staff_data as data
 from . import staff_texts as T
-from .staff_auth import Session, StaffAuth
+from .requests import hashed
+from .staff_auth import LoginThrottle, Session, StaffAuth
 from .staff_view import PREFIX, chart, environment
 
 __all__ = ["staff_routes"]
+
+log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 OVERVIEW_DAYS = 14
@@ -52,11 +56,17 @@ def _day(raw: str | None, default: date) -> date:
         return default
 
 
+def _client(request: Request) -> str:
+    """The caller's address (uvicorn puts the proxy's X-Forwarded-For here when trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
 class StaffPages:
     def __init__(self, services: Any) -> None:
         self.services = services
         self.settings = services.settings
         self.auth = StaffAuth(self.settings.staff_token, self.settings.secret_key)
+        self.throttle = LoginThrottle()
         self.env = environment()
         teachings = getattr(services.engine, "teachings", None)
         self.store = teachings if isinstance(teachings, TeachingStore) else None
@@ -77,8 +87,13 @@ class StaffPages:
         async def endpoint(request: Request) -> Response:
             if not self.auth.enabled:
                 return PlainTextResponse(T.DISABLED, status_code=503)
+            wait = self.throttle.wait(_client(request))
+            if wait:
+                return self._locked(request, wait, kind)
             session = self.auth.session(request)
             if session is None:
+                if request.headers.get("authorization", "").lower().startswith("bearer "):
+                    self._failed(request)  # a wrong token, not just a missing session
                 if kind == "html" and request.method == "GET":
                     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                     return RedirectResponse(f"{PREFIX}/login?{urlencode({'next': target})}", 303)
@@ -101,6 +116,23 @@ class StaffPages:
         finally:
             db.close()
 
+    def _failed(self, request: Request) -> None:
+        client = _client(request)
+        self.throttle.failed(client)
+        if self.throttle.wait(client):
+            log.warning("staff login locked after repeated wrong tokens", extra={"client": hashed(client)})
+
+    def _locked(self, request: Request, wait: int, kind: str) -> Response:
+        minutes = max(1, round(wait / 60))
+        headers = {"Retry-After": str(wait)}
+        if kind == "html":
+            response = self.render(
+                "staff_login.html", request, None, 429, next="", error=T.LOGIN_LOCKED.format(minutes=minutes)
+            )
+            response.headers.update(headers)
+            return response
+        return PlainTextResponse(T.LOGIN_LOCKED.format(minutes=minutes), status_code=429, headers=headers)
+
     # -- login ---------------------------------------------------------------------------------
     async def login(self, request: Request) -> Response:
         if not self.auth.enabled:
@@ -108,6 +140,9 @@ class StaffPages:
         nxt = request.query_params.get("next", "")
         error = ""
         if request.method == "POST":
+            wait = self.throttle.wait(_client(request))
+            if wait:
+                return self._locked(request, wait, "html")
             form = await request.form()
             nxt = str(form.get("next", ""))
             if self.auth.check_token(str(form.get("token", ""))):
@@ -117,6 +152,7 @@ class StaffPages:
                 self.auth.login(response, secure=secure)
                 return response
             error = T.LOGIN_WRONG
+            self._failed(request)
         status = 401 if error else 200
         return self.render("staff_login.html", request, None, status, next=nxt, error=error)
 

@@ -2,6 +2,10 @@
 
 The cookie (itsdangerous, HttpOnly, SameSite=Lax) carries a random CSRF token that every POST form
 sends back in a hidden field. Bearer requests carry no cookie, so they need no CSRF token.
+
+Guessing the token is throttled: after MAX_FAILURES wrong tokens (login form or bearer) from one
+client address within WINDOW_SECONDS, that address is refused (429, Retry-After) until the oldest
+failure leaves the window, even with the right token. The count is per process.
 """
 
 from __future__ import annotations
@@ -9,16 +13,62 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-__all__ = ["COOKIE", "Session", "StaffAuth"]
+__all__ = ["COOKIE", "LoginThrottle", "Session", "StaffAuth"]
 
 COOKIE = "khomun_staff"
 SESSION_SECONDS = 12 * 3600
+MAX_FAILURES = 5
+WINDOW_SECONDS = 15 * 60
+
+
+class LoginThrottle:
+    """Wrong-token attempts per client address in a sliding window."""
+
+    def __init__(
+        self,
+        max_failures: int = MAX_FAILURES,
+        window: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures = max_failures
+        self.window = window
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str) -> deque[float]:
+        times = self._failures.get(client, deque())
+        cutoff = self._clock() - self.window
+        while times and times[0] <= cutoff:
+            times.popleft()
+        if not times:
+            self._failures.pop(client, None)
+        return times
+
+    def wait(self, client: str) -> int:
+        """Seconds until ``client`` may try again; 0 when it may now."""
+        with self._lock:
+            times = self._recent(client)
+            if len(times) < self.max_failures:
+                return 0
+            return max(1, int(times[0] + self.window - self._clock()) + 1)
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            self._recent(client)
+            if len(self._failures) > 10_000:  # a flood of addresses: forget the oldest
+                self._failures.pop(next(iter(self._failures)))
+            self._failures.setdefault(client, deque()).append(self._clock())
 
 
 @dataclass(frozen=True, slots=True)

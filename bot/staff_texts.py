@@ -9,6 +9,7 @@ LOGIN_TITLE = "เข้าสู่ระบบเจ้าหน้าที�
 LOGIN_LABEL = "รหัสเจ้าหน้าที่ (STAFF_TOKEN)"
 LOGIN_BUTTON = "เข้าสู่ระบบ"
 LOGIN_WRONG = "รหัสไม่ถูกต้อง"
+LOGIN_LOCKED = "ใส่รหัสผิดหลายครั้งเกินไป กรุณารอประมาณ {minutes} นาทีแล้วลองใหม่ (too many wrong tokens)"
 LOGOUT = "ออกจากระบบ"
 
 NAV_OVERVIEW = "ภาพรวม"

@@ -318,3 +318,38 @@ def test_a_raw_sqlite_journal_is_enough(tmp_path: Path) -> None:
     db.executescript(data.JOURNAL_DDL)
     db.close()
     assert staff_cli.purge(Settings(data_dir=tmp_path)) == 0
+
+
+def test_guessing_the_token_is_throttled(world: SimpleNamespace, caplog: pytest.LogCaptureFixture) -> None:
+    client = client_for(world.services)
+    for _ in range(5):
+        assert client.post("/staff/login", data={"token": "guess"}).status_code == 401
+    locked = client.post("/staff/login", data={"token": TOKEN})  # even the right token waits now
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 60
+    assert "ผิดหลายครั้ง" in locked.text
+    assert client.get("/staff/", headers=BEARER).status_code == 429  # the API too
+    assert "testclient" not in caplog.text and "locked" in caplog.text  # the address is hashed
+
+
+def test_wrong_bearer_tokens_count_a_missing_session_does_not(world: SimpleNamespace) -> None:
+    client = client_for(world.services)
+    for _ in range(10):
+        assert client.get("/staff/").status_code == 303  # no cookie yet: sent to the login page
+    assert client.get("/staff/", headers=BEARER).status_code == 200
+    for _ in range(5):
+        assert client.get("/staff/", headers={"Authorization": "Bearer nope"}).status_code == 303
+    assert client.get("/staff/", headers=BEARER).status_code == 429
+
+
+def test_throttle_forgets_failures_after_the_window() -> None:
+    from bot.staff_auth import LoginThrottle
+
+    now = [1000.0]
+    throttle = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0])
+    throttle.failed("a")
+    throttle.failed("a")
+    assert throttle.wait("a") == 61 and throttle.wait("b") == 0
+    now[0] += 30
+    assert throttle.wait("a") == 31
+    now[0] += 31
+    assert throttle.wait("a") == 0
