@@ -27,6 +27,7 @@ __all__ = [
     "Scored",
     "entity_keys",
     "fuzzy_bonuses",
+    "in_title",
     "score_all",
 ]
 
@@ -299,6 +300,12 @@ def _explain(
     if not columns:
         return [()] * len(at)
     return [tuple(reason for reason in row if reason is not None) for row in zip(*columns, strict=True)]
+
+
+def in_title(s: Scored) -> int:
+    """How many of the query's concepts the dataset holds in its title (explained rows only)."""
+    suffix = ":" + _FIELD_LABEL["title"]
+    return sum(reason.endswith(suffix) for reason in s.why)
 
 
 @lru_cache(maxsize=256)  # weights are a few field weights, possibly discounted

@@ -24,7 +24,7 @@ from rapidfuzz.distance import Levenshtein
 from .dataset import Dataset, Resource
 from .lexicon import lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
-from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
+from .rank import CODE_WEIGHTS, EntityMasks, Scored, in_title, score_all
 from .text import has_thai, loose_spelling, set_domain_words, warm_up
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
@@ -44,6 +44,12 @@ TITLES_CACHED = 4096
 ANSWER_SCORE = 0.66
 #: ... and only if it covers at least this share of what was asked
 MIN_COVERAGE = 0.3
+#: a chatty question ("ลูกจะบวชค่ะ อยากได้เบอร์โทรศัพท์สำนักงานพระพุทธศาสนาจังหวัด") buries its topic in
+#: words no title has; a dataset holding this many of its concepts in the title is an answer below
+#: ANSWER_SCORE (MIN_COVERAGE still applies) ...
+TITLE_EVIDENCE = 3
+#: ... when it leads the next dataset by this much (a near tie at low coverage is a guess)
+TITLE_LEAD = 0.1
 #: hits after the first need at least this share of the first one's score
 FOLLOWER_RATIO = 0.6
 
@@ -345,12 +351,18 @@ class SearchEngine:
         answered = (
             top is not None
             and top.coverage >= MIN_COVERAGE
-            and top.score >= ANSWER_SCORE
             and not top.conflict
+            and (
+                top.score >= ANSWER_SCORE
+                or (
+                    in_title(top) >= TITLE_EVIDENCE
+                    and (len(scored) == 1 or top.score - scored[1].score >= TITLE_LEAD)
+                )
+            )
         )
         kept: list[Scored] = []
         if answered and top is not None:
-            floor = max(ANSWER_SCORE * 0.85, top.score * FOLLOWER_RATIO)
+            floor = min(top.score, max(ANSWER_SCORE * 0.85, top.score * FOLLOWER_RATIO))
             kept = [s for s in scored if s.score >= floor and s.coverage >= MIN_COVERAGE and not s.conflict]
         total = len(kept)
         if limit:

@@ -35,6 +35,25 @@ def test_month_and_year_pick_the_series_member(engine: SearchEngine) -> None:
     assert "2560" in text and ("มีนาคม" in text or "มี.ค." in text)
 
 
+def test_a_chatty_question_is_answered_by_a_title_holding_its_topic(engine: SearchEngine) -> None:
+    from index.rank import Scored, in_title, score_all
+    from index.search import ANSWER_SCORE, TITLE_EVIDENCE, TITLE_LEAD
+
+    def top_two(q: str) -> list[Scored]:
+        return score_all(engine.parse(q), engine._sparse, engine.size, engine._masks, engine._titles)[:2]
+
+    q = "ลูกชายจะบวชค่ะ อยากได้เบอร์โทรศัพท์สำนักงานพระพุทธศาสนาจังหวัดไว้โทรถาม"
+    top, _ = top_two(q)
+    assert top.score < ANSWER_SCORE and in_title(top) >= TITLE_EVIDENCE  # only the title rule answers
+    result = engine.search(q)
+    assert result.answered and "เบอร์โทรศัพท์สำนักงานพระพุทธศาสนาจังหวัด" in result.hits[0].dataset.title
+    # four title words, but another dataset is nearly as good: a guess, so no answer
+    q = "ที่บ้านทำสวนค่ะ สงสัยว่าราคาสินค้าเกษตรรายวันวันนี้เป็นยังไงบ้าง จะได้วางแผนขาย"
+    top, second = top_two(q)
+    assert in_title(top) >= TITLE_EVIDENCE and top.score - second.score < TITLE_LEAD
+    assert not engine.search(q).answered
+
+
 def test_nothing_found_is_said_honestly(engine: SearchEngine) -> None:
     for text in ("ผลบอลเมื่อคืน", "สูตรต้มยำกุ้ง", "ราคาบิทคอยน์วันนี้"):
         assert not engine.search(text).answered, text
