@@ -10,8 +10,10 @@ from index.text import normalize, tokenize
 
 __all__ = ["detect_chitchat"]
 
+#: particles as chat spells them, also after normalize() shortened "ค่าาา" to "ค่า"
+_PARTICLE = r"(ค่ะ|ค่า|คะ|ครับ|คับ|ค้าบ|คร้าบ|จ้า|จ้ะ|ฮะ|ฮับ|งับ)"
 _GREETING = re.compile(
-    r"^(สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|ดีคับ|ดีจ้ะ|hello|hi|hey|good (morning|afternoon|evening)|/start)"
+    rf"^(สวัสดี|หวัดดี|อรุณสวัสดิ์|ดีจ้า|ดี{_PARTICLE}|hello|hi|hey|good (morning|afternoon|evening)|/start)"
 )
 _THANKS = re.compile(r"^(ขอบคุณ|ขอบใจ|thanks?|thx|ty\b|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
 _HELP = re.compile(
@@ -29,7 +31,10 @@ _PRAISE = re.compile(
 #: besides fillers, what may follow each without making it a request
 _COMPANIONS = {
     # "ดีครับ มีใครอยู่มั้ย", "hi there"
-    "greeting": frozenset({"ใคร", "อยู่", "ว่าง", "there", "anyone", "everyone", "all", "guys", "you"}),
+    "greeting": frozenset(
+        {"ใคร", "อยู่", "ว่าง", "ตอนเช้า", "ตอนสาย", "ตอนบ่าย", "ตอนเย็น", "ยามเช้า", "เช้า", "บ่าย", "เย็น"}
+        | {"there", "anyone", "everyone", "all", "guys", "you", "morning"}
+    ),
     # "ขอบใจมากนะ ได้ไฟล์แล้ว", "thank you so much for the data"
     "thanks": frozenset(
         {
@@ -40,6 +45,10 @@ _COMPANIONS = {
             "ไฟล์",
             "ข้อมูล",
             "ครบ",
+            "ได้ที่",
+            "ต้องการ",
+            "เรียบร้อย",
+            "ตามที่",
             "ช่วย",
             "ที่",
             "สำหรับ",
