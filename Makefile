@@ -39,9 +39,9 @@ typecheck: $(BIN)/khomun
 test: $(BIN)/khomun lint typecheck
 	$(BIN)/python -m pytest
 
-# Search quality: the judged development set, our extra set, and the two sets written blind.
+# Search quality: the judged development set, our extra set, and the three sets written blind.
 eval: $(BIN)/khomun
-	@for set in dev extra blind holdout; do echo "== $$set"; \
+	@for set in dev extra blind holdout unseen; do echo "== $$set"; \
 		$(BIN)/khomun eval tests/data/$$set-queries.jsonl --catalog index/data/datagoth.jsonl.gz || exit 1; done
 
 # Speed figures for docs/benchmarks.md: search (bundled and 50k catalogs), then webhooks under load.

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 
 from .entities import find_entities
 from .lexicon import Lexicon
-from .text import has_thai, is_word, normalize, phrase_tokens, pieces, singular, tokenize
+from .text import (
+    has_thai,
+    is_word,
+    loose_spelling,
+    normalize,
+    phrase_tokens,
+    pieces,
+    singular,
+    strip_tones,
+    tokenize,
+)
 
 __all__ = ["Concept", "ParsedQuery", "Vocabulary", "parse_query"]
 
@@ -131,6 +141,11 @@ def _lookup_ngrams(
     return found
 
 
+def _silent_slip(typed: str, word: str) -> bool:
+    """``typed`` differs from ``word`` in a silent letter (under the thanthakhat), not only in tone."""
+    return loose_spelling(typed) == loose_spelling(word) and strip_tones(typed) != strip_tones(word)
+
+
 def _repair(
     tokens: Sequence[str], i: int, used: set[int], vocab: Vocabulary, suspicious: Sequence[bool]
 ) -> tuple[int, str] | None:
@@ -145,7 +160,10 @@ def _repair(
             continue
         joined = "".join(window)
         if span == 1 and (vocab.known(joined) or is_word(joined)):
-            return None  # a real word the catalog does not use is not a typo (ทอง is not ท่อง)
+            # a real word the catalog does not use is not a typo (ทอง is not ท่อง), but the
+            # dictionary lists some misspellings of silent letters (มัคคุเทศน์ for มัคคุเทศก์)
+            fixed = None if vocab.known(joined) else vocab.correct(joined)
+            return (span, fixed) if fixed and _silent_slip(joined, fixed) else None
         if joined in vocab.df and vocab.df[joined] > _RARE_DF:
             return span, joined
         fixed = vocab.correct(joined)

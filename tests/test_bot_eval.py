@@ -1,6 +1,6 @@
-"""Quality floors: `khomun eval` on the judged development set, on our own extra set, and on two
-sets written blind (by someone who saw neither the engine nor the other sets): blind, and
-holdout (127 lines, November 2026).
+"""Quality floors: `khomun eval` on the judged development set, on our own extra set, and on three
+sets written blind (by someone who saw neither the engine nor the other sets): blind, holdout and
+unseen (127 and 105 lines, November 2026).
 
 These are floors, not targets: raise them as quality rises. The development set measures; it is
 never used to special-case a query (see tests/data/dev-queries.README.md).
@@ -24,6 +24,7 @@ FLOORS = {
     "extra-queries.jsonl": {"hit@1": 0.85, "hit@3": 0.88, "mrr@10": 0.86, "abstention": 0.85, "chat": 0.95},
     "blind-queries.jsonl": {"hit@1": 0.88, "hit@3": 0.90, "mrr@10": 0.89, "abstention": 0.85, "chat": 0.95},
     "holdout-queries.jsonl": {"hit@1": 0.86, "hit@3": 0.90, "mrr@10": 0.88, "abstention": 0.85, "chat": 0.95},
+    "unseen-queries.jsonl": {"hit@1": 0.78, "hit@3": 0.80, "mrr@10": 0.79, "abstention": 0.85, "chat": 0.95},
 }
 
 

@@ -83,6 +83,12 @@ def test_typo_is_corrected_against_catalog_vocabulary(engine: SearchEngine) -> N
     assert any(c.kind == "corrected" for c in q.concepts)
 
 
+def test_a_dictionary_misspelling_of_a_silent_letter_is_corrected(engine: SearchEngine) -> None:
+    # pythainlp's word list has มัคคุเทศน์; the catalog spells it มัคคุเทศก์. ทอง stays gold, not ท่อง.
+    assert engine.parse("มัคคุเทศน์").corrected == "มัคคุเทศก์"
+    assert "ท่อง" not in engine.parse("ราคาทอง").key
+
+
 def test_wrong_keyboard_layout_is_rescued(engine: SearchEngine) -> None:
     # "ทะเบียนวัด" typed on the English layout
     q = engine.parse("mtg[upo;yf")
