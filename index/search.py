@@ -52,6 +52,8 @@ TITLE_EVIDENCE = 3
 TITLE_LEAD = 0.1
 #: hits after the first need at least this share of the first one's score
 FOLLOWER_RATIO = 0.6
+#: at most this many other members of a series are offered when the one asked for is missing
+ELSEWHERE = 3
 
 
 class IndexMissing(FileNotFoundError):
@@ -83,6 +85,9 @@ class SearchResult:
     hits: tuple[Hit, ...]
     answered: bool
     total: int = 0
+    #: when not answered only because the best datasets name another province or year (other
+    #: members of a series): those, to offer instead of nothing
+    elsewhere: tuple[Hit, ...] = ()
 
 
 def dataset_from_json(text: str) -> Dataset:
@@ -364,14 +369,23 @@ class SearchEngine:
         if answered and top is not None:
             floor = min(top.score, max(ANSWER_SCORE * 0.85, top.score * FOLLOWER_RATIO))
             kept = [s for s in scored if s.score >= floor and s.coverage >= MIN_COVERAGE and not s.conflict]
+        elsewhere: list[Scored] = []
+        if not answered and top is not None and top.conflict:
+            elsewhere = [
+                s
+                for s in scored[:ELSEWHERE]
+                if s.conflict and s.score >= ANSWER_SCORE and s.coverage >= MIN_COVERAGE
+            ]
         total = len(kept)
         if limit:
             kept = kept[:limit]
-        by_row = self.datasets([s.row for s in kept])
+        by_row = self.datasets([s.row for s in kept + elsewhere])
         hits = [Hit(by_row[s.row], round(s.score, 4), s.why) for s in kept]
+        others = tuple(Hit(by_row[s.row], round(s.score, 4), s.why) for s in elsewhere)
         if pinned:
             taught = [Hit(d, 1.0, ("สอนโดยเจ้าหน้าที่",)) for d in self.get_many(pinned)]
             hits = taught + [h for h in hits if h.name not in set(pinned)]
             total += len(taught)
             answered = bool(hits)
-        return SearchResult(q, tuple(hits[:limit] if limit else hits), answered, total=total)
+        shown = tuple(hits[:limit] if limit else hits)
+        return SearchResult(q, shown, answered, total=total, elsewhere=() if answered else others)

@@ -152,6 +152,11 @@ class Handlers:
         if q.empty:
             turn, _ = self.fallback(Intent("fallback"), Message("", "", text=text), ChatContext())
             return Turn(turn.reply, replace(outcome, intent="fallback", answered=False)), None
+        if not result.answered and result.elsewhere:
+            # the series exists, not for the province or year asked: say so, and show what there is
+            ctx = self._list("search", text, [h.dataset for h in result.elsewhere])
+            lead = texts.NOT_FOUND_ELSEWHERE.format(query=text[:80])
+            return self._show(ctx, lead, outcome), ctx
         if not result.answered:
             example = texts.HELP_EXAMPLES[0]
             lead = (

@@ -54,6 +54,15 @@ def test_a_chatty_question_is_answered_by_a_title_holding_its_topic(engine: Sear
     assert not engine.search(q).answered
 
 
+def test_another_province_is_offered_not_answered(engine: SearchEngine) -> None:
+    # the catalog measures air quality in Bangkok only
+    result = engine.search("คุณภาพอากาศเชียงใหม่")
+    assert not result.answered and result.hits == ()
+    assert [h.name for h in result.elsewhere] == ["air_pollution"]
+    assert engine.search("คุณภาพอากาศ กรุงเทพ").elsewhere == ()  # answered: nothing else to offer
+    assert engine.search("ราคาทองวันนี้").elsewhere == ()  # nothing at all
+
+
 def test_nothing_found_is_said_honestly(engine: SearchEngine) -> None:
     for text in ("ผลบอลเมื่อคืน", "สูตรต้มยำกุ้ง", "ราคาบิทคอยน์วันนี้"):
         assert not engine.search(text).answered, text

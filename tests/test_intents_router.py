@@ -164,6 +164,15 @@ def test_not_found_suggests_what_the_catalog_has(talk) -> None:
     assert talk("2").outcome.intent == "search"  # no list on screen: "2" is a query
 
 
+def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> None:
+    turn = talk("ขอข้อมูลคุณภาพอากาศเชียงใหม่ค่ะ")
+    assert turn.outcome.intent == "search" and not turn.outcome.answered  # staff still see it as unanswered
+    lead = texts.NOT_FOUND_ELSEWHERE.split("“")[0]
+    assert turn.reply.text.startswith(lead)
+    assert [c.name for c in turn.reply.cards] == ["air_pollution"]
+    assert talk("1").outcome.intent == "details"  # the list is on screen, so follow-ups work
+
+
 def test_stale_and_bad_input_never_raise(talk) -> None:
     for payload in ("d:99", "f:org:7", "a:100000", "zz", "ex:99", "ag:99999"):
         turn = talk(postback=payload)
