@@ -75,6 +75,8 @@ def test_ambiguous_province_names_need_context(engine: SearchEngine) -> None:
 def test_fillers_are_not_concepts(engine: SearchEngine) -> None:
     q = engine.parse("รบกวนขอข้อมูลหน่อยค่ะ")
     assert not q.concepts
+    # the bot addressed as a younger sibling, and "how many" with its counting word
+    assert [c.text for c in engine.parse("น้องบอทคะ วัดในภูเก็ตมีกี่วัด").concepts] == ["วัด"]
 
 
 def test_typo_is_corrected_against_catalog_vocabulary(engine: SearchEngine) -> None:
