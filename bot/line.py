@@ -39,13 +39,9 @@ never tokens, signatures, bodies or raw user ids.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
-import ssl
-import urllib.request
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import aiohttp
@@ -77,6 +73,7 @@ from intents import texts
 from intents.types import Message, Turn
 
 from . import render_line
+from .background import Background, https_proxy, outbound_session
 from .requests import BodyTooLarge, ClientDisconnect, hashed, read_body
 from .seen import SeenEvents
 from .settings import Settings
@@ -150,7 +147,7 @@ class LineChannel:
         self.routes = [Route("/webhooks/line", self.webhook, methods=["POST"])]
         self._parser = WebhookParser(settings.line_channel_secret)
         self._seen = SeenEvents(settings.state_path)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background("khomun-line")
         self._session: aiohttp.ClientSession | None = None
         self._headers = {
             "Authorization": f"Bearer {settings.line_channel_access_token}",
@@ -158,34 +155,23 @@ class LineChannel:
             "Accept": "application/json",
         }
         self._proxy: str | None = None
-        # one worker: the conversation and the journal see one message at a time, and the event
-        # loop stays free to acknowledge webhooks while a search runs
-        self._worker: ThreadPoolExecutor | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def startup(self) -> None:
-        # trust_env would make aiohttp read ~/.netrc and the proxy variables in a thread on every
-        # request (a third of our sending cost): read the proxy once instead
-        self._proxy = urllib.request.getproxies().get("https") or None
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=POOL_SIZE, ssl=ssl.create_default_context()), trust_env=False
-        )
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="khomun-line")
+        self._proxy = https_proxy()
+        self._session = outbound_session(POOL_SIZE)
+        self._background.start()
         log.info("LINE channel ready", extra={"api": self.settings.line_api_base_url})
 
     async def shutdown(self) -> None:
-        await self.drain()
+        await self._background.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None
-        if self._worker is not None:
-            self._worker.shutdown(wait=True)
-            self._worker = None
 
     async def drain(self) -> None:
         """Wait until every event accepted so far has been answered."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._background.drain()
 
     # -- the webhook --------------------------------------------------------------------------
     async def webhook(self, request: Request) -> Response:
@@ -209,9 +195,7 @@ class LineChannel:
             if event_id and not self._seen.first_time("line", event_id):
                 log.info("LINE event already handled", extra={"event": event_id})
                 continue
-            task = asyncio.create_task(self._process(event))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._background.spawn(self._process(event))
         return PlainTextResponse("OK")
 
     # -- events -> messages -------------------------------------------------------------------
@@ -261,7 +245,7 @@ class LineChannel:
             if message is None:
                 return
             chat = message.chat_id
-            work = asyncio.ensure_future(self._handle(message))
+            work = asyncio.ensure_future(self._background.run(self.services.handle, message))
             if message.chat_type == "private" and (message.text or message.postback):
                 # the typing dots only when the answer is not there at once: most answers take a
                 # few milliseconds, and an extra API call per message would halve throughput
@@ -279,13 +263,6 @@ class LineChannel:
             await self.send(reply_token, chat, messages)
         except Exception:
             log.exception("LINE reply failed", extra={"chat": hashed(chat)})
-
-    async def _handle(self, message: Message) -> Turn:
-        loop = asyncio.get_running_loop()
-        result: Any = await loop.run_in_executor(self._worker, self.services.handle, message)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
 
     # -- sending ------------------------------------------------------------------------------
     async def _loading(self, chat_id: str) -> None:

@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import inspect
 import json
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -61,6 +59,7 @@ from intents.cards import make_card
 from intents.types import Message, Turn
 
 from . import render_telegram
+from .background import Background
 from .requests import BodyTooLarge, ClientDisconnect, hashed, read_body
 from .seen import SeenEvents
 from .settings import Settings
@@ -121,8 +120,7 @@ class TelegramChannel:
         self.routes = [Route("/webhooks/telegram", self.webhook, methods=["POST"])]
         self.errors: list[BaseException] = []
         self._seen = SeenEvents(settings.state_path)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._worker: ThreadPoolExecutor | None = None
+        self._background = Background("khomun-telegram")
         self._starting = asyncio.Lock()
         base = settings.telegram_api_base_url
         self.app = (
@@ -154,7 +152,7 @@ class TelegramChannel:
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         if not self.settings.telegram_webhook_secret:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: /webhooks/telegram accepts any caller")
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="khomun-telegram")
+        self._background.start()
         await self._start()
 
     async def _start(self) -> bool:
@@ -175,17 +173,14 @@ class TelegramChannel:
         return True
 
     async def shutdown(self) -> None:
-        await self.drain()
+        await self._background.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()  # a no-op when initialize() never succeeded
-        if self._worker is not None:
-            self._worker.shutdown(wait=True)
-            self._worker = None
 
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait until every update accepted so far has been answered."""
+        await self._background.drain()
 
     async def set_commands(self) -> bool:
         """setMyCommands in Thai and English (and the default list in Thai); never fatal."""
@@ -226,9 +221,7 @@ class TelegramChannel:
             update = Update.de_json(data, self.app.bot)
         except (ValueError, KeyError, TypeError):
             return PlainTextResponse("bad request", 400)
-        task = asyncio.create_task(self.app.process_update(update))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._background.spawn(self.app.process_update(update))
         return PlainTextResponse("OK")
 
     # -- handlers -----------------------------------------------------------------------------
@@ -305,7 +298,7 @@ class TelegramChannel:
         results: list[dict[str, Any]] = []
         next_offset = ""
         if text and offset < INLINE_MAX_OFFSET:
-            cards = await self._run(self._inline_cards, text, offset)
+            cards = await self._background.run(self._inline_cards, text, offset)
             results = render_telegram.inline_results(cards)
             if len(cards) > render_telegram.MAX_INLINE_RESULTS:
                 next_offset = str(offset + render_telegram.MAX_INLINE_RESULTS)
@@ -332,19 +325,12 @@ class TelegramChannel:
         return [make_card(h.dataset) for h in result.hits[offset : offset + page + 1]]
 
     # -- answering ----------------------------------------------------------------------------
-    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._worker, fn, *args)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
-
     async def answer(self, update: Update, message: Message) -> None:
         """Route the message, render the reply, send it; a failure still gets texts.ERROR."""
         if not message.chat_id:
             return
         try:
-            turn: Turn = await self._run(self.services.handle, message)
+            turn: Turn = await self._background.run(self.services.handle, message)
             payloads = render_telegram.render(turn.reply)
         except Exception:
             log.exception("Telegram update handling failed", extra={"chat": hashed(message.chat_id)})

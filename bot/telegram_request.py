@@ -6,22 +6,21 @@ LINE, and under load PTB's default HTTPXRequest cost about a fifth of all the CP
 message takes (httpx and httpcore per request, plus an import lookup inside httpcore each time);
 aiohttp does the same work for a fraction of that (docs/benchmarks.md). Bodies go as JSON.
 
-khomun never uploads files, so multipart requests are refused rather than half supported. Proxy
-settings are read once, at start-up (``trust_env`` would make aiohttp read ~/.netrc and the
-proxy variables in a thread on every request).
+khomun never uploads files, so multipart requests are refused rather than half supported. The
+session is ``bot.background.outbound_session``, as LINE's.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import ssl
-import urllib.request
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from .background import https_proxy, outbound_session
 
 __all__ = ["AiohttpRequest"]
 
@@ -41,7 +40,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_size = pool_size
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
-        self._proxy = urllib.request.getproxies().get("https") or None
+        self._proxy = https_proxy()
         self._session: aiohttp.ClientSession | None = None
         self._headers = {"User-Agent": self.USER_AGENT, "Content-Type": "application/json"}
 
@@ -51,8 +50,7 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=ssl.create_default_context())
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+            self._session = outbound_session(self._pool_size)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
