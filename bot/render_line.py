@@ -45,14 +45,6 @@ DESCRIPTION_LINES = 4
 DETAILS_RESOURCES = 8  # resources listed in a details bubble
 DETAILS_DESCRIPTION = 400
 
-# -- labels (all from intents/texts.py) ----------------------------------------------------------
-LABEL_DOWNLOAD = texts.LABEL_DOWNLOAD
-LABEL_DETAILS = texts.LABEL_DETAILS
-LABEL_PAGE = texts.LABEL_PAGE
-LABEL_UPDATED = texts.WEB_UPDATED
-LABEL_LICENSE = texts.WEB_LICENSE
-LABEL_MORE_RESOURCES = texts.MORE_RESOURCES
-
 Json = dict[str, Any]
 
 
@@ -100,10 +92,10 @@ def default_buttons(card: Card) -> tuple[Button, ...]:
         return card.buttons
     out = []
     if card.download_url:
-        out.append(Button(LABEL_DOWNLOAD, card.download_url, "url"))
+        out.append(Button(texts.LABEL_DOWNLOAD, card.download_url, "url"))
     if card.number > 0:
-        out.append(Button(LABEL_DETAILS, f"d:{card.number}"))
-    out.append(Button(LABEL_PAGE, card.page_url, "url"))
+        out.append(Button(texts.LABEL_DETAILS, f"d:{card.number}"))
+    out.append(Button(texts.LABEL_PAGE, card.page_url, "url"))
     return tuple(out)
 
 
@@ -114,7 +106,7 @@ def _card_actions(card: Card) -> list[Json]:
         if a["type"] == "postback" and card.number:
             a["displayText"] = f"{a['label']} {card.number}"
     if _uri_ok(card.page_url) and not any(a.get("uri") == card.page_url for a in out):
-        out.append({"type": "uri", "label": LABEL_PAGE, "uri": card.page_url})
+        out.append({"type": "uri", "label": texts.LABEL_PAGE, "uri": card.page_url})
     return out
 
 
@@ -133,7 +125,7 @@ def _meta_lines(card: Card) -> list[Json]:
         )
     facts = []
     if card.updated:
-        facts.append(f"{LABEL_UPDATED} {card.updated}")
+        facts.append(f"{texts.WEB_UPDATED} {card.updated}")
     if card.formats:
         facts.append(", ".join(card.formats[:6]))
     if facts:
@@ -247,7 +239,7 @@ def details_bubble(details: Details, buttons: tuple[Button, ...] = ()) -> Json:
         body.append(
             {
                 "type": "text",
-                "text": shorten(f"{LABEL_LICENSE}: {details.license}", 120),
+                "text": shorten(f"{texts.WEB_LICENSE}: {details.license}", 120),
                 "size": "xs",
                 "color": "#888888",
                 "wrap": True,
@@ -282,7 +274,7 @@ def details_bubble(details: Details, buttons: tuple[Button, ...] = ()) -> Json:
                 "maxLines": 2,
                 "action": {
                     "type": "uri",
-                    "label": shorten(r.name or LABEL_DOWNLOAD, MAX_LABEL),
+                    "label": shorten(r.name or texts.LABEL_DOWNLOAD, MAX_LABEL),
                     "uri": r.url,
                 },
             }
@@ -293,7 +285,7 @@ def details_bubble(details: Details, buttons: tuple[Button, ...] = ()) -> Json:
         body.append(
             {
                 "type": "text",
-                "text": LABEL_MORE_RESOURCES.format(n=hidden),
+                "text": texts.MORE_RESOURCES.format(n=hidden),
                 "size": "xs",
                 "color": "#888888",
                 "wrap": True,
@@ -301,9 +293,9 @@ def details_bubble(details: Details, buttons: tuple[Button, ...] = ()) -> Json:
         )
     actions: list[Json] = []
     if _uri_ok(card.download_url):
-        actions.append({"type": "uri", "label": LABEL_DOWNLOAD, "uri": card.download_url})
+        actions.append({"type": "uri", "label": texts.LABEL_DOWNLOAD, "uri": card.download_url})
     if _uri_ok(card.page_url):
-        actions.append({"type": "uri", "label": LABEL_PAGE, "uri": card.page_url})
+        actions.append({"type": "uri", "label": texts.LABEL_PAGE, "uri": card.page_url})
     actions += [a for a in (action(b) for b in buttons) if a is not None]
     bubble: Json = {
         "type": "bubble",

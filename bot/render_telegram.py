@@ -48,16 +48,6 @@ DESCRIPTION_CHARS = 300
 DETAILS_DESCRIPTION = 1200
 INLINE_DESCRIPTION = 200
 
-# -- labels (all from intents/texts.py) ----------------------------------------------------------
-LABEL_DOWNLOAD = texts.LABEL_DOWNLOAD
-LABEL_PAGE = texts.LABEL_PAGE
-LABEL_UPDATED = texts.WEB_UPDATED
-LABEL_LICENSE = texts.WEB_LICENSE
-LABEL_TAGS = texts.WEB_TAGS
-LABEL_FILES = texts.WEB_RESOURCES
-LABEL_MORE_RESOURCES = texts.MORE_RESOURCES
-LABEL_SOURCE = texts.SOURCE
-
 Json = dict[str, Any]
 
 
@@ -117,7 +107,7 @@ def card_html(card: Card, n: int = 0, *, description: int = DESCRIPTION_CHARS) -
         lines.append(_e(card.agency))
     facts = []
     if card.updated:
-        facts.append(f"{LABEL_UPDATED} {card.updated}")
+        facts.append(f"{texts.WEB_UPDATED} {card.updated}")
     if card.formats:
         facts.append(", ".join(card.formats[:8]))
     if facts:
@@ -154,20 +144,20 @@ def details_html(details: Details) -> str:
     if card.agency:
         head.append(_e(card.agency))
     facts = [
-        f"{LABEL_UPDATED} {card.updated}" if card.updated else "",
-        f"{LABEL_LICENSE}: {details.license}" if details.license else "",
+        f"{texts.WEB_UPDATED} {card.updated}" if card.updated else "",
+        f"{texts.WEB_LICENSE}: {details.license}" if details.license else "",
     ]
     if any(facts):
         head.append(_e(" · ".join(f for f in facts if f)))
     if details.tags:
-        head.append(_e(f"{LABEL_TAGS}: " + ", ".join(details.tags[:12])))
+        head.append(_e(f"{texts.WEB_TAGS}: " + ", ".join(details.tags[:12])))
     if details.description:
         head.append("\n" + _e(shorten(details.description, DETAILS_DESCRIPTION)))
     if _url_ok(card.page_url):
         head.append(f'\n<a href="{_e(card.page_url)}">{_e(card.page_url)}</a>')
     text = "\n".join(head)
     listed = 0
-    lines = [f"\n\n<b>{LABEL_FILES} ({max(details.num_resources, len(details.resources))})</b>"]
+    lines = [f"\n\n<b>{texts.WEB_RESOURCES} ({max(details.num_resources, len(details.resources))})</b>"]
     budget = MAX_TEXT - tg_len(text) - 200  # leave room for the "and N more" line
     for r in details.resources:
         if not _url_ok(r.url):
@@ -182,7 +172,7 @@ def details_html(details: Details) -> str:
         listed += 1
     hidden = max(details.num_resources, len(details.resources)) - listed
     if hidden > 0 and listed:
-        lines.append("\n" + _e(LABEL_MORE_RESOURCES.format(n=hidden)))
+        lines.append("\n" + _e(texts.MORE_RESOURCES.format(n=hidden)))
     return text + ("".join(lines) if listed else "")
 
 
@@ -202,9 +192,9 @@ def render(reply: Reply) -> list[Json]:
         card = reply.details.card
         row = []
         if _url_ok(card.download_url):
-            row.append({"text": LABEL_DOWNLOAD, "url": card.download_url})
+            row.append({"text": texts.LABEL_DOWNLOAD, "url": card.download_url})
         if _url_ok(card.page_url):
-            row.append({"text": LABEL_PAGE, "url": card.page_url})
+            row.append({"text": texts.LABEL_PAGE, "url": card.page_url})
         if row:
             keyboard.append(row)
     for i, card in enumerate(reply.cards, start=1):
@@ -215,8 +205,7 @@ def render(reply: Reply) -> list[Json]:
             keyboard.append(row)
     keyboard += _rows(reply.buttons)
     keyboard += _rows(reply.quick_replies)
-    texts = _pack(blocks) or ["…"]
-    out = [_message(t) for t in texts]
+    out = [_message(t) for t in _pack(blocks) or ["…"]]
     if keyboard:
         out[-1]["reply_markup"] = {"inline_keyboard": keyboard}
     return out
@@ -233,10 +222,10 @@ def citation(card: Card) -> str:
     parts = [
         f"“{card.title}”",
         card.agency,
-        f"{LABEL_UPDATED} {card.updated}" if card.updated else "",
+        f"{texts.WEB_UPDATED} {card.updated}" if card.updated else "",
         card.page_url,
     ]
-    return f"{LABEL_SOURCE}: " + ", ".join(p for p in parts if p)
+    return f"{texts.SOURCE}: " + ", ".join(p for p in parts if p)
 
 
 def inline_results(cards: Sequence[Card]) -> list[Json]:
@@ -253,9 +242,9 @@ def inline_results(cards: Sequence[Card]) -> list[Json]:
             text = _e(shorten(citation(card), MAX_TEXT))
         row = []
         if _url_ok(card.download_url):
-            row.append({"text": LABEL_DOWNLOAD, "url": card.download_url})
+            row.append({"text": texts.LABEL_DOWNLOAD, "url": card.download_url})
         if _url_ok(card.page_url):
-            row.append({"text": LABEL_PAGE, "url": card.page_url})
+            row.append({"text": texts.LABEL_PAGE, "url": card.page_url})
         article: Json = {
             "type": "article",
             "id": rid,
