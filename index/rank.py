@@ -245,27 +245,16 @@ def _entities(
     def asked(kind: str, values: frozenset[int] | frozenset[str]) -> np.ndarray:
         return _any(postings, entity_keys(kind, values), n)[candidates]
 
+    def dated(kind: str, values: frozenset[int], in_title: np.ndarray, anywhere: np.ndarray) -> _Agreement:
+        """Title first ("t"), then anywhere in the record ("a")."""
+        if not values:
+            return None
+        strong, weak = asked(kind + "t", values), asked(kind + "a", values)
+        return _entity(strong, in_title[candidates], weak, anywhere[candidates])
+
     place = _entity(asked("p", q.provinces), masks.province[candidates]) if q.provinces else None
-    year = (
-        _entity(
-            asked("yt", q.years),
-            masks.year_title[candidates],
-            asked("ya", q.years),
-            masks.year_all[candidates],
-        )
-        if q.years
-        else None
-    )
-    month = (
-        _entity(
-            asked("mt", q.months),
-            masks.month_title[candidates],
-            asked("ma", q.months),
-            masks.month_all[candidates],
-        )
-        if q.months
-        else None
-    )
+    year = dated("y", q.years, masks.year_title, masks.year_all)
+    month = dated("m", q.months, masks.month_title, masks.month_all)
     # a fiscal year asked for is matched against the fiscal year a title names, not its dates
     fiscal = _entity(asked("fy", q.fiscal), masks.fiscal[candidates]) if q.fiscal else None
     return place, year, month, fiscal
