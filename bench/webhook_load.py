@@ -39,9 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import aiohttp  # noqa: E402
-import uvicorn  # noqa: E402
 import uvloop  # noqa: E402
-from fake_line import REPLY, FakeLine, Recorded  # noqa: E402
+from fake_line import REPLY, FakeLine, Recorded, loopback_server  # noqa: E402
 from fake_telegram import TOKEN, Call, FakeTelegram  # noqa: E402
 
 from bot.settings import Settings  # noqa: E402
@@ -117,12 +116,7 @@ def tree_cpu_seconds(pid: int) -> dict[int, float]:
 async def serve_in_loop(app: Any) -> AsyncIterator[str]:
     """Serve a fake API with uvicorn in this very event loop: the load generator and the fakes
     share one thread, so the stopwatch never waits for another thread to hand over the GIL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off", ws="none")
-    )
+    server, sock = loopback_server(app)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():

@@ -7,9 +7,6 @@ start, sort and an fq range on metadata_modified, records every request, and can
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,7 +14,7 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-import uvicorn
+from fake_line import serve_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -152,26 +149,8 @@ def serve_fake_ckan(
     plan = [fail_status] * fail_first + list(status_sequence)
     received: list[FakeRequest] = []
     app = _app([to_ckan_package(r) for r in records], plan, received, retry_after, honour_fq)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="critical", access_log=False, lifespan="off", ws="none", http="h11", loop="asyncio"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("fake CKAN did not start")
-        time.sleep(0.005)
-    try:
-        yield f"http://127.0.0.1:{port}", received
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serve_app(app) as url:
+        yield url, received
 
 
 def _app(
