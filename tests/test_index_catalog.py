@@ -239,3 +239,38 @@ def test_bundled_snapshot() -> None:
     covid = next(d for d in datasets if d.name == "covid-19-daily")
     assert covid.groups == ("วิทยาศาสตร์ เทคโนโลยีดิจิทัล และนวัตกรรม", "สาธารณสุข")
     assert covid.best_resource is not None and not covid.best_resource.is_bundle
+
+
+def test_download_is_the_data_for_every_bundled_dataset() -> None:
+    """Never a data dictionary, metadata sheet or bundle when the dataset has a data file; and
+    the most usable format among its data files."""
+    documented = 0
+    for d in load_jsonl(bundled_catalog_path(), CleanReport()):
+        data = [r for r in d.resources if not r.is_bundle and not r.is_documentation]
+        best = d.best_resource
+        documented += any(r.is_documentation for r in d.resources)
+        if not data:
+            continue
+        assert best in data, (d.name, best)
+        assert best.format_rank == min(r.format_rank for r in data), d.name
+    assert documented >= 150  # the portal attaches dictionaries to many datasets
+
+
+def test_documentation_files_are_recognised_by_name_or_file() -> None:
+    docs = [
+        Resource("พจนานุกรมข้อมูล", "PDF", "https://x/a.pdf"),
+        Resource("metadata_กรมโรงงานอุตสาหกรรม", "XLSX", "https://x/b.xlsx"),
+        Resource("คำอธิบายชุดข้อมูลราคากลางยา", "XLS", "https://x/c.xls"),
+        Resource("ไฟล์ 1", "XLSX", "https://x/download/covid-19-daily_data_dictionary.xlsx"),
+        Resource("Data dict - ที่ตั้งสำนักงาน", "XLSX", "https://x/d.xlsx"),
+    ]
+    data = [
+        Resource("ทะเบียนวัด", "XLSX", "https://x/wat.xlsx"),
+        Resource("ข้อมูลคำอธิบายรายวิชา", "CSV", "https://x/course.csv"),
+    ]
+    assert all(r.is_documentation for r in docs)
+    assert not any(r.is_documentation for r in data)
+    ds = Dataset("wat", "ทะเบียนวัด", resources=(docs[1], Resource("PDF", "PDF", "https://x/p.pdf"), data[0]))
+    assert ds.best_resource == data[0]
+    pdf_first = Dataset("p", "t", resources=(Resource("รายงาน", "PDF", "https://x/r.pdf"), data[1]))
+    assert pdf_first.best_resource == data[1]
