@@ -23,6 +23,8 @@ class EvalReport:
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
     none_ok: list[bool] = field(default_factory=list)
+    #: per search query: answered with confidence and nothing relevant in the top 3
+    wrong: list[bool] = field(default_factory=list)
     chat_ok: list[bool] = field(default_factory=list)
     ms: list[float] = field(default_factory=list)
     ranked: list[dict[str, object]] = field(default_factory=list)
@@ -39,6 +41,10 @@ class EvalReport:
     def intent_accuracy(self) -> float:
         return sum(self.chat_ok) / len(self.chat_ok) if self.chat_ok else 1.0
 
+    @property
+    def confidently_wrong(self) -> float:
+        return sum(self.wrong) / len(self.wrong) if self.wrong else 0.0
+
     def percentile(self, p: float) -> float:
         if not self.ms:
             return 0.0
@@ -54,6 +60,9 @@ class EvalReport:
             k = len(vals["hit@1"])
             row = "".join(f"{sum(vals[m]) / k:>9.3f}" for m in SEARCH_METRICS)
             lines.append(f"  {kind:<10}{k:>4}{row}")
+        lines.append(
+            f"confidently wrong:          {self.confidently_wrong:.3f} ({sum(self.wrong)}/{len(self.wrong)})"
+        )
         for label, ok in (
             ("abstention on expect=none:", self.none_ok),
             ("chat intent accuracy:     ", self.chat_ok),
@@ -90,7 +99,14 @@ def run_eval(conversation: Conversation, items: Iterable[dict[str, object]]) -> 
         ms = float(turn.extra.get("ms", 0.0))  # type: ignore[arg-type]
         report.ms.append(ms)
         report.ranked.append(
-            {"q": q, "intent": out.intent, "answered": out.answered, "results": results, "ms": round(ms, 3)}
+            {
+                "q": q,
+                "intent": out.intent,
+                "answered": out.answered,
+                "confidence": out.confidence or ("high" if out.answered else "none"),
+                "results": results,
+                "ms": round(ms, 3),
+            }
         )
         if expect == "search":
             relevant = set(item.get("relevant") or [])  # type: ignore[arg-type]
@@ -102,6 +118,8 @@ def run_eval(conversation: Conversation, items: Iterable[dict[str, object]]) -> 
                 "hit@5": float(rank is not None and rank <= 5),
                 "mrr@10": 1.0 / rank if rank else 0.0,
             }
+            confident = out.intent == "search" and out.answered and out.confidence != "low"
+            report.wrong.append(confident and not values["hit@3"])
             kind = str(item.get("kind", "search"))
             for m, v in values.items():
                 report.search[m].append(v)

@@ -89,6 +89,11 @@ class SearchResult:
     #: members of a series): those, to offer instead of nothing
     elsewhere: tuple[Hit, ...] = ()
 
+    @property
+    def confidence(self) -> str:
+        """ "high": an answer; "none": nothing shown."""
+        return "high" if self.answered else "none"
+
 
 def dataset_from_json(text: str) -> Dataset:
     raw = json.loads(text)

@@ -148,6 +148,7 @@ class Handlers:
             answered=result.answered,
             corrected=q.corrected,
             key=q.key,
+            confidence=result.confidence,
         )
         if q.empty:
             turn, _ = self.fallback(Intent("fallback"), Message("", "", text=text), ChatContext())

@@ -94,6 +94,8 @@ class Outcome:
     #: the query reduced to what matters (fillers dropped, words sorted): groups unanswered
     #: variants together and keys staff teachings
     key: str = ""
+    #: for a search: "high" (an answer), "low" (close matches, shown hedged) or "none"
+    confidence: str = ""
 
 
 @dataclass(frozen=True, slots=True)

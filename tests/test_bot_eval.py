@@ -72,7 +72,8 @@ def test_eval_cli_writes_ranked_lines(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [r["intent"] for r in rows] == ["greeting", "search", "search"]
     assert rows[1]["answered"] and rows[1]["results"]
     assert not rows[2]["answered"] and rows[2]["results"] == []
-    assert all(set(r) == {"q", "intent", "answered", "results", "ms"} for r in rows)
+    assert all(set(r) == {"q", "intent", "answered", "confidence", "results", "ms"} for r in rows)
+    assert [r["confidence"] for r in rows] == ["high", "high", "none"]
 
 
 def test_eval_cli_rejects_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
