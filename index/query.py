@@ -262,7 +262,15 @@ def parse_query(
     for wrong, right in corrections:
         corrected = corrected.replace(wrong, right, 1)
     key_words = sorted({c.alts[0][0] if c.kind != "unknown" else c.text for c in concepts})
-    key = " ".join(key_words + sorted(provinces) + [str(y) for y in sorted(ents.years)])
+    # every entity that picks a member of a series is in the key: a pin for June's figures must
+    # not answer December's
+    entity_words = [
+        *sorted(provinces),
+        *(str(y) for y in sorted(ents.years)),
+        *(f"m{m}" for m in sorted(ents.months)),
+        *(f"fy{y}" for y in sorted(ents.fiscal)),
+    ]
+    key = " ".join(key_words + entity_words)
     return ParsedQuery(
         raw=text,
         normalized=normalized,

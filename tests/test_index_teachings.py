@@ -57,6 +57,15 @@ def test_pin_puts_dataset_first_for_the_query_key(taught: SearchEngine, store: T
     assert store.active() == []
 
 
+def test_pin_does_not_leak_across_months_or_fiscal_years(taught: SearchEngine, store: TeachingStore) -> None:
+    june = taught.parse("รถจดทะเบียนสะสม มิ.ย. 2560").key
+    assert june != taught.parse("รถจดทะเบียนสะสม ธ.ค. 2560").key
+    assert taught.parse("งบประมาณ ปีงบประมาณ 2562").key != taught.parse("งบประมาณ ปีงบประมาณ 2563").key
+    store.pin(june, [PRICES], example="รถจดทะเบียนสะสม มิ.ย. 2560")
+    assert names(taught, "รถจดทะเบียนสะสม มิถุนายน 2560")[:1] == [PRICES]
+    assert PRICES not in names(taught, "รถจดทะเบียนสะสม ธันวาคม 2560")
+
+
 def test_teaching_through_another_process_applies_at_once(
     taught: SearchEngine, store: TeachingStore, tmp_path: Path
 ) -> None:
