@@ -7,7 +7,7 @@ export PYTHAINLP_OFFLINE := 1
 export PYTHAINLP_READ_ONLY := 1
 export KHOMUN_DATA_DIR ?= var
 
-.PHONY: run test lint fmt typecheck bench eval browser-deps clean
+.PHONY: run test lint fmt typecheck bench eval fit quality browser-deps clean
 
 $(BIN)/khomun: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,15 +39,23 @@ typecheck: $(BIN)/khomun
 test: $(BIN)/khomun lint typecheck
 	$(BIN)/python -m pytest
 
-# Search quality: the judged development set, our extra set, and the three sets written blind.
+# Search quality: the judged development set, our extra set, and the four sets written blind.
 eval: $(BIN)/khomun
-	@for set in dev extra blind holdout unseen; do echo "== $$set"; \
+	@for set in dev extra blind holdout unseen phrased; do echo "== $$set"; \
 		$(BIN)/khomun eval tests/data/$$set-queries.jsonl --catalog index/data/datagoth.jsonl.gz || exit 1; done
 
 # Speed figures for docs/benchmarks.md: search (bundled and 50k catalogs), then webhooks under load.
 bench: $(BIN)/khomun
 	$(BIN)/python bench/search_bench.py --sizes 1237,50000 --out docs/bench-search.json
 	$(BIN)/python bench/webhook_load.py --seconds 20 --workers 2
+
+# The answer model (index/data/answer_model.json), refitted on every judged set; prints out-of-fold figures.
+fit: $(BIN)/khomun
+	$(BIN)/python bench/fit_answer.py tests/data/{dev,extra,blind,holdout,unseen,phrased}-queries.jsonl --write
+
+# Quality per kind beside a never-abstaining BM25 baseline (docs/quality.md).
+quality: $(BIN)/khomun
+	$(BIN)/python bench/quality.py tests/data/{dev,extra,blind,holdout,unseen,phrased}-queries.jsonl --out docs/quality.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

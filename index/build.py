@@ -23,14 +23,14 @@ from sqlite_utils import Database
 from .dataset import Dataset
 from .entities import find_entities
 from .lexicon import Lexicon, fingerprint, lexicon
-from .rank import RANK_FIELDS, entity_keys
+from .rank import CODE_WEIGHTS, RANK_FIELDS, entity_keys
 from .text import has_thai, normalize, pieces, set_domain_words, singular, tokenize
 
 __all__ = ["FIELDS", "SCHEMA_VERSION", "BuildStats", "build_index", "field_tokens"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 #: Searchable fields.
 FIELDS = ("title", "tags", "org", "notes", "res")
 #: words never split into parts: ปีงบประมาณ marks a fiscal year, it is not about a budget
@@ -47,19 +47,19 @@ class BuildStats:
     path: Path
 
 
-def field_tokens(tokens: Iterable[str], places: Container[str] = ()) -> list[str]:
+def field_tokens(tokens: Iterable[str], places: Container[str] = ()) -> dict[str, bool]:
     """What a field is indexed under: its tokens, each compound followed by its parts, without
-    repeats. Place names stay whole: อ่างทอง is a province, not a basin of gold. (Matches through
-    a part count fully: weighting them down cost more right answers than the few false ones it
-    removed, on all three query sets.)"""
-    out: dict[str, None] = {}
+    repeats; True for a token found only as a part of a compound (วัด in ตัวชี้วัด), which
+    matches for less (index.rank.PART_DISCOUNT). Place names stay whole: อ่างทอง is a province,
+    not a basin of gold."""
+    out: dict[str, bool] = {}
     for tok in tokens:
-        out[tok] = None
+        out[tok] = False
         for part in () if tok in places or tok in _WHOLE else pieces(tok):
-            out[part] = None
+            out.setdefault(part, True)
         if not has_thai(tok):
-            out[singular(tok)] = None
-    return list(out)
+            out.setdefault(singular(tok), False)
+    return out
 
 
 def _fields(d: Dataset) -> dict[str, str]:
@@ -179,8 +179,10 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
             plain = {f: tokenize(text) for f, text in _fields(d).items()}
             best: dict[str, int] = {}
             for code, f in enumerate(RANK_FIELDS):
-                for t in field_tokens(plain[f], lex.places):
-                    best.setdefault(t, code)
+                for t, part in field_tokens(plain[f], lex.places).items():
+                    mine = code + len(RANK_FIELDS) if part else code
+                    if t not in best or CODE_WEIGHTS[mine] > CODE_WEIGHTS[best[t]]:
+                        best[t] = mine
             best.update(_entity_postings(plain, lex))
             postings.add(row, best)
             rows.append(

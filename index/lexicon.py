@@ -18,13 +18,13 @@ from typing import cast
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
+from pythainlp.corpus import phupha, thai_stopwords, tnc
 from pythainlp.corpus import provinces as _pythainlp_provinces
-from pythainlp.corpus import thai_stopwords
 from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN
 
 from .text import has_thai, normalize
 
-__all__ = ["MONTHS", "Lexicon", "fingerprint", "lexicon"]
+__all__ = ["MONTHS", "Lexicon", "fingerprint", "general_frequency", "lexicon"]
 
 DATA = Path(__file__).with_name("data")
 
@@ -86,6 +86,8 @@ class Lexicon:
     stopwords: frozenset[str]
     #: English loanword -> Thai spellings (pythainlp's bundled transliteration table, inverted)
     loanwords: dict[str, tuple[str, ...]]
+    #: words for the form or scope of the data (รายชื่อ, สถิติ, ทั่วประเทศ): never the topic
+    genre: frozenset[str] = frozenset()
 
     def english_for(self) -> dict[str, tuple[str, ...]]:
         """The glossary inverted: Thai catalog term -> English words, for the catalog's English
@@ -156,4 +158,19 @@ def lexicon() -> Lexicon:
         fillers=frozenset(fillers),
         stopwords=frozenset(normalize(w) for w in thai_stopwords()),
         loanwords=_loanwords(),
+        genre=frozenset(normalize(w[0]) for w in _rows("genre.txt") if w),
     )
+
+
+@lru_cache(maxsize=1)
+def general_frequency() -> dict[str, float]:
+    """How often general Thai uses a word, per million words: the larger of the Thai National
+    Corpus (written Thai) and Phupha (the Thai web, Common Crawl), both shipped with pythainlp.
+    A word the catalog lacks but Thai uses all the time is more likely context ("แฟน", "ขับรถ")
+    than a topic the catalog is missing."""
+    out: dict[str, float] = {}
+    for freqs in (tnc.word_freqs(), phupha.word_freqs()):
+        total = sum(n for _, n in freqs) or 1
+        for word, n in freqs:  # the corpora's words are already in normal form
+            out[word] = max(out.get(word, 0.0), n * 1e6 / total)
+    return out

@@ -48,6 +48,8 @@ class Concept:
 
 #: a match through a synonym or translation counts this much of a literal match
 ALT_DISCOUNT = 0.9
+#: a word for the form or scope of the data (lexicon genre.txt) weighs this share of its rarity
+GENRE_WEIGHT = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +212,8 @@ def parse_query(
             # as specific as the first name of it the catalog knows (the literal word first)
             known = [alt for alt in alts if all(vocab.known(t) for t in alt)] or alts
             weight = sum(vocab.idf(t) for t in known[0]) / len(known[0])
+            if "".join(alts[0]) in lex.genre or text_ in lex.genre:
+                weight *= GENRE_WEIGHT
             concepts.append(Concept(text_, tuple(alts), weight, kind, literal))
 
     for start, end, kind, phrases in _lookup_ngrams(tokens, used, lex, synonyms or {}):
@@ -246,7 +250,9 @@ def parse_query(
                 add(fixed, [(fixed,)], "corrected" if fixed != joined else "word", literal=0)
             i += span
             continue
-        if is_filler(tok) or (len(tok) == 1 and has_thai(tok)):
+        if is_filler(tok) or (len(tok) == 1 and has_thai(tok)) or (tok.isdigit() and len(tok) < 3):
+            # a number of one or two digits that is no year or month is a count or an
+            # arithmetic, not a topic ("-2+3", "กี่ 2 คน"); hotlines and codes have three or more
             i += 1
             continue
         if vocab.known(tok) or tok.isdigit():

@@ -24,6 +24,7 @@ from .text import pieces
 __all__ = [
     "FIELD_WEIGHTS",
     "RANK_FIELDS",
+    "STRONG_MATCH",
     "Scored",
     "entity_keys",
     "fuzzy_bonuses",
@@ -34,11 +35,27 @@ __all__ = [
 FIELD_WEIGHTS: Mapping[str, float] = {"title": 1.0, "tags": 0.9, "org": 0.8, "res": 0.7, "notes": 0.55}
 #: fields from the best place to match to the least; a posting's code is an index into this
 RANK_FIELDS = tuple(sorted(FIELD_WEIGHTS, key=lambda f: -FIELD_WEIGHTS[f]))
-CODE_WEIGHTS = np.array([FIELD_WEIGHTS[f] for f in RANK_FIELDS], dtype=np.float32)
+#: a word found only inside a compound of the field (ศึกษา in การศึกษาวิจัย, วัด in ตัวชี้วัด)
+#: matches for this share of the field's weight
+PART_DISCOUNT = 0.6
+#: a posting's code -> its weight: one code per field for whole words, then one per field for parts
+CODE_WEIGHTS = np.array(
+    [FIELD_WEIGHTS[f] for f in RANK_FIELDS] + [PART_DISCOUNT * FIELD_WEIGHTS[f] for f in RANK_FIELDS],
+    dtype=np.float32,
+)
 _FIELD_LABEL = {"title": "ชื่อ", "tags": "แท็ก", "org": "หน่วยงาน", "res": "ไฟล์", "notes": "คำอธิบาย"}
 _LABEL_BY_WEIGHT = {round(FIELD_WEIGHTS[f], 3): _FIELD_LABEL[f] for f in RANK_FIELDS}
+_LABEL_BY_WEIGHT.update(
+    {round(PART_DISCOUNT * FIELD_WEIGHTS[f], 3): _FIELD_LABEL[f] + "(บางส่วน)" for f in RANK_FIELDS}
+)
+
+#: a concept matched at least this well (a whole word in the title, tags, agency or file names;
+#: not only in the description or inside a compound) is part of what a dataset is about
+STRONG_MATCH = 0.65
 
 PLACE_WEIGHT, YEAR_WEIGHT, MONTH_WEIGHT = 0.35, 0.3, 0.25
+#: the coverage of the topic at which agreement on province, year and month counts in full
+TOPIC_FOR_ENTITIES = 0.5
 FUZZY_WEIGHT = 0.15
 LOCAL_PENALTY = 0.03
 #: the best this many by token score get the (slower) fuzzy title comparison
@@ -66,6 +83,12 @@ class Scored(NamedTuple):
     coverage: float
     conflict: bool
     why: tuple[str, ...]
+    #: how well each of the query's concepts matched (0 = not at all), and whether it matched in
+    #: the title (through any alternative)
+    matched: tuple[float, ...] = ()
+    titled: tuple[bool, ...] = ()
+    #: the fuzzy title similarity bonus it got (0..FUZZY_WEIGHT)
+    fuzzy: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +132,19 @@ def _all_of(postings: Postings, tokens: Sequence[str], n: int) -> Sparse:
 
 
 def _alternative(postings: Postings, c: Concept, i: int, n: int) -> Sparse:
-    """The datasets matching the concept's ``i``-th alternative, and how well."""
+    """The datasets matching the concept's ``i``-th alternative, and how well (the field weight,
+    discounted for a synonym or translation; see ``_in_title`` for the field itself)."""
     rows, weights = _all_of(postings, c.alts[i], n)
     return (rows, weights * ALT_DISCOUNT) if i >= c.literal else (rows, weights)
+
+
+def _in_title(c: Concept, alts: list[Sparse], position: np.ndarray, size: int) -> np.ndarray:
+    """Which candidates hold the concept in their title, through any alternative."""
+    out = np.zeros(size, dtype=bool)
+    for i, (rows, weights) in enumerate(alts):
+        title = CODE_WEIGHTS[0] * (ALT_DISCOUNT if i >= c.literal else 1.0)
+        out[position[rows[weights >= title - 1e-6]]] = True
+    return out
 
 
 def _any(postings: Postings, keys: list[str], n: int) -> np.ndarray:
@@ -170,6 +203,11 @@ def score_all(
     )
     if not q.provinces:  # nothing local asked: the nationwide dataset before one province's
         entity = entity - masks.local_penalty[candidates]
+    if q.concepts:
+        # agreeing on the province or year asked lifts a dataset only as far as it holds the
+        # topic: a province alone is never what was asked ("ค่าแรงขั้นต่ำ ลำปาง" is not Lampang's
+        # temple register); disagreement counts in full
+        entity = np.where(entity > 0, entity * np.minimum(1.0, coverage / TOPIC_FOR_ENTITIES), entity)
     score = coverage + entity
     if q.concepts:
         eligible = coverage > 0
@@ -202,20 +240,33 @@ def score_all(
     bonus = fuzzy_bonuses(q, [title_text.get(r, "") for r in best]) + [0.0] * rest
     unexplained: list[tuple[str, ...]] = [()] * rest
     why = _explain(q, at[: len(best)], matches, (("จังหวัด", place), ("ปี", year), ("เดือน", month)))
+    per_concept = _columns([m[at] for m in matches], len(rows))
+    titled = _columns(
+        [_in_title(c, alts, position, size)[at] for c, alts in zip(q.concepts, found, strict=True)], len(rows)
+    )
     out = [
-        Scored(r, s + b, cov, con, w)
-        for r, s, b, cov, con, w in zip(
+        Scored(r, s + b, cov, con, w, m, t, b)
+        for r, s, b, cov, con, w, m, t in zip(
             rows,
             score[at].tolist(),
             bonus,
             coverage[at].tolist(),
             conflict.tolist(),
             why + unexplained,
+            per_concept,
+            titled,
             strict=True,
         )
     ]
     out.sort(key=lambda s: (-s.score, s.row))
     return out
+
+
+def _columns(columns: list[np.ndarray], n: int) -> list[tuple]:
+    """Per-concept arrays over ``n`` rows -> one tuple per row."""
+    if not columns:
+        return [()] * n
+    return list(zip(*(c.tolist() for c in columns), strict=True))
 
 
 def _candidates(found: list[list[Sparse]], n: int) -> np.ndarray:
@@ -292,9 +343,9 @@ def _explain(
 
 
 def in_title(s: Scored) -> int:
-    """How many of the query's concepts the dataset holds in its title (explained rows only)."""
-    suffix = ":" + _FIELD_LABEL["title"]
-    return sum(reason.endswith(suffix) for reason in s.why)
+    """How many of the query's concepts the dataset holds in its title, whether typed as in the
+    title or reached through a synonym or translation."""
+    return sum(s.titled)
 
 
 @lru_cache(maxsize=256)  # weights are a few field weights, possibly discounted

@@ -22,9 +22,10 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .dataset import Dataset, Resource
-from .lexicon import lexicon
+from .decide import answer_model, features, holds_all
+from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
-from .rank import CODE_WEIGHTS, EntityMasks, Scored, in_title, score_all
+from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
 from .text import has_thai, loose_spelling, set_domain_words, warm_up
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
@@ -39,19 +40,14 @@ POSTINGS_CACHE_BYTES = 48 * 2**20
 #: decoded datasets (~4.5 KB each, ~5 MB in all) and normalised titles (~0.3 KB) kept for reuse
 RECORDS_CACHED = 1024
 TITLES_CACHED = 4096
-#: the best dataset is an answer only with this much evidence: the share of the query it covers,
-#: plus agreement on province/year/month, plus title similarity (see index.rank)
-ANSWER_SCORE = 0.66
-#: ... and only if it covers at least this share of what was asked
+#: whether to answer at all is the answer model's (index.decide); these shape the list after it.
+#: A dataset covering less than this share of what was asked is never listed ...
 MIN_COVERAGE = 0.3
-#: a chatty question ("ลูกจะบวชค่ะ อยากได้เบอร์โทรศัพท์สำนักงานพระพุทธศาสนาจังหวัด") buries its topic in
-#: words no title has; a dataset holding this many of its concepts in the title is an answer below
-#: ANSWER_SCORE (MIN_COVERAGE still applies) ...
-TITLE_EVIDENCE = 3
-#: ... when it leads the next dataset by this much (a near tie at low coverage is a guess)
-TITLE_LEAD = 0.1
-#: hits after the first need at least this share of the first one's score
+#: ... hits after the first need at least this share of the first one's score (and this score)
 FOLLOWER_RATIO = 0.6
+ANSWER_SCORE = 0.66
+#: close matches shown with a hedge when the model is unsure
+HEDGED = 3
 #: at most this many other members of a series are offered when the one asked for is missing
 ELSEWHERE = 3
 
@@ -88,11 +84,10 @@ class SearchResult:
     #: when not answered only because the best datasets name another province or year (other
     #: members of a series): those, to offer instead of nothing
     elsewhere: tuple[Hit, ...] = ()
-
-    @property
-    def confidence(self) -> str:
-        """ "high": an answer; "none": nothing shown."""
-        return "high" if self.answered else "none"
+    #: "high": an answer; "low": close matches, to be shown with a hedge; "none": nothing shown
+    confidence: str = "none"
+    #: the answer model's probability that the best dataset is what was asked for
+    probability: float = 0.0
 
 
 def dataset_from_json(text: str) -> Dataset:
@@ -187,6 +182,8 @@ class SearchEngine:
                 if len(tok) >= 3:
                     self._by_len[len(tok)].append(tok)
         self.vocab = Vocabulary(self.df, self.size, self._correct)
+        self.general = general_frequency()
+        self.model = answer_model()
         warm_up()
 
     def _meaningless(self, stopwords: frozenset[str]) -> frozenset[str]:
@@ -351,36 +348,36 @@ class SearchEngine:
         )
         return [dataset_from_json(r[0]) for r in rows]
 
-    def search(self, text: str, limit: int = 10) -> SearchResult:
+    def candidates(self, text: str) -> tuple[ParsedQuery, list[Scored]]:
+        """The parsed query and its best datasets, best first, before any decision."""
         q = self.parse(text[:MAX_QUERY_CHARS])
+        if q.empty:
+            return q, []
+        return q, score_all(q, self._sparse, self.size, self._masks, self._titles)
+
+    def search(self, text: str, limit: int = 10) -> SearchResult:
+        q, scored = self.candidates(text)
         if q.empty:
             return SearchResult(q, (), answered=False)
         pinned = list(self.teachings.pinned(q.key)) if self.teachings and q.key else []
-        scored = score_all(q, self._sparse, self.size, self._masks, self._titles)
         top = scored[0] if scored else None
-        answered = (
-            top is not None
-            and top.coverage >= MIN_COVERAGE
-            and not top.conflict
-            and (
-                top.score >= ANSWER_SCORE
-                or (
-                    in_title(top) >= TITLE_EVIDENCE
-                    and (len(scored) == 1 or top.score - scored[1].score >= TITLE_LEAD)
-                )
-            )
-        )
+        confidence, p = "none", 0.0
+        if top is not None and not top.conflict:
+            p = self.model.probability(features(q, scored, self.general))
+            confidence = self.model.confidence(p)
         kept: list[Scored] = []
-        if answered and top is not None:
-            floor = min(top.score, max(ANSWER_SCORE * 0.85, top.score * FOLLOWER_RATIO))
-            kept = [s for s in scored if s.score >= floor and s.coverage >= MIN_COVERAGE and not s.conflict]
+        if top is not None and confidence == "high":
+            kept = [top] + [s for s in scored[1:] if _follows(top, s)]
+        elif top is not None and confidence == "low":
+            kept = [s for s in scored[:HEDGED] if not s.conflict and s.coverage >= MIN_COVERAGE] or [top]
         elsewhere: list[Scored] = []
-        if not answered and top is not None and top.conflict:
+        if top is not None and top.conflict:
             elsewhere = [
                 s
                 for s in scored[:ELSEWHERE]
                 if s.conflict and s.score >= ANSWER_SCORE and s.coverage >= MIN_COVERAGE
             ]
+        answered = bool(kept)
         total = len(kept)
         if limit:
             kept = kept[:limit]
@@ -392,5 +389,26 @@ class SearchEngine:
             hits = taught + [h for h in hits if h.name not in set(pinned)]
             total += len(taught)
             answered = bool(hits)
+            confidence = "high" if answered else confidence
         shown = tuple(hits[:limit] if limit else hits)
-        return SearchResult(q, shown, answered, total=total, elsewhere=() if answered else others)
+        return SearchResult(
+            q,
+            shown,
+            answered,
+            total=total,
+            elsewhere=() if answered else others,
+            confidence=confidence if answered else "none",
+            probability=round(p, 4),
+        )
+
+
+def _follows(top: Scored, other: Scored) -> bool:
+    """Whether ``other`` belongs in the list that ``top`` answers: it scores nearly as well, names
+    no other province or period, and holds every concept that ``top`` holds in a strong field
+    (title, tags, agency, files): "รายชื่อวัด ลำพูน" lists temple registers, not every list of
+    Lamphun that shares the word รายชื่อ."""
+    if other.conflict or other.coverage < MIN_COVERAGE:
+        return False
+    if other.score < min(top.score, max(ANSWER_SCORE * 0.85, top.score * FOLLOWER_RATIO)):
+        return False
+    return holds_all(top, other)

@@ -174,6 +174,8 @@ class Handlers:
             lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n"
             lead += texts.FOUND.format(count=result.total, query=q.corrected[:80])
             extra = (Button(texts.LABEL_NOT_MEANT, "x:no"),)
+        elif result.confidence == "low":
+            lead = texts.UNSURE
         else:
             lead = texts.FOUND.format(count=result.total, query=text[:80])
         return self._show(ctx, lead, outcome, extra), ctx

@@ -161,7 +161,8 @@ def test_not_found_suggests_what_the_catalog_has(talk) -> None:
     turn = talk("ราคาทองคำวันนี้เท่าไหร่ครับ")
     assert turn.outcome.intent == "search" and not turn.outcome.answered and not turn.reply.cards
     assert [b.data for b in turn.reply.quick_replies][:3] == ["a:0", "a:1", "a:2"]
-    assert talk("2").outcome.intent == "search"  # no list on screen: "2" is a query
+    # no list on screen: "2" is no position, and no topic either
+    assert talk("2").outcome.intent == "fallback"
 
 
 def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> None:
@@ -190,3 +191,10 @@ def test_route_never_raises(engine: SearchEngine) -> None:
 
     turn = Conversation(engine, Broken()).route(Message("web", "x", text="สวัสดี"))
     assert turn.outcome.intent == "error" and turn.reply.text == texts.ERROR
+
+
+def test_unsure_matches_are_shown_with_a_hedge(talk) -> None:
+    turn = talk("ที่บ้านทำสวนค่ะ สงสัยว่าราคาสินค้าเกษตรรายวันวันนี้เป็นยังไงบ้าง จะได้วางแผนขาย")
+    out = turn.outcome
+    assert out.intent == "search" and out.answered and out.confidence == "low"
+    assert turn.reply.text.startswith(texts.UNSURE) and 1 <= len(turn.reply.cards) <= 3
