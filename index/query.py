@@ -78,6 +78,8 @@ class Vocabulary:
     df: Mapping[str, int]
     size: int
     correct: Callable[[str], str | None] = field(default=lambda w: None)
+    #: how much a token can be what a query is about, 0..1 (see SearchEngine._topicness)
+    topicness: Callable[[str], float] = field(default=lambda w: 1.0)
 
     def idf(self, token: str) -> float:
         n = self.df.get(token, 0)
@@ -214,6 +216,9 @@ def parse_query(
             weight = sum(vocab.idf(t) for t in known[0]) / len(known[0])
             if "".join(alts[0]) in lex.genre or text_ in lex.genre:
                 weight *= GENRE_WEIGHT
+            # words the catalog never puts in a title or tag, or that only name who is asking,
+            # weigh less: "แม่ค้าขายปลาค่ะ ..." is about fish prices, not about the market woman
+            weight *= max(min(vocab.topicness(t) for t in alt) for alt in alts)
             concepts.append(Concept(text_, tuple(alts), weight, kind, literal))
 
     for start, end, kind, phrases in _lookup_ngrams(tokens, used, lex, synonyms or {}):

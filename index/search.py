@@ -24,9 +24,10 @@ from rapidfuzz.distance import Levenshtein
 from .dataset import Dataset, Resource
 from .decide import answer_model, features, holds_all
 from .lexicon import general_frequency, lexicon
+from .wordnet import wordnet
 from .query import ParsedQuery, Vocabulary, parse_query
 from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
-from .text import has_thai, loose_spelling, set_domain_words, warm_up
+from .text import has_thai, loose_spelling, pieces, set_domain_words, warm_up
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
 
@@ -48,6 +49,12 @@ FOLLOWER_RATIO = 0.6
 ANSWER_SCORE = 0.66
 #: close matches shown with a hedge when the model is unsure
 HEDGED = 3
+#: how much a word can be the topic (index.query weighs concepts by it): a word the catalog holds
+#: only in descriptions, or only inside compounds, is weak evidence of what a query is about ...
+WEAK_TOPIC = 0.5
+#: ... and a word it does not hold at all that only names people (แม่ค้า, ย่า, ลูกค้า) says who
+#: is asking; any other unknown word is a topic the catalog may lack, and weighs in full
+PERSON_TOPIC = 0.2
 #: at most this many other members of a series are offered when the one asked for is missing
 ELSEWHERE = 3
 
@@ -181,7 +188,8 @@ class SearchEngine:
                 self._loose[loose_spelling(tok)].append(tok)
                 if len(tok) >= 3:
                     self._by_len[len(tok)].append(tok)
-        self.vocab = Vocabulary(self.df, self.size, self._correct)
+        self.wordnet = wordnet()
+        self.vocab = Vocabulary(self.df, self.size, self._correct, self._topicness)
         self.general = general_frequency()
         self.model = answer_model()
         warm_up()
@@ -237,6 +245,19 @@ class SearchEngine:
                 if best is None or key < best:
                     best = key
         return best[2] if best else None
+
+    @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
+    def _topicness(self, token: str) -> float:
+        """1 for a word some dataset holds whole in its title or tags; WEAK_TOPIC for one only
+        in descriptions, file names or inside compounds; for a word the catalog lacks, 1 unless
+        it only names people (PERSON_TOPIC)."""
+        sparse = self._sparse(token)
+        if sparse is None:
+            parts = pieces(token)
+            if parts and all(p in self.df for p in parts):
+                return min(self._topicness(p) for p in parts)
+            return PERSON_TOPIC if self.wordnet.is_person(token) else 1.0
+        return 1.0 if bool((sparse[1] >= CODE_WEIGHTS[1]).any()) else WEAK_TOPIC
 
     # -- search ----------------------------------------------------------------------------------
     def parse(self, text: str) -> ParsedQuery:
