@@ -24,10 +24,10 @@ from rapidfuzz.distance import Levenshtein
 from .dataset import Dataset, Resource
 from .decide import answer_model, features, holds_all
 from .lexicon import general_frequency, lexicon
-from .wordnet import wordnet
 from .query import ParsedQuery, Vocabulary, parse_query
 from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
 from .text import has_thai, loose_spelling, pieces, set_domain_words, warm_up
+from .wordnet import wordnet
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
 

@@ -39,7 +39,7 @@ class ThaiWordNet:
 
     def is_person(self, word: str) -> bool:
         """Every sense of ``word`` is a kind of person (a noun of noun.person)."""
-        senses = self.senses.get(word)
+        senses = self.senses.get(word, ())
         return bool(senses) and all(_person(s) for s in senses)
 
 
