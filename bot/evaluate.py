@@ -125,7 +125,8 @@ def run_eval(conversation: Conversation, items: Iterable[dict[str, object]]) -> 
                 report.search[m].append(v)
                 report.by_kind[kind][m].append(v)
         elif expect == "none":
-            report.none_ok.append(out.intent == "search" and not results)
+            # nothing found, said as a search or as "I did not understand" ("???", "1+1")
+            report.none_ok.append(out.intent in ("search", "fallback", "empty") and not results)
         else:
             report.chat_ok.append(out.intent == expect and not turn.reply.cards)
     return report

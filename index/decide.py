@@ -37,8 +37,8 @@ FEATURES = (
     "unmatched_common",  # weight of concepts it lacks that general Thai uses all the time: context
     "unknown",  # the share of the query's weight the catalog knows by no name at all
     "concepts",  # how many concepts were asked (log)
-    "place",  # +1 the province asked is its province, -1 not, 0 none asked
-    "period",  # the same for the year or month asked
+    "place",  # +1 the province asked is its province, -1 it names another, 0 none asked
+    "period",  # the same for the year, month or fiscal year asked (weaker evidence in between)
     "fuzzy",  # character similarity of query and title (0..1)
     "corrected",  # the query needed typo repair or a keyboard-layout fix
 )
@@ -72,7 +72,6 @@ def features(q: ParsedQuery, scored: Sequence[Scored], general: Mapping[str, flo
             common += c.weight
         else:
             rare += c.weight
-    why = set(top.why)
     return [
         top.coverage,
         top.score,
@@ -83,8 +82,8 @@ def features(q: ParsedQuery, scored: Sequence[Scored], general: Mapping[str, flo
         common / total,
         unknown / total,
         math.log1p(len(weights)),
-        (1.0 if "จังหวัด" in why else -1.0) if q.provinces else 0.0,
-        (1.0 if why & {"ปี", "เดือน"} else -1.0) if (q.years or q.months or q.fiscal) else 0.0,
+        top.place,
+        top.period,
         top.fuzzy / FUZZY_WEIGHT,
         1.0 if q.corrected else 0.0,
     ]

@@ -190,8 +190,10 @@ def parse_query(
     tokens: list[str] = []
     for tok in tokenize(normalized, normalized=True):
         # a compound the catalog only knows in parts (ค่าแรงขั้นต่ำ): look at the parts
+        # (not when a part is a form word: ตารางเวลา is a timetable, not a table of time)
         parts = () if tok in vocab.df or tok in lex.fillers else pieces(tok)
-        tokens.extend(parts if parts and all(p in vocab.df for p in parts) else (tok,))
+        whole = not parts or not all(p in vocab.df for p in parts) or any(p in lex.genre for p in parts)
+        tokens.extend((tok,) if whole else parts)
     ents = find_entities(tokens, lex)
     used = set(ents.used)
     provinces = set(ents.provinces)

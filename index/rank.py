@@ -89,6 +89,11 @@ class Scored(NamedTuple):
     titled: tuple[bool, ...] = ()
     #: the fuzzy title similarity bonus it got (0..FUZZY_WEIGHT)
     fuzzy: float = 0.0
+    #: how it agrees with the province, and the year/month/fiscal year asked (the least agreeing
+    #: of those): +1 names it, -1 names another, in between weaker evidence (see _entity); 0 when
+    #: none was asked
+    place: float = 0.0
+    period: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,9 +249,13 @@ def score_all(
     titled = _columns(
         [_in_title(c, alts, position, size)[at] for c, alts in zip(q.concepts, found, strict=True)], len(rows)
     )
+    # agreement on what was asked, for the answer decision: 0 for a kind not asked
+    place_agrees = place[at].tolist() if place is not None else [0.0] * len(rows)
+    periods = [v[at] for v in (year, month, fiscal) if v is not None]
+    period_agrees = np.minimum.reduce(periods).tolist() if periods else [0.0] * len(rows)
     out = [
-        Scored(r, s + b, cov, con, w, m, t, b)
-        for r, s, b, cov, con, w, m, t in zip(
+        Scored(r, s + b, cov, con, w, m, t, b, pa, pe)
+        for r, s, b, cov, con, w, m, t, pa, pe in zip(
             rows,
             score[at].tolist(),
             bonus,
@@ -255,6 +264,8 @@ def score_all(
             why + unexplained,
             per_concept,
             titled,
+            place_agrees,
+            period_agrees,
             strict=True,
         )
     ]
