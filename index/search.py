@@ -26,7 +26,7 @@ from .decide import answer_model, features, holds_all
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
 from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
-from .text import has_thai, loose_spelling, pieces, set_domain_words, warm_up
+from .text import has_thai, loose_spelling, pieces, set_domain_words, sounds_like, warm_up
 from .wordnet import wordnet
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
@@ -183,11 +183,13 @@ class SearchEngine:
         set_domain_words(base.domain_words(self.acronyms))  # exactly as the build did
         self._loose: dict[str, list[str]] = defaultdict(list)
         self._by_len: dict[int, list[str]] = defaultdict(list)
+        self._sound: dict[str, list[str]] = defaultdict(list)
         for tok, _ in sorted(self.df.items(), key=lambda kv: -kv[1]):
             if has_thai(tok):
                 self._loose[loose_spelling(tok)].append(tok)
                 if len(tok) >= 3:
                     self._by_len[len(tok)].append(tok)
+                    self._sound[sounds_like(tok)].append(tok)
         self.wordnet = wordnet()
         self.vocab = Vocabulary(self.df, self.size, self._correct, self._topicness)
         self.general = general_frequency()
@@ -222,7 +224,8 @@ class SearchEngine:
     @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
     def _correct(self, word: str) -> str | None:
         """The catalog word a misspelling most likely meant: tone marks and silent letters first
-        (``loose_spelling``), then one edit (two for long words); ties go to the more frequent word."""
+        (``loose_spelling``), then a word that sounds the same (pythainlp's metasound key) within a
+        few edits, then one edit (two for long words); ties go to the more frequent word."""
         if not has_thai(word) or len(word) < 3:
             return None
         if word in self.df:
@@ -233,6 +236,15 @@ class SearchEngine:
         if len(word) < 4:
             return None
         max_edits = 1 if len(word) < 8 else 2
+        # written as it sounds (อำเพอ -> อำเภอ, อังกิด -> อังกฤษ): the same sound key forgives
+        # one edit more
+        sound = [
+            (Levenshtein.distance(word, cand), -self.df[cand], cand)
+            for cand in self._sound.get(sounds_like(word), ())
+        ]
+        near = [c for c in sound if c[0] <= max_edits + 1]
+        if near:
+            return min(near)[2]
         best: tuple[int, int, str] | None = None
         for length in range(len(word) - max_edits, len(word) + max_edits + 1):
             pool = self._by_len.get(length)

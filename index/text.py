@@ -16,6 +16,7 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
 from pythainlp.corpus import thai_words
+from pythainlp.soundex import soundex
 from pythainlp.tokenize import word_tokenize
 from pythainlp.util import Trie, dict_trie, thai_digit_to_arabic_digit
 from pythainlp.util import normalize as thai_normalize
@@ -29,6 +30,7 @@ __all__ = [
     "phrase_tokens",
     "pieces",
     "singular",
+    "sounds_like",
     "strip_tones",
     "tokenize",
     "warm_up",
@@ -77,6 +79,12 @@ def loose_spelling(word: str) -> str:
     """The key of the commonest Thai misspellings: tone marks, and silent letters (a consonant,
     maybe with ิ or ุ, under the thanthakhat ์) left out or added: สงกราน and สงกรานต์ share one."""
     return strip_tones(_SILENT.sub("", word))
+
+
+def sounds_like(word: str) -> str:
+    """A key shared by Thai words that sound alike (pythainlp's metasound): final consonants of
+    one sound class, ภ/พ, ศ/ษ/ส, vowels written long or short."""
+    return soundex(word, engine="metasound")
 
 
 def _undot(match: re.Match[str]) -> str:

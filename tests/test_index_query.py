@@ -91,6 +91,15 @@ def test_a_dictionary_misspelling_of_a_silent_letter_is_corrected(engine: Search
     assert "ท่อง" not in engine.parse("ราคาทอง").key
 
 
+def test_a_word_written_as_it_sounds_is_corrected(engine: SearchEngine) -> None:
+    # ภ written พ, ฤษ written as its sound, a dropped ร: one edit more than plain typos get
+    assert engine._correct("อำเพอ") == "อำเภอ"
+    assert engine._correct("อังกิด") == "อังกฤษ"
+    assert engine._correct("รัฐมนตี") == "รัฐมนตรี"
+    assert engine._correct("โรงพะยาบาน") == "โรงพยาบาล"
+    assert engine.parse("ทะเบียนวัดเชียงราย").corrected == ""  # a correct query is left alone
+
+
 def test_wrong_keyboard_layout_is_rescued(engine: SearchEngine) -> None:
     # "ทะเบียนวัด" typed on the English layout
     q = engine.parse("mtg[upo;yf")
