@@ -80,6 +80,8 @@ class Vocabulary:
     correct: Callable[[str], str | None] = field(default=lambda w: None)
     #: how much a token can be what a query is about, 0..1 (see SearchEngine._topicness)
     topicness: Callable[[str], float] = field(default=lambda w: 1.0)
+    #: words of the same meaning that the catalog uses, for a word it does not (SearchEngine._related)
+    related: Callable[[str], tuple[str, ...]] = field(default=lambda w: ())
 
     def idf(self, token: str) -> float:
         n = self.df.get(token, 0)
@@ -262,10 +264,13 @@ def parse_query(
             # arithmetic, not a topic ("-2+3", "กี่ 2 คน"); hotlines and codes have three or more
             i += 1
             continue
+        related = [phrase_tokens(r) for r in vocab.related(tok)]
         if vocab.known(tok) or tok.isdigit():
-            add(tok, [(tok,)], "word")
+            add(tok, [(tok,), *related], "word")
         elif _LATIN_WORD.match(tok) and singular(tok) in vocab.df:
             add(tok, [(singular(tok),)], "word")
+        elif related:  # a word the catalog lacks, but says another way (WordNet)
+            add(tok, related, "related", literal=0)
         else:
             unknown.append(tok)
             add(tok, [(tok,)], "unknown")

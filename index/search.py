@@ -26,7 +26,16 @@ from .decide import answer_model, features, holds_all
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
 from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
-from .text import has_thai, loose_spelling, pieces, set_domain_words, sounds_like, warm_up
+from .text import (
+    has_thai,
+    loose_spelling,
+    normalize,
+    phrase_tokens,
+    pieces,
+    set_domain_words,
+    sounds_like,
+    warm_up,
+)
 from .wordnet import wordnet
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
@@ -55,6 +64,8 @@ WEAK_TOPIC = 0.5
 #: ... and a word it does not hold at all that only names people (แม่ค้า, ย่า, ลูกค้า) says who
 #: is asking; any other unknown word is a topic the catalog may lack, and weighs in full
 PERSON_TOPIC = 0.2
+#: WordNet synonyms tried for a word the catalog lacks in titles and tags
+RELATED = 3
 #: at most this many other members of a series are offered when the one asked for is missing
 ELSEWHERE = 3
 
@@ -191,7 +202,7 @@ class SearchEngine:
                     self._by_len[len(tok)].append(tok)
                     self._sound[sounds_like(tok)].append(tok)
         self.wordnet = wordnet()
-        self.vocab = Vocabulary(self.df, self.size, self._correct, self._topicness)
+        self.vocab = Vocabulary(self.df, self.size, self._correct, self._topicness, self._related)
         self.general = general_frequency()
         self.model = answer_model()
         warm_up()
@@ -270,6 +281,21 @@ class SearchEngine:
                 return min(self._topicness(p) for p in parts)
             return PERSON_TOPIC if self.wordnet.is_person(token) else 1.0
         return 1.0 if bool((sparse[1] >= CODE_WEIGHTS[1]).any()) else WEAK_TOPIC
+
+    @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
+    def _related(self, token: str) -> tuple[str, ...]:
+        """For a word no title or tag holds, up to RELATED words that share a sense with it in the
+        Thai WordNet and that titles or tags do hold (ค่าแรง -> ค่าจ้าง)."""
+        if not has_thai(token) or self._topicness(token) >= 1.0:
+            return ()
+        out = []
+        for word in self.wordnet.synonyms(token):
+            words = phrase_tokens(normalize(word))
+            if words and all(t in self.df and self._topicness(t) >= 1.0 for t in words):
+                out.append(" ".join(words))
+            if len(out) == RELATED:
+                break
+        return tuple(out)
 
     # -- search ----------------------------------------------------------------------------------
     def parse(self, text: str) -> ParsedQuery:

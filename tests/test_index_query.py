@@ -100,6 +100,19 @@ def test_a_word_written_as_it_sounds_is_corrected(engine: SearchEngine) -> None:
     assert engine.parse("ทะเบียนวัดเชียงราย").corrected == ""  # a correct query is left alone
 
 
+def test_a_word_the_catalog_lacks_reaches_its_wordnet_synonym(engine: SearchEngine) -> None:
+    from index.wordnet import wordnet
+
+    wn = wordnet()
+    assert "ค่าจ้าง" in wn.synonyms("ค่าแรง")
+    assert wn.is_person("แม่ค้า") and wn.is_person("ย่า") and not wn.is_person("ทอง")
+    # every word offered is one the catalog holds in a title or tag; none for a word it holds
+    for word in ("โรงหนัง", "ค่าแรง", "ขยะ"):
+        for related in engine._related(word):
+            assert all(engine._topicness(t) == 1.0 for t in related.split())
+    assert engine._related("ทะเบียน") == ()
+
+
 def test_wrong_keyboard_layout_is_rescued(engine: SearchEngine) -> None:
     # "ทะเบียนวัด" typed on the English layout
     q = engine.parse("mtg[upo;yf")
