@@ -64,8 +64,10 @@ WEAK_TOPIC = 0.5
 #: ... and a word it does not hold at all that only names people (แม่ค้า, ย่า, ลูกค้า) says who
 #: is asking; any other unknown word is a topic the catalog may lack, and weighs in full
 PERSON_TOPIC = 0.2
-#: WordNet synonyms tried for a word the catalog lacks in titles and tags
+#: WordNet synonyms tried for a word the catalog lacks in titles and tags, when it has at most
+#: RELATED_SENSES senses (and does not name people)
 RELATED = 3
+RELATED_SENSES = 2
 #: at most this many other members of a series are offered when the one asked for is missing
 ELSEWHERE = 3
 
@@ -285,9 +287,12 @@ class SearchEngine:
     @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
     def _related(self, token: str) -> tuple[str, ...]:
         """For a word no title or tag holds, up to RELATED words that share a sense with it in the
-        Thai WordNet and that titles or tags do hold (ค่าแรง -> ค่าจ้าง)."""
-        if not has_thai(token) or self._topicness(token) >= 1.0:
+        Thai WordNet and that titles or tags do hold (ค่าแรง -> ค่าจ้าง); none for a word of many
+        senses or one that names people (who asks is not what they ask)."""
+        if not has_thai(token) or self._topicness(token) >= 1.0 or self.wordnet.is_person(token):
             return ()
+        if len(self.wordnet.senses.get(token, ())) > RELATED_SENSES:
+            return ()  # ลูก: a child, a fruit, a ball ... too many senses to guess which
         out = []
         for word in self.wordnet.synonyms(token):
             words = phrase_tokens(normalize(word))
