@@ -6,9 +6,9 @@ usage: python bench/fit_answer.py tests/data/*-queries.jsonl [--write]
 Every search and none query of the sets is run to its candidates; a query whose best candidate
 names another province or period (the engine never answers those) or that has none is left out.
 Label: the best candidate is relevant (never, for a none query). Logistic regression on
-standardised features (scikit-learn), 5-fold stratified cross-validation repeated ten times: the thresholds are
-chosen on the out-of-fold probabilities, so the figures printed are what unseen queries of the
-same kinds would get, not what the model memorised. --write saves index/data/answer_model.json
+standardised features (scikit-learn), 5-fold stratified cross-validation repeated ten times: the
+thresholds are chosen on the out-of-fold probabilities, so the figures printed are what unseen
+queries of the same kinds would get, not what the model memorised. --write saves index/data/answer_model.json
 (a model fitted on everything, with those thresholds).
 
 Thresholds: "high" is the lowest probability at which confident answers stay at most
