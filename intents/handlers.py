@@ -12,7 +12,7 @@ from dataclasses import replace
 from index.dataset import Dataset
 from index.search import SearchEngine
 
-from . import texts
+from . import payload, texts
 from .cards import make_details, shorten
 from .context import ChatContext
 from .listing import (
@@ -56,6 +56,7 @@ class Handlers:
             "feedback": self.feedback,
             "fallback": self.fallback,
             "stale": self.stale,
+            "expired": self.expired,
         }
 
     def handle(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
@@ -70,33 +71,38 @@ class Handlers:
     def _suggestions(self) -> tuple[Button, ...]:
         """What the catalog does have: the top agencies and two example queries."""
         top = [
-            Button(shorten(org, LABEL_CHARS), f"a:{i}") for i, (org, _) in enumerate(self.agency_counts()[:3])
+            Button(shorten(org, LABEL_CHARS), payload.agency(i))
+            for i, (org, _) in enumerate(self.agency_counts()[:3])
         ]
-        examples = [Button(shorten(e, LABEL_CHARS), f"ex:{i}") for i, e in enumerate(texts.HELP_EXAMPLES[:2])]
-        return (*top, *examples, Button(texts.LABEL_LATEST, "latest"))
+        examples = [
+            Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES[:2])
+        ]
+        return (*top, *examples, Button(texts.LABEL_LATEST, payload.latest()))
 
     def _show(self, ctx: ChatContext, lead: str, outcome: Outcome, extra: tuple[Button, ...] = ()) -> Turn:
         """One page of the context's list as cards, with paging and narrowing quick replies."""
         start = ctx.page * PAGE_SIZE
         page = self.engine.get_many(list(ctx.names[start : start + PAGE_SIZE]))
-        position = {name: i + 1 for i, name in enumerate(ctx.all_names)}
-        cards = tuple(
-            card_with_buttons(d, start + i + 1, position.get(d.name, 0)) for i, d in enumerate(page)
-        )
+        cards = tuple(card_with_buttons(d, start + i + 1, ctx.list_id) for i, d in enumerate(page))
         lines = [lead] if lead else []
         if len(ctx.names) > PAGE_SIZE:
             lines.append(texts.PAGE.format(first=start + 1, last=start + len(cards), total=len(ctx.names)))
         text = "\n".join(lines)
         quick: list[Button] = list(extra)
         if start + PAGE_SIZE < len(ctx.names):
-            quick.append(Button(texts.LABEL_MORE, "p:next"))
+            quick.append(Button(texts.LABEL_MORE, payload.more(ctx.list_id)))
         quick.extend(facet_buttons(ctx))
         outcome = replace(outcome, hits=outcome.hits or tuple(c.name for c in cards))
-        return Turn(Reply(text, cards=cards, buttons=feedback_buttons(), quick_replies=tuple(quick)), outcome)
+        buttons = feedback_buttons(ctx.list_id)
+        return Turn(Reply(text, cards=cards, buttons=buttons, quick_replies=tuple(quick)), outcome)
 
-    def _list(self, kind: str, query: str, datasets: list[Dataset], corrected: str = "") -> ChatContext:
+    def _list(
+        self, ctx: ChatContext, kind: str, query: str, datasets: list[Dataset], corrected: str = ""
+    ) -> ChatContext:
+        """A new list on screen (the one before it is remembered for its buttons)."""
         names = tuple(d.name for d in datasets)
-        return ChatContext(
+        return ctx.new_list(
+            payload.new_list_id(),
             kind=kind,
             query=query,
             corrected=corrected,
@@ -111,8 +117,14 @@ class Handlers:
         return Turn(Reply(text, quick_replies=self._help_buttons()), Outcome("greeting")), None
 
     def _help_buttons(self) -> tuple[Button, ...]:
-        examples = [Button(shorten(e, LABEL_CHARS), f"ex:{i}") for i, e in enumerate(texts.HELP_EXAMPLES)]
-        return (*examples, Button(texts.LABEL_AGENCIES, "agencies"), Button(texts.LABEL_LATEST, "latest"))
+        examples = [
+            Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES)
+        ]
+        return (
+            *examples,
+            Button(texts.LABEL_AGENCIES, payload.agencies(0)),
+            Button(texts.LABEL_LATEST, payload.latest()),
+        )
 
     def help(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         examples = "\n".join(f"• {e}" for e in texts.HELP_EXAMPLES)
@@ -128,15 +140,17 @@ class Handlers:
 
     # -- search --------------------------------------------------------------------------------
     def search(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
-        return self.run_search(intent.arg or message.text.strip())
+        return self.run_search(intent.arg or message.text.strip(), ctx)
 
     def example(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         i = int(intent.arg)
         if i >= len(texts.HELP_EXAMPLES):
             return self.stale(intent, message, ctx)
-        return self.run_search(texts.HELP_EXAMPLES[i])
+        return self.run_search(texts.HELP_EXAMPLES[i], ctx)
 
-    def run_search(self, text: str) -> Result:
+    def run_search(self, text: str, ctx: ChatContext | None = None) -> Result:
+        """Search and show the list; a search that finds nothing keeps the chat's list as it was."""
+        ctx = ctx if ctx is not None else ChatContext()
         result = self.engine.search(text, limit=LIST_LIMIT)
         q = result.query
         outcome = Outcome(
@@ -155,7 +169,7 @@ class Handlers:
             return Turn(turn.reply, replace(outcome, intent="fallback", answered=False)), None
         if not result.answered and result.elsewhere:
             # the series exists, not for the province or year asked: say so, and show what there is
-            ctx = self._list("search", text, [h.dataset for h in result.elsewhere])
+            ctx = self._list(ctx, "search", text, [h.dataset for h in result.elsewhere])
             lead = texts.NOT_FOUND_ELSEWHERE.format(query=text[:80])
             return self._show(ctx, lead, outcome), ctx
         if not result.answered:
@@ -165,15 +179,13 @@ class Handlers:
                 + "\n"
                 + texts.NOT_FOUND_SUGGEST.format(example=example)
             )
-            return Turn(Reply(lead, quick_replies=self._suggestions()), outcome), ChatContext(
-                kind="search", query=text
-            )
-        ctx = self._list("search", text, [h.dataset for h in result.hits], q.corrected)
+            return Turn(Reply(lead, quick_replies=self._suggestions()), outcome), None
+        ctx = self._list(ctx, "search", text, [h.dataset for h in result.hits], q.corrected)
         extra: tuple[Button, ...] = ()
         if q.corrected:
             lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n"
             lead += texts.FOUND.format(count=result.total, query=q.corrected[:80])
-            extra = (Button(texts.LABEL_NOT_MEANT, "x:no"),)
+            extra = (Button(texts.LABEL_NOT_MEANT, payload.not_meant()),)
         elif result.confidence == "low":
             lead = texts.UNSURE
         else:
@@ -184,7 +196,7 @@ class Handlers:
     def details(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         n = int(intent.arg)
         outcome = Outcome("details", query=message.text or message.postback, answered=False)
-        pool = ctx.all_names if intent.button else ctx.names
+        pool = ctx.names
         if not pool:
             text = texts.STALE if intent.button else texts.NO_LIST.format(example=texts.HELP_EXAMPLES[0])
             return Turn(Reply(text, quick_replies=self._help_buttons()), outcome), None
@@ -194,12 +206,13 @@ class Handlers:
         if d is None:
             return Turn(Reply(texts.STALE), outcome), None
         number = ctx.names.index(d.name) + 1 if d.name in ctx.names else 0
-        card = card_with_buttons(d, number, 0)  # no details button on the details themselves
-        quick = (Button(texts.LABEL_MORE, "p:next"),) if (ctx.page + 1) * PAGE_SIZE < len(ctx.names) else ()
+        card = card_with_buttons(d, number, "")  # no details button on the details themselves
+        more = (ctx.page + 1) * PAGE_SIZE < len(ctx.names)
+        quick = (Button(texts.LABEL_MORE, payload.more(ctx.list_id)),) if more else ()
         reply = Reply(
             texts.DETAILS.format(title=d.title),
             details=make_details(d, card),
-            buttons=feedback_buttons(),
+            buttons=feedback_buttons(ctx.list_id),
             quick_replies=quick,
         )
         return Turn(reply, replace(outcome, hits=(d.name,), scores=(1.0,), answered=True)), None
@@ -221,7 +234,7 @@ class Handlers:
             return self.stale(intent, message, ctx)
         if intent.arg == "clear":
             datasets = self.engine.get_many(list(ctx.all_names))
-            ctx = ctx.with_(names=ctx.all_names, page=0, filters={}, facets=facets_of(datasets, {}))
+            ctx = self._list(ctx, ctx.kind, ctx.query, datasets, ctx.corrected)
             lead = texts.FILTERS_CLEARED.format(count=len(ctx.names))
             return self._show(ctx, lead, replace(outcome, answered=True)), ctx
         kind, _, index = intent.arg.partition(":")
@@ -233,8 +246,15 @@ class Handlers:
         if not kept:
             return Turn(Reply(texts.FILTER_NONE_LEFT, quick_replies=facet_buttons(ctx)), outcome), None
         filters = {**ctx.filters, kind: value}
-        ctx = ctx.with_(
-            names=tuple(d.name for d in kept), page=0, filters=filters, facets=facets_of(kept, filters)
+        ctx = ctx.new_list(
+            payload.new_list_id(),
+            kind=ctx.kind,
+            query=ctx.query,
+            corrected=ctx.corrected,
+            all_names=ctx.all_names,
+            names=tuple(d.name for d in kept),
+            filters=filters,
+            facets=facets_of(kept, filters),
         )
         lead = texts.FILTERED.format(count=len(kept), filters=filter_description(filters))
         return self._show(ctx, lead, replace(outcome, answered=True)), ctx
@@ -252,11 +272,11 @@ class Handlers:
             for i, (org, n) in enumerate(shown)
         ]
         buttons = tuple(
-            Button(shorten(org, LABEL_CHARS), f"a:{start + i}") for i, (org, _) in enumerate(shown)
+            Button(shorten(org, LABEL_CHARS), payload.agency(start + i)) for i, (org, _) in enumerate(shown)
         )
         quick: tuple[Button, ...] = ()
         if start + AGENCIES_PAGE < len(counts):
-            quick = (Button(texts.LABEL_MORE_AGENCIES, f"ag:{start + AGENCIES_PAGE}"),)
+            quick = (Button(texts.LABEL_MORE_AGENCIES, payload.agencies(start + AGENCIES_PAGE)),)
         return Turn(Reply("\n".join(lines), buttons=buttons, quick_replies=quick), Outcome("agencies")), None
 
     def agency(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
@@ -265,12 +285,12 @@ class Handlers:
         if i >= len(counts):
             return self.stale(intent, message, ctx)
         org, count = counts[i]
-        ctx = self._list("agency", org, self.engine.by_agency(org, limit=LIST_LIMIT))
+        ctx = self._list(ctx, "agency", org, self.engine.by_agency(org, limit=LIST_LIMIT))
         lead = texts.AGENCY_LIST.format(agency=org, count=count)
         return self._show(ctx, lead, Outcome("agencies", query=org)), ctx
 
     def latest(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
-        ctx = self._list("latest", "", self.engine.latest(limit=LIST_LIMIT))
+        ctx = self._list(ctx, "latest", "", self.engine.latest(limit=LIST_LIMIT))
         return self._show(ctx, texts.LATEST, Outcome("latest")), ctx
 
     # -- feedback and fallbacks ----------------------------------------------------------------
@@ -293,3 +313,8 @@ class Handlers:
     def stale(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         outcome = Outcome("fallback", query=message.text, answered=False)
         return Turn(Reply(texts.STALE, quick_replies=self._suggestions()), outcome), None
+
+    def expired(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        """A button whose list the chat no longer remembers (too old, or the chat was forgotten)."""
+        outcome = Outcome("expired", query=message.text, answered=False)
+        return Turn(Reply(texts.EXPIRED, quick_replies=self._suggestions()), outcome), None

@@ -11,7 +11,7 @@ from dataclasses import replace
 from index.dataset import Dataset
 from index.entities import to_be_year
 
-from . import texts
+from . import payload, texts
 from .cards import dataset_formats, make_card, shorten
 from .context import ChatContext
 from .types import Button, Card
@@ -88,12 +88,12 @@ def _facet_label(kind: str, value: str) -> str:
 
 def facet_buttons(ctx: ChatContext) -> tuple[Button, ...]:
     buttons = [
-        Button(_facet_label(kind, value)[:LABEL_CHARS], f"f:{kind}:{i}")
+        Button(_facet_label(kind, value)[:LABEL_CHARS], payload.narrow(ctx.list_id, kind, i))
         for kind in FACET_KINDS
         for i, value in enumerate(ctx.facets.get(kind, ()))
     ]
     if ctx.filters:
-        buttons.append(Button(texts.LABEL_CLEAR, "f:clear"))
+        buttons.append(Button(texts.LABEL_CLEAR, payload.clear(ctx.list_id)))
     return tuple(buttons)
 
 
@@ -102,18 +102,21 @@ def filter_description(filters: dict[str, str]) -> str:
     return ", ".join(names[k].format(value=v) for k, v in filters.items() if k in names)
 
 
-def feedback_buttons() -> tuple[Button, ...]:
-    return (Button(texts.LABEL_USEFUL, "fb:up"), Button(texts.LABEL_NOT_USEFUL, "fb:down"))
+def feedback_buttons(list_id: str = "") -> tuple[Button, ...]:
+    return (
+        Button(texts.LABEL_USEFUL, payload.feedback(True, list_id)),
+        Button(texts.LABEL_NOT_USEFUL, payload.feedback(False, list_id)),
+    )
 
 
-def card_with_buttons(d: Dataset, number: int, ref: int) -> Card:
-    """A card with its three buttons: the best real file, details ("d:<ref>", ``ref`` being the
-    1-based position in the list as found), and the dataset's page on data.go.th (always)."""
+def card_with_buttons(d: Dataset, number: int, list_id: str) -> Card:
+    """A card with its three buttons: the best real file, details of item ``number`` of list
+    ``list_id`` (none when either is missing), and the dataset's page on data.go.th (always)."""
     card = make_card(d, number)
     buttons: list[Button] = []
     if card.download_url:
         buttons.append(Button(texts.LABEL_DOWNLOAD, card.download_url, "url"))
-    if ref > 0:
-        buttons.append(Button(texts.LABEL_DETAILS, f"d:{ref}"))
+    if number > 0 and list_id:
+        buttons.append(Button(texts.LABEL_DETAILS, payload.details(list_id, number)))
     buttons.append(Button(texts.LABEL_PAGE, card.page_url, "url"))
     return replace(card, buttons=tuple(buttons))

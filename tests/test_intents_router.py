@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from index.search import SearchEngine
-from intents import ContextStore, Conversation, Message, Turn, texts
+from intents import ContextStore, Conversation, Message, Turn, payload, texts
+from intents.context import KEEP_LISTS
 from intents.listing import PAGE_SIZE, dataset_formats
-from intents.understand import MAX_PAYLOAD_BYTES
+from intents.payload import MAX_PAYLOAD_BYTES
 
 BROAD = "สถิติ"  # many datasets from many agencies
 
@@ -52,7 +53,8 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     labels = [b.label for b in card.buttons]
     assert texts.LABEL_DETAILS in labels and texts.LABEL_PAGE in labels
     assert {b.data for b in card.buttons if b.kind == "url"} >= {card.page_url}
-    assert "p:next" in _payloads(found) and "fb:up" in _payloads(found)
+    actions = {payload.decode(p).action for p in _payloads(found)}  # type: ignore[union-attr]
+    assert {"more", "feedback", "narrow", "details"} <= actions
 
     second = talk("อันที่ 2")
     assert second.outcome.intent == "details" and second.outcome.hits == (card.name,)
@@ -60,7 +62,7 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     assert details is not None and details.card.name == card.name
     assert len(details.resources) == len(engine.get(card.name).resources)  # every resource
 
-    by_button = talk(postback="d:2")
+    by_button = talk(postback=next(b.data for b in card.buttons if b.kind == "postback"))
     assert by_button.outcome.hits == (card.name,)
 
     more = talk("เพิ่มเติม")
@@ -69,6 +71,7 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     assert more.reply.cards[0].name == found.outcome.hits[PAGE_SIZE]
 
     org_choices = [b for b in more.reply.quick_replies if b.data.startswith("f:org:")]
+    clear = payload.clear(payload.decode(org_choices[0].data).list_id)  # type: ignore[union-attr]
     assert org_choices, "a broad search offers agencies to narrow by"
     narrowed = talk(postback=org_choices[0].data)
     _check_payloads(narrowed)
@@ -76,14 +79,14 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     agency = engine.get(narrowed.reply.cards[0].name).organization
     assert all(engine.get(c.name).organization == agency for c in narrowed.reply.cards)
     assert narrowed.reply.cards[0].number == 1
-    assert "f:clear" in _payloads(narrowed)
+    assert any(p.startswith("f:clear@") for p in _payloads(narrowed))
     assert talk("อันที่ 1").outcome.hits == (narrowed.reply.cards[0].name,)  # positions follow the filter
 
     thanks = talk(postback="fb:up")
     assert thanks.outcome.intent == "feedback" and thanks.extra["feedback"] == "useful"
     assert talk(postback="fb:down").extra["feedback"] == "not_useful"
 
-    cleared = talk(postback="f:clear")
+    cleared = talk(postback=clear)
     assert cleared.outcome.intent == "narrow" and cleared.reply.cards[0].name == found.outcome.hits[0]
 
 
@@ -109,12 +112,13 @@ def test_context_survives_a_new_conversation(engine: SearchEngine, state: Path) 
 def test_context_expires(engine: SearchEngine, state: Path) -> None:
     now = [1000.0]
     conversation = Conversation(engine, ContextStore(state, clock=lambda: now[0]))
-    conversation.route(Message("web", "s", text=BROAD))
+    found = conversation.route(Message("web", "s", text=BROAD))
     now[0] += 31 * 60
     turn = conversation.route(Message("web", "s", text="เพิ่มเติม"))
     assert turn.outcome.intent == "more" and not turn.outcome.answered
     assert turn.reply.text.startswith(texts.NO_LIST.split("ค่ะ")[0])
-    assert conversation.route(Message("web", "s", postback="d:1")).reply.text == texts.STALE
+    pressed = conversation.route(Message("web", "s", postback=_payloads(found)[0]))
+    assert pressed.reply.text == texts.EXPIRED
 
 
 def test_chitchat(talk) -> None:
@@ -175,9 +179,9 @@ def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> N
 
 
 def test_stale_and_bad_input_never_raise(talk) -> None:
-    for payload in ("d:99", "f:org:7", "a:100000", "zz", "ex:99", "ag:99999"):
-        turn = talk(postback=payload)
-        assert turn.outcome.intent in {"fallback", "details"}
+    for data in ("d:99@k7list", "f:org:7@k7list", "d:1", "a:100000", "zz", "ex:99", "ag:99999"):
+        turn = talk(postback=data)
+        assert turn.outcome.intent in {"fallback", "expired"}
         assert not turn.outcome.answered
     talk(BROAD)
     out = talk("อันที่ 99")
@@ -198,3 +202,45 @@ def test_unsure_matches_are_shown_with_a_hedge(talk) -> None:
     out = turn.outcome
     assert out.intent == "search" and out.answered and out.confidence == "low"
     assert turn.reply.text.startswith(texts.UNSURE) and 1 <= len(turn.reply.cards) <= 3
+
+
+def test_a_button_on_an_older_carousel_acts_on_its_own_list(talk, engine: SearchEngine) -> None:
+    temples = talk("ทะเบียนวัด เชียงใหม่")
+    first = temples.reply.cards[0]
+    electricity = talk("กฟภ ไฟฟ้า")
+    assert electricity.outcome.answered and first.name not in electricity.outcome.hits
+    details = next(b for b in first.buttons if b.label == texts.LABEL_DETAILS)
+    pressed = talk(postback=details.data)
+    assert pressed.outcome.intent == "details" and pressed.outcome.hits == (first.name,)
+    assert pressed.reply.details is not None and "วัด" in pressed.reply.details.card.title
+    # the older list is now the one on screen: typed follow-ups and paging act on it
+    assert talk("อันที่ 1").outcome.hits == (first.name,)
+
+
+def test_narrowing_makes_a_new_list_and_the_old_buttons_keep_their_numbers(talk) -> None:
+    found = talk(BROAD)
+    fifth = found.reply.cards[4]
+    org = next(b for b in found.reply.quick_replies if b.data.startswith("f:org:"))
+    narrowed = talk(postback=org.data)
+    assert narrowed.reply.cards[0].name != fifth.name
+    old = next(b for b in fifth.buttons if b.label == texts.LABEL_DETAILS)
+    assert talk(postback=old.data).outcome.hits == (fifth.name,)
+    new = next(b for b in narrowed.reply.cards[0].buttons if b.label == texts.LABEL_DETAILS)
+    assert talk(postback=new.data).outcome.hits == (narrowed.reply.cards[0].name,)
+
+
+def test_only_the_last_few_lists_are_kept(talk) -> None:
+    first = talk("ทะเบียนวัด เชียงใหม่")
+    button = next(b for b in first.reply.cards[0].buttons if b.label == texts.LABEL_DETAILS)
+    for query in ("กฟภ ไฟฟ้า", "สถิติ", "คุณภาพอากาศ", "รถจดทะเบียนสะสม", "ค่าแรงขั้นต่ำ")[:KEEP_LISTS]:
+        assert talk(query).outcome.answered, query
+    turn = talk(postback=button.data)
+    assert turn.outcome.intent == "expired" and turn.reply.text == texts.EXPIRED
+
+
+def test_a_search_that_finds_nothing_keeps_the_list_on_screen(talk) -> None:
+    found = talk(BROAD)
+    missing = talk("ยานอวกาศดาวอังคาร")
+    assert missing.outcome.intent == "search" and not missing.outcome.answered and not missing.reply.cards
+    more = talk("ดูเพิ่มเติม")
+    assert more.outcome.answered and more.reply.cards[0].name == found.outcome.hits[PAGE_SIZE]

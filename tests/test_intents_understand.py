@@ -74,10 +74,12 @@ def test_words(text: str, intent: str) -> None:
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
-        ("d:3", Intent("details", "3", button=True)),
-        ("p:next", Intent("more", button=True)),
-        ("f:org:1", Intent("narrow", "org:1", button=True)),
-        ("f:clear", Intent("narrow", "clear", button=True)),
+        ("d:3@k7list", Intent("details", "3", button=True, list_id="k7list")),
+        ("p:next@k7list", Intent("more", button=True, list_id="k7list")),
+        ("f:org:1@k7list", Intent("narrow", "org:1", button=True, list_id="k7list")),
+        ("f:clear@k7list", Intent("narrow", "clear", button=True, list_id="k7list")),
+        ("d:3", Intent("stale")),  # a list action names its list
+        ("fb:up@k7list", Intent("feedback", "useful", button=True, list_id="k7list")),
         ("a:0", Intent("agency", "0", button=True)),
         ("ag:10", Intent("agencies", "10", button=True)),
         ("fb:up", Intent("feedback", "useful", button=True)),
@@ -95,4 +97,4 @@ def test_postbacks(payload: str, expected: Intent) -> None:
 
 
 def test_a_postback_wins_over_text() -> None:
-    assert detect("สวัสดี", "p:next").name == "more"
+    assert detect("สวัสดี", "p:next@k7list").name == "more"
