@@ -15,6 +15,7 @@ from index.search import SearchEngine
 from . import payload, texts
 from .cards import make_details, shorten
 from .context import ChatContext
+from .followup import Refinement, refinement
 from .listing import (
     LABEL_CHARS,
     PAGE_SIZE,
@@ -23,7 +24,10 @@ from .listing import (
     facets_of,
     feedback_buttons,
     filter_description,
+    in_province,
     matches,
+    ranked_agencies,
+    title_years,
 )
 from .types import Button, Message, Outcome, Reply, Turn
 from .understand import Intent
@@ -34,6 +38,23 @@ __all__ = ["LIST_LIMIT", "Handlers"]
 LIST_LIMIT = 50
 AGENCIES_PAGE = 10
 Result = tuple[Turn, ChatContext | None]
+
+
+def _names(datasets: list[Dataset]) -> tuple[str, ...]:
+    return tuple(d.name for d in datasets)
+
+
+def _list_fields(ctx: ChatContext) -> dict[str, object]:
+    """The list on screen's fields, to make a new list from it (a new order or filter)."""
+    return {
+        "kind": ctx.kind,
+        "query": ctx.query,
+        "corrected": ctx.corrected,
+        "all_names": ctx.all_names,
+        "names": ctx.names,
+        "filters": ctx.filters,
+        "facets": ctx.facets,
+    }
 
 
 class Handlers:
@@ -50,6 +71,7 @@ class Handlers:
             "details": self.details,
             "more": self.more,
             "narrow": self.narrow,
+            "refine": self.refine,
             "agencies": self.agencies,
             "agency": self.agency,
             "latest": self.latest,
@@ -61,6 +83,10 @@ class Handlers:
 
     def handle(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         return self._table.get(intent.name, self.stale)(intent, message, ctx)
+
+    def follow_up(self, text: str) -> Refinement | None:
+        """What a typed message asks of the list on screen, None when it is a new search."""
+        return refinement(text, self.engine.parse)
 
     # -- shared pieces -------------------------------------------------------------------------
     def agency_counts(self) -> list[tuple[str, int]]:
@@ -258,6 +284,87 @@ class Handlers:
         )
         lead = texts.FILTERED.format(count=len(kept), filters=filter_description(filters))
         return self._show(ctx, lead, replace(outcome, answered=True)), ctx
+
+    def refine(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        """A typed follow-up on the list on screen: "เฉพาะเชียงใหม่", "เอาแค่ไฟล์ csv", "ของปีล่าสุด",
+        "ปี 2560 ล่ะ", "ของกรมไหนบ้าง". When nothing on the list fits a province or year, the
+        search is asked again with it ("ทะเบียนวัด" + "เชียงใหม่"); a new search that finds nothing
+        keeps the list."""
+        want = self.follow_up(message.text)
+        if want is None or not ctx.has_list:
+            return self.search(intent, message, ctx)
+        outcome = Outcome("narrow", query=message.text, answered=False)
+        datasets = self.engine.get_many(list(ctx.names))
+        if not want.filters:  # "ของกรมไหนบ้าง": which agencies the list comes from
+            return self._agencies_of(ctx, datasets, outcome), None
+        # a new year, format or province replaces the one filtered on: start from the list as found
+        replaced = {
+            "yr": bool(want.years or want.latest_year),
+            "fmt": bool(want.formats),
+            "prov": bool(want.provinces),
+        }
+        filters = {k: v for k, v in ctx.filters.items() if not replaced.get(k)}
+        if filters != ctx.filters:
+            datasets = [
+                d
+                for d in self.engine.get_many(list(ctx.all_names))
+                if all((k == "yr" and ", " in v) or matches(d, k, v) for k, v in filters.items())
+            ]
+        kept = datasets
+        for fmt in want.formats:
+            kept = [d for d in kept if matches(d, "fmt", fmt)]
+            filters["fmt"] = fmt
+        if want.years:
+            filters["yr"] = ", ".join(sorted(str(y) for y in want.years))
+            kept = [d for d in kept if matches(d, "yr", filters["yr"])]
+        elif want.latest_year:
+            newest = max((int(y) for d in kept for y in title_years(d)), default=0)
+            if newest:
+                kept = [d for d in kept if str(newest) in title_years(d)]
+                filters["yr"] = str(newest)
+            elif not want.provinces and not want.formats:  # no years in the titles: newest first
+                kept = sorted(kept, key=lambda d: d.metadata_modified, reverse=True)
+                ctx = ctx.new_list(payload.new_list_id(), **{**_list_fields(ctx), "names": _names(kept)})
+                return self._show(ctx, texts.NEWEST_FIRST, replace(outcome, answered=True)), ctx
+        for prov in want.provinces:
+            kept = [d for d in kept if in_province(d, prov)]
+            filters["prov"] = prov
+        if not kept and ctx.kind == "search" and (want.provinces or want.years):
+            extra = " ".join([*sorted(want.provinces), *(str(y) for y in sorted(want.years))])
+            return self.run_search(f"{ctx.query} {extra}", ctx)
+        if not kept or (len(kept) == len(datasets) and filters == ctx.filters):
+            text = texts.FILTER_NONE_LEFT if not kept else texts.FILTER_ALL_MATCH
+            return Turn(Reply(text, quick_replies=facet_buttons(ctx)), outcome), None
+        ctx = ctx.new_list(
+            payload.new_list_id(),
+            kind=ctx.kind,
+            query=ctx.query,
+            corrected=ctx.corrected,
+            all_names=ctx.all_names,
+            names=tuple(d.name for d in kept),
+            filters=filters,
+            facets=facets_of(kept, filters),
+        )
+        lead = texts.FILTERED.format(count=len(kept), filters=filter_description(filters))
+        return self._show(ctx, lead, replace(outcome, answered=True)), ctx
+
+    def _agencies_of(self, ctx: ChatContext, datasets: list[Dataset], outcome: Outcome) -> Turn:
+        ranked = ranked_agencies(datasets)
+        if len(ranked) == 1:
+            return Turn(
+                Reply(texts.LIST_ONE_AGENCY.format(agency=ranked[0][0])), replace(outcome, answered=True)
+            )
+        lines = [texts.LIST_AGENCIES.format(count=len(ranked))]
+        lines += [
+            texts.AGENCY_LINE.format(number=i + 1, name=org, count=n) for i, (org, n) in enumerate(ranked)
+        ]
+        choices = ctx.facets.get("org", [])
+        quick = tuple(
+            Button(shorten(org, LABEL_CHARS), payload.narrow(ctx.list_id, "org", choices.index(org)))
+            for org, _ in ranked
+            if org in choices
+        )
+        return Turn(Reply("\n".join(lines), quick_replies=quick), replace(outcome, answered=True))
 
     # -- browsing ------------------------------------------------------------------------------
     def agencies(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:

@@ -16,7 +16,7 @@ from .context import ChatContext, ContextStore
 from .handlers import Handlers
 from .listing import PAGE_SIZE
 from .types import Message, Outcome, Reply, Turn
-from .understand import detect
+from .understand import Intent, detect
 
 __all__ = ["PAGE_SIZE", "Conversation"]
 
@@ -47,6 +47,8 @@ class Conversation:
         ctx = self.contexts.get(message.platform, message.chat_id)
         stored = ctx
         intent = detect(message.text, message.postback, has_list=ctx.has_list)
+        if intent.name == "search" and ctx.has_list and self.handlers.follow_up(message.text):
+            intent = Intent("refine")  # narrows the list on screen: no topic of its own
         if intent.list_id:  # a button shown with a list acts on that list, if the chat still has it
             shown = ctx.switch_to(intent.list_id)
             if shown is None:

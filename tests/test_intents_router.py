@@ -10,7 +10,7 @@ import pytest
 from index.search import SearchEngine
 from intents import ContextStore, Conversation, Message, Turn, payload, texts
 from intents.context import KEEP_LISTS
-from intents.listing import PAGE_SIZE, dataset_formats
+from intents.listing import PAGE_SIZE, dataset_formats, title_years
 from intents.payload import MAX_PAYLOAD_BYTES
 
 BROAD = "สถิติ"  # many datasets from many agencies
@@ -244,3 +244,44 @@ def test_a_search_that_finds_nothing_keeps_the_list_on_screen(talk) -> None:
     assert missing.outcome.intent == "search" and not missing.outcome.answered and not missing.reply.cards
     more = talk("ดูเพิ่มเติม")
     assert more.outcome.answered and more.reply.cards[0].name == found.outcome.hits[PAGE_SIZE]
+
+
+def test_typed_follow_ups_narrow_the_list_on_screen(talk, engine: SearchEngine) -> None:
+    temples = talk("ทะเบียนวัด")
+    assert temples.outcome.answered and len(temples.outcome.hits) > 1
+    narrowed = talk("เฉพาะเชียงใหม่")
+    assert narrowed.outcome.intent == "narrow" and narrowed.reply.cards
+    assert all("เชียงใหม่" in c.title for c in narrowed.reply.cards)
+    assert talk("อันแรก").outcome.hits == (narrowed.reply.cards[0].name,)
+    agencies = talk("ของกรมไหนบ้าง")
+    assert agencies.outcome.intent == "narrow" and engine.get(narrowed.reply.cards[0].name).organization in (
+        agencies.reply.text
+    )
+    wages = talk("ค่าแรงขั้นต่ำ")  # a topic of its own: a new search
+    assert wages.outcome.intent == "search" and wages.outcome.answered
+    years = talk("ปี 2560 ล่ะ")
+    assert years.outcome.intent == "narrow" and all("2560" in c.title for c in years.reply.cards)
+    newest = talk("ของปีล่าสุด")  # replaces the year asked before
+    latest_year = max(int(y) for n in wages.outcome.hits for y in title_years(engine.get(n)))
+    assert all(str(latest_year) in c.title for c in newest.reply.cards)
+    assert talk("ขออีก").outcome.intent == "more"
+
+
+def test_a_format_follow_up(talk, engine: SearchEngine) -> None:
+    talk(BROAD)
+    csv = talk("เอาแค่ไฟล์ csv")
+    assert csv.outcome.intent == "narrow" and csv.reply.cards
+    assert all("CSV" in dataset_formats(engine.get(c.name)) for c in csv.reply.cards)
+
+
+def test_a_new_topic_with_a_year_is_a_new_search(talk) -> None:
+    talk("ทะเบียนวัด")
+    turn = talk("ค่าแรงขั้นต่ำ 2560")
+    assert turn.outcome.intent == "search" and "ค่าจ้างขั้นต่ำ" in turn.reply.cards[0].title
+
+
+def test_a_follow_up_nothing_on_the_list_fits_asks_the_search_again(talk) -> None:
+    talk("ค่าแรงขั้นต่ำ")
+    turn = talk("มีของปี 2470 ไหมคะ")  # no 2470 on the list: "ค่าแรงขั้นต่ำ 2470" is searched
+    assert turn.outcome.intent == "search" and turn.outcome.query == "ค่าแรงขั้นต่ำ 2470"
+    assert not turn.outcome.answered

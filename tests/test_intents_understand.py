@@ -98,3 +98,39 @@ def test_postbacks(payload: str, expected: Intent) -> None:
 
 def test_a_postback_wins_over_text() -> None:
     assert detect("สวัสดี", "p:next@k7list").name == "more"
+
+
+#: chat as people write it, none of it copied into the lexicon: particles, emoji and laughter beside
+#: greetings, thanks and requests for help; and searches that start the same way
+CHAT = [
+    ("เริ่มตรงไหนดีคะ", "help"),
+    ("อธิบายการใช้งานหน่อย", "help"),
+    ("ได้แล้วค่ะ ขอบพระคุณมากค่ะ", "thanks"),
+    ("ฮัลโหล", "greeting"),
+    ("ฮัลโหล 555", "greeting"),
+    ("สวัสดีค่ะ 😊😊", "greeting"),
+    ("หวัดดีครับ ฮ่าๆ", "greeting"),
+    ("ขอบคุณนะคะ 🙏", "thanks"),
+    ("55555 ขอบใจมาก", "thanks"),
+    ("งงจัง ต้องทำยังไงคะ", "help"),
+    ("ขอวิธีใช้งานหน่อยค่ะ", "help"),
+    ("คุณคือใคร", "help"),
+    ("น้องทำอะไรได้บ้างคะ", "help"),
+    ("สอนใช้หน่อยครับ", "help"),
+    ("how do I search?", "help"),
+    ("thank you!!", "thanks"),
+    ("โอเคค่ะ 👍", "thanks"),
+    ("สวัสดีปีใหม่ค่ะ", "greeting"),
+    ("หวัดดีครับ ขอข้อมูลโรงพยาบาล", "search"),
+    ("ขอบคุณค่ะ แล้วมีข้อมูลฝุ่นไหม", "search"),
+    ("วิธีขอใบขับขี่", "search"),
+    ("ข้อมูลโรงพยาบาลมีอะไรบ้าง", "search"),
+    ("การใช้ที่ดิน", "search"),
+    ("ใช้ไฟฟ้ายังไง", "search"),
+    ("ดีเซลราคาเท่าไหร่ 555", "search"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), CHAT)
+def test_chat_by_the_kinds_of_its_words(text: str, intent: str) -> None:
+    assert detect(text).name == intent
