@@ -40,8 +40,9 @@ def kinds() -> dict[str, frozenset[str]]:
 
 
 #: greetings and thanks as one run of letters, which the tokeniser may cut (หวัด|ดี)
-_OPENING = re.compile(r"^(สวัสดี|หวัดดี|ฮัลโหล|ฮัลโล|ฮาโหล|ฮาโล|อรุณสวัสดิ์|ดีจ้า|/start)")
+_OPENING = re.compile(r"^(สวัสดี|หวัดดี|ฮัลโหล|ฮัลโล|ฮาโหล|ฮาโล|อรุณสวัสดิ์|ดีจ้า|ยูฮู้ว|ยูฮู้|ยูฮู|/start)")
 _THANKS_OPENING = re.compile(r"^(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
+_THANKS_ANYWHERE = re.compile(r"(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
 _LAUGHTER = re.compile(r"(?<![0-9])5{3,}(?![0-9])|(?:ฮ่า|ฮา)(?:ฮ่า|ฮา|ๆ|\s)*|(?:ha){2,}|\blol\b|อิอิ|คิคิ|ๆ")
 _PUNCT = re.compile(r"[!?.,~:;()\"'“”…]+")
 
@@ -58,8 +59,13 @@ def _fillers() -> frozenset[str]:
     return lexicon().fillers
 
 
+#: a letter typed three or more times for warmth ("ฮัลโหลลล", "แต๊งกิ้ววว") counts once
+_STRETCHED = re.compile(r"(\D)\1{2,}")
+
+
 def _words(text: str) -> list[str]:
-    t = _strip_symbols(text)
+    t = _STRETCHED.sub(r"\1", _strip_symbols(text))
+    t = _THANKS_ANYWHERE.sub(r" \1 ", t)  # "ขอบคุณค่า" is not ขอบ|คุณค่า
     t = _LAUGHTER.sub(" ", t)
     t = _PUNCT.sub(" ", t)
     return [w.strip() for w in tokenize(normalize(t), normalized=True) if w.strip()]
@@ -67,7 +73,7 @@ def _words(text: str) -> list[str]:
 
 def detect_chitchat(text: str) -> str | None:
     """ "greeting", "thanks" or "help" when the whole message is small talk, else None."""
-    t = normalize(text)
+    t = _STRETCHED.sub(r"\1", normalize(text))
     if not t:
         return None
     if t.startswith("/help"):
@@ -88,7 +94,7 @@ def detect_chitchat(text: str) -> str | None:
     help_ = (
         any(w in k["help-request"] for w in words)
         or (question and any(w in k["help"] for w in words))
-        or (question and about_bot and not greeting)
+        or (question and about_bot and not greeting and "ใคร" not in words)
         or ("วิธี" in words and any(w in k["usage"] for w in words))
     )
 

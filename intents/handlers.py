@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from index.dataset import Dataset
+from index.query import ParsedQuery
 from index.search import SearchEngine
+from index.text import has_thai
 
 from . import payload, texts
 from .cards import make_details, shorten
@@ -38,6 +40,28 @@ __all__ = ["LIST_LIMIT", "Handlers"]
 LIST_LIMIT = 50
 AGENCIES_PAGE = 10
 Result = tuple[Turn, ChatContext | None]
+
+
+def topic_of(q: ParsedQuery, typed: str) -> str:
+    """What a search was about, in a few words: its concepts, provinces and years as understood
+    (fillers and particles dropped), not the message as typed."""
+    parts: list[str] = []
+    for c in q.concepts:
+        word = c.text.replace(" ", "") if has_thai(c.text) else c.text
+        if parts and has_thai(word) and has_thai(parts[-1][-1]) and c.kind != "unknown":
+            parts[-1] += word  # ทะเบียน + วัด -> ทะเบียนวัด
+        else:
+            parts.append(word)
+    parts += sorted(q.provinces)
+    parts += [str(y) for y in sorted(q.years)]
+    topic = " ".join(parts) or shorten(typed, 40)
+    topic = shorten(topic, 60)
+    # Latin at either end gets a space from the Thai around it ("เรื่อง bike lanes ค่ะ")
+    if not has_thai(topic[0]):
+        topic = " " + topic
+    if not has_thai(topic[-1]):
+        topic += " "
+    return topic
 
 
 def _names(datasets: list[Dataset]) -> tuple[str, ...]:
@@ -95,15 +119,15 @@ class Handlers:
         return self._agencies
 
     def _suggestions(self) -> tuple[Button, ...]:
-        """What the catalog does have: the top agencies and two example queries."""
-        top = [
-            Button(shorten(org, LABEL_CHARS), payload.agency(i))
-            for i, (org, _) in enumerate(self.agency_counts()[:3])
-        ]
+        """Where to go from nothing: two example queries, the agencies, the newest datasets."""
         examples = [
             Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES[:2])
         ]
-        return (*top, *examples, Button(texts.LABEL_LATEST, payload.latest()))
+        return (
+            *examples,
+            Button(texts.LABEL_AGENCIES, payload.agencies(0)),
+            Button(texts.LABEL_LATEST, payload.latest()),
+        )
 
     def _show(self, ctx: ChatContext, lead: str, outcome: Outcome, extra: tuple[Button, ...] = ()) -> Turn:
         """One page of the context's list as cards, with paging and narrowing quick replies."""
@@ -193,30 +217,57 @@ class Handlers:
         if q.empty:
             turn, _ = self.fallback(Intent("fallback"), Message("", "", text=text), ChatContext())
             return Turn(turn.reply, replace(outcome, intent="fallback", answered=False)), None
+        topic = topic_of(q, text)
         if not result.answered and result.elsewhere:
             # the series exists, not for the province or year asked: say so, and show what there is
             ctx = self._list(ctx, "search", text, [h.dataset for h in result.elsewhere])
-            lead = texts.NOT_FOUND_ELSEWHERE.format(query=text[:80])
+            lead = texts.NOT_FOUND_ELSEWHERE.format(topic=topic)
             return self._show(ctx, lead, outcome), ctx
         if not result.answered:
-            example = texts.HELP_EXAMPLES[0]
+            near = self._near(q)
             lead = (
-                texts.NOT_FOUND.format(query=text[:80])
-                + "\n"
-                + texts.NOT_FOUND_SUGGEST.format(example=example)
+                texts.NOT_FOUND.format(topic=topic)
+                + " "
+                + (texts.NOT_FOUND_NEAR if near else texts.NOT_FOUND_SUGGEST)
             )
-            return Turn(Reply(lead, quick_replies=self._suggestions()), outcome), None
+            return Turn(Reply(lead, quick_replies=near or self._suggestions()), outcome), None
         ctx = self._list(ctx, "search", text, [h.dataset for h in result.hits], q.corrected)
         extra: tuple[Button, ...] = ()
+        found = (
+            texts.FOUND_ONE.format(topic=topic)
+            if result.total == 1
+            else texts.FOUND.format(count=result.total, topic=topic)
+        )
         if q.corrected:
-            lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n"
-            lead += texts.FOUND.format(count=result.total, query=q.corrected[:80])
+            lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n" + found
             extra = (Button(texts.LABEL_NOT_MEANT, payload.not_meant()),)
         elif result.confidence == "low":
             lead = texts.UNSURE
         else:
-            lead = texts.FOUND.format(count=result.total, query=text[:80])
+            lead = found
         return self._show(ctx, lead, outcome, extra), ctx
+
+    def _near(self, q: ParsedQuery) -> tuple[Button, ...]:
+        """For a search that found nothing: agencies with datasets on the query's words one by one,
+        and those words as searches of their own (what the partial matches were about)."""
+        index = {org: i for i, (org, _) in enumerate(self.agency_counts())}
+        agencies: dict[str, None] = {}
+        topics: list[str] = []
+        words = [c.text for c in q.concepts if c.kind != "unknown"]
+        if len(words) < 2:
+            return ()  # one word that found nothing: its parts would find nothing either
+        for word in words[:4]:
+            found = self.engine.search(word, limit=5)
+            if found.answered:
+                topics.append(word)
+                agencies.update((h.dataset.organization, None) for h in found.hits if h.dataset.organization)
+        buttons = [
+            Button(shorten(org, LABEL_CHARS), payload.agency(index[org]))
+            for org in list(agencies)[:3]
+            if org in index
+        ]
+        buttons += [Button(shorten(t, LABEL_CHARS), t, "text") for t in topics[:3]]
+        return tuple(buttons)
 
     # -- the stored list -------------------------------------------------------------------------
     def details(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
@@ -227,7 +278,8 @@ class Handlers:
             text = texts.STALE if intent.button else texts.NO_LIST.format(example=texts.HELP_EXAMPLES[0])
             return Turn(Reply(text, quick_replies=self._help_buttons()), outcome), None
         if not 1 <= n <= len(pool):
-            return Turn(Reply(texts.OUT_OF_RANGE.format(count=len(pool))), outcome), None
+            text = texts.OUT_OF_RANGE_ONE if len(pool) == 1 else texts.OUT_OF_RANGE.format(count=len(pool))
+            return Turn(Reply(text), outcome), None
         d = self.engine.get(pool[n - 1])
         if d is None:
             return Turn(Reply(texts.STALE), outcome), None

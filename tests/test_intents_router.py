@@ -157,22 +157,42 @@ def test_did_you_mean(talk) -> None:
     no = next(b for b in turn.reply.quick_replies if b.label == texts.LABEL_NOT_MEANT)
     fallback = talk(postback=no.data)
     assert fallback.outcome.intent == "fallback" and any(
-        b.data.startswith("a:") for b in fallback.reply.quick_replies
+        b.data.startswith("ag:") for b in fallback.reply.quick_replies
     )
 
 
 def test_not_found_suggests_what_the_catalog_has(talk) -> None:
     turn = talk("ราคาทองคำวันนี้เท่าไหร่ครับ")
     assert turn.outcome.intent == "search" and not turn.outcome.answered and not turn.reply.cards
-    assert [b.data for b in turn.reply.quick_replies][:3] == ["a:0", "a:1", "a:2"]
+    assert turn.reply.quick_replies and "“" not in turn.reply.text  # no echo of the message
     # no list on screen: "2" is no position, and no topic either
     assert talk("2").outcome.intent == "fallback"
+
+
+def test_not_found_suggests_what_is_near_its_words(talk, engine: SearchEngine) -> None:
+    space = talk("สถิติผู้โดยสารยานอวกาศ")
+    assert not space.outcome.answered
+    assert "สถิติผู้โดยสาร" in space.reply.text and "ค่ะ”" not in space.reply.text
+    near = [b.data for b in space.reply.quick_replies]
+    assert "ผู้โดยสาร" in near  # a word that finds datasets by itself
+    passengers = {h.dataset.organization for h in engine.search("ผู้โดยสาร", limit=5).hits}
+    agencies = {engine.agencies()[int(d[2:])][0] for d in near if d.startswith("a:")}
+    assert agencies & passengers
+    other = talk("อุณหภูมิมหาสมุทรยานอวกาศ")
+    assert [b.data for b in other.reply.quick_replies] != near  # not the same suggestions every time
+
+
+def test_found_says_the_topic_in_a_few_words(talk) -> None:
+    turn = talk("ขอทะเบียนวัด เชียงใหม่หน่อยค่ะ")
+    assert turn.reply.text.startswith("เจอ") and "ทะเบียนวัด เชียงใหม่" in turn.reply.text
+    assert "หน่อยค่ะ" not in turn.reply.text and "“" not in turn.reply.text
+    assert talk("จุดน้ำท่วม").outcome.hits and talk("อันที่ 9").reply.text == texts.OUT_OF_RANGE_ONE
 
 
 def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> None:
     turn = talk("ขอข้อมูลคุณภาพอากาศเชียงใหม่ค่ะ")
     assert turn.outcome.intent == "search" and not turn.outcome.answered  # staff still see it as unanswered
-    lead = texts.NOT_FOUND_ELSEWHERE.split("“")[0]
+    lead = texts.NOT_FOUND_ELSEWHERE.split("{")[0]
     assert turn.reply.text.startswith(lead)
     assert [c.name for c in turn.reply.cards] == ["air_pollution"]
     assert talk("1").outcome.intent == "details"  # the list is on screen, so follow-ups work
@@ -285,3 +305,20 @@ def test_a_follow_up_nothing_on_the_list_fits_asks_the_search_again(talk) -> Non
     turn = talk("มีของปี 2470 ไหมคะ")  # no 2470 on the list: "ค่าแรงขั้นต่ำ 2470" is searched
     assert turn.outcome.intent == "search" and turn.outcome.query == "ค่าแรงขั้นต่ำ 2470"
     assert not turn.outcome.answered
+
+
+def test_cards_carry_no_catalog_markup_and_say_licences_in_thai() -> None:
+    from index.dataset import Dataset, Resource
+    from intents.cards import make_card, make_details
+
+    d = Dataset(
+        "x",
+        "**ช่วงเทศกาลสงกรานต์ **",
+        notes="ข้อมูล **อุบัติเหตุ** ดู [ที่นี่](https://x.example)",
+        license="Creative Commons Attributions",
+        resources=(Resource("All resource data", "ZIP", "https://x.example/all.zip"),),
+    )
+    card = make_card(d)
+    assert "*" not in card.title and "*" not in card.description and "](" not in card.description
+    details = make_details(d)
+    assert details.license.startswith("ครีเอทีฟคอมมอนส์") and details.resources[0].name == texts.ALL_RESOURCES
