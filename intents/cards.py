@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import quote
 
 from index.dataset import Dataset
 
@@ -17,6 +18,7 @@ __all__ = [
     "make_details",
     "plain",
     "resource_name",
+    "safe_url",
     "shorten",
     "thai_date",
 ]
@@ -45,6 +47,12 @@ _MD_MARKS = re.compile(r"\*{1,3}|_{2,3}|`+|^#{1,6}\s*|^>\s*", re.MULTILINE)
 def plain(text: str) -> str:
     """Catalog text as users should read it: markdown marks out, whitespace collapsed."""
     return _WS.sub(" ", _MD_MARKS.sub("", _MD_LINK.sub(r"\1", text or ""))).strip()
+
+
+def safe_url(url: str) -> str:
+    """A valid URI: non-ASCII characters and spaces percent-encoded, existing escapes kept (LINE
+    rejects a whole reply over one raw Thai path)."""
+    return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def license_name(license: str) -> str:
@@ -87,8 +95,8 @@ def make_card(d: Dataset, number: int = 0) -> Card:
         updated=thai_date(d.metadata_modified),
         formats=formats,
         description=shorten(plain(d.notes), DESCRIPTION_CHARS),
-        page_url=d.page_url,
-        download_url=best.url if best else None,
+        page_url=safe_url(d.page_url),
+        download_url=safe_url(best.url) if best else None,
         buttons=(),
         number=number,
     )
@@ -100,6 +108,6 @@ def make_details(d: Dataset, card: Card | None = None) -> Details:
         description=plain(d.notes),
         tags=d.tags,
         license=license_name(d.license),
-        resources=tuple(ResourceLink(resource_name(r.name), r.format, r.url) for r in d.resources),
+        resources=tuple(ResourceLink(resource_name(r.name), r.format, safe_url(r.url)) for r in d.resources),
         num_resources=d.num_resources or len(d.resources),
     )
