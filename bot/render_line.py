@@ -87,14 +87,13 @@ def _footer_button(a: Json, style: str = "link") -> Json:
 
 
 def default_buttons(card: Card) -> tuple[Button, ...]:
-    """The card's own buttons, or download (best file), details (postback), page on data.go.th."""
+    """The card's own buttons (the conversation builds them, details payload included), or for a
+    card from outside a list: download (best file) and the page on data.go.th."""
     if card.buttons:
         return card.buttons
     out = []
     if card.download_url:
         out.append(Button(texts.LABEL_DOWNLOAD, card.download_url, "url"))
-    if card.number > 0:
-        out.append(Button(texts.LABEL_DETAILS, f"d:{card.number}"))
     out.append(Button(texts.LABEL_PAGE, card.page_url, "url"))
     return tuple(out)
 

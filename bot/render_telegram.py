@@ -14,7 +14,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from intents import texts
+from intents import payload, texts
 from intents.cards import shorten
 from intents.types import Button, Card, Details, Reply
 
@@ -24,7 +24,6 @@ __all__ = [
     "MAX_CALLBACK_BYTES",
     "MAX_INLINE_RESULTS",
     "MAX_TEXT",
-    "TEXT_PREFIX",
     "callback_data",
     "card_html",
     "details_html",
@@ -41,8 +40,6 @@ MAX_INLINE_ID_BYTES = 64
 MAX_OFFSET_BYTES = 64  # next_offset
 
 # -- our choices ----------------------------------------------------------------------------------
-#: a "text" Button travels as callback data with this prefix; the channel turns it back into text
-TEXT_PREFIX = "t:"
 QUICK_PER_ROW = 3
 DESCRIPTION_CHARS = 300
 DETAILS_DESCRIPTION = 1200
@@ -66,10 +63,11 @@ def _url_ok(url: str | None) -> bool:
 
 def callback_data(button: Button) -> str | None:
     """The callback_data for a postback or text Button, None when it would pass 64 bytes."""
-    data = button.data if button.kind == "postback" else TEXT_PREFIX + button.data
-    if not button.data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+    if button.kind == "text":  # the channel turns it back into typed text (payload.text_of)
+        return payload.text_data(button.data)
+    if not button.data or len(button.data.encode("utf-8")) > MAX_CALLBACK_BYTES:
         return None
-    return data
+    return button.data
 
 
 def _button(button: Button) -> Json | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import sqlite3
 from collections import Counter
@@ -238,23 +237,49 @@ def top_queries(db: sqlite3.Connection, window: Window, limit: int = 10) -> list
     return [(label(k), n, missed[k]) for k, n in asked.most_common(limit)]
 
 
+#: a cell a spreadsheet would read as a formula (OWASP CSV injection) starts with one of these
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_PLATFORMS = ("line", "telegram", "web", "cli")
+CSV_EXAMPLES = 3
+
+
+def csv_cell(value: object) -> str:
+    """A cell that spreadsheets show as text: a leading formula character gets a quote before it."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def thai_time(ts: str) -> str:
+    """A journal time (UTC ISO) as Thai time to the second: "2024-05-01 14:03:09"."""
+    try:
+        when = datetime.fromisoformat(ts)
+    except ValueError:
+        return ts
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def groups_csv(groups: Sequence[Group]) -> str:
-    """CSV with a byte-order mark, so Excel opens the Thai correctly."""
+    """CSV with a byte-order mark, so Excel opens the Thai correctly: one column per field (a
+    count per platform, each example in its own column), times in Thai time, and no cell that a
+    spreadsheet would run as a formula."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["query", "count", "first_seen", "last_seen", "platforms", "examples", "keys"])
+    writer.writerow(
+        ["query", "count", "first_seen_thai_time", "last_seen_thai_time"]
+        + list(CSV_PLATFORMS)
+        + [f"example_{i + 1}" for i in range(CSV_EXAMPLES)]
+        + ["keys"]
+    )
     for g in groups:
-        writer.writerow(
-            [
-                g.label,
-                g.count,
-                g.first_seen,
-                g.last_seen,
-                " ".join(f"{p}:{n}" for p, n in g.platforms.most_common()),
-                " | ".join(g.example_texts),
-                json.dumps(g.keys, ensure_ascii=False),
-            ]
+        examples = list(g.example_texts[:CSV_EXAMPLES]) + [""] * (
+            CSV_EXAMPLES - len(g.example_texts[:CSV_EXAMPLES])
         )
+        row = [g.label, g.count, thai_time(g.first_seen), thai_time(g.last_seen)]
+        row += [g.platforms.get(p, 0) for p in CSV_PLATFORMS]
+        row += [*examples, "; ".join(g.keys)]
+        writer.writerow([csv_cell(v) for v in row])
     return "\ufeff" + out.getvalue()
 
 

@@ -15,7 +15,7 @@ LOGOUT = "ออกจากระบบ"
 NAV_OVERVIEW = "ภาพรวม"
 NAV_UNANSWERED = "คำถามที่ตอบไม่ได้"
 NAV_TEACHINGS = "สิ่งที่สอนบอท"
-APP_NAME = "ข้อมูล · เจ้าหน้าที่"
+APP_NAME = "khomun · เจ้าหน้าที่"
 
 OVERVIEW_TITLE = "ภาพรวม 14 วันล่าสุด"
 CHART_TITLE = "การค้นหาต่อวัน (เวลาไทย)"

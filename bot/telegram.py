@@ -56,6 +56,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from intents import texts
 from intents.cards import make_card
+from intents.payload import text_of
 from intents.types import Message, Turn
 
 from . import render_telegram
@@ -283,8 +284,9 @@ class TelegramChannel:
         data = query.data or ""
         if not data or query.message is None:
             return  # a press on a message sent through inline mode: nowhere to answer
-        if data.startswith(render_telegram.TEXT_PREFIX):
-            message = self._message(update, text=data[len(render_telegram.TEXT_PREFIX) :])
+        typed = text_of(data)
+        if typed is not None:
+            message = self._message(update, text=typed)
         else:
             message = self._message(update, postback=data)
         await self.answer(update, message)

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from intents import Message, Turn, texts
-from intents.understand import MAX_PAYLOAD_BYTES
+from intents.payload import MAX_PAYLOAD_BYTES
 
 from .requests import MAX_BODY, BodyTooLarge, read_body
 from .services import Services

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import quote
 
 from index.dataset import Dataset
 
+from . import texts
 from .types import Card, Details, ResourceLink
 
-__all__ = ["dataset_formats", "make_card", "make_details", "shorten", "thai_date"]
+__all__ = [
+    "dataset_formats",
+    "license_name",
+    "make_card",
+    "make_details",
+    "plain",
+    "resource_name",
+    "safe_url",
+    "shorten",
+    "thai_date",
+]
 
 THAI_MONTHS_SHORT = (
     "ม.ค.",
@@ -27,6 +39,30 @@ THAI_MONTHS_SHORT = (
 )
 DESCRIPTION_CHARS = 160
 _WS = re.compile(r"\s+")
+#: catalog markup that must not reach users: [text](url) links, **bold**, __bold__, `code`, # headings
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_MARKS = re.compile(r"\*{1,3}|_{2,3}|`+|^#{1,6}\s*|^>\s*", re.MULTILINE)
+
+
+def plain(text: str) -> str:
+    """Catalog text as users should read it: markdown marks out, whitespace collapsed."""
+    return _WS.sub(" ", _MD_MARKS.sub("", _MD_LINK.sub(r"\1", text or ""))).strip()
+
+
+def safe_url(url: str) -> str:
+    """A valid URI: non-ASCII characters and spaces percent-encoded, existing escapes kept (LINE
+    rejects a whole reply over one raw Thai path)."""
+    return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def license_name(license: str) -> str:
+    """The licence in Thai when we know it ("Creative Commons Attributions" -> ครีเอทีฟคอมมอนส์ ...)."""
+    return texts.LICENSES.get(license.strip().lower(), license)
+
+
+def resource_name(name: str) -> str:
+    """A file's name for users; the portal's "All resource data" bundle in Thai."""
+    return texts.ALL_RESOURCES if name.strip().lower() == "all resource data" else plain(name)
 
 
 def thai_date(iso: str) -> str:
@@ -54,13 +90,13 @@ def make_card(d: Dataset, number: int = 0) -> Card:
     formats = dataset_formats(d)
     return Card(
         name=d.name,
-        title=d.title,
+        title=plain(d.title),
         agency=d.organization,
         updated=thai_date(d.metadata_modified),
         formats=formats,
-        description=shorten(d.notes, DESCRIPTION_CHARS),
-        page_url=d.page_url,
-        download_url=best.url if best else None,
+        description=shorten(plain(d.notes), DESCRIPTION_CHARS),
+        page_url=safe_url(d.page_url),
+        download_url=safe_url(best.url) if best else None,
         buttons=(),
         number=number,
     )
@@ -69,9 +105,9 @@ def make_card(d: Dataset, number: int = 0) -> Card:
 def make_details(d: Dataset, card: Card | None = None) -> Details:
     return Details(
         card=card or make_card(d),
-        description=_WS.sub(" ", d.notes).strip(),
+        description=plain(d.notes),
         tags=d.tags,
-        license=d.license,
-        resources=tuple(ResourceLink(r.name, r.format, r.url) for r in d.resources),
+        license=license_name(d.license),
+        resources=tuple(ResourceLink(resource_name(r.name), r.format, safe_url(r.url)) for r in d.resources),
         num_resources=d.num_resources or len(d.resources),
     )

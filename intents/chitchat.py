@@ -1,102 +1,127 @@
-"""Recognising small talk: greetings, thanks, requests for help. Pure."""
+"""Recognising small talk by the kinds of words in it: greetings, thanks, requests for help. Pure.
+
+A message is small talk when every word in it is of a small-talk kind: greeting words, gratitude
+and praise words, help/usage words (with a question or a request), words about the bot, and the
+words that keep them company ("มากๆ", "มีใครอยู่ไหม", "ได้ไฟล์แล้ว"); particles, emoji and laughter
+("555", "ฮ่าๆ") are set aside first. One word of anything else (a topic: "วัด", "โรงพยาบาล") makes it
+a search: a polite start ("สวัสดีค่ะ ขอข้อมูลวัด") does not hide a request.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from index.lexicon import lexicon
-from index.text import normalize, tokenize
+from index.text import normalize, pieces, tokenize
 
 __all__ = ["detect_chitchat"]
 
-#: particles as chat spells them, also after normalize() shortened "ค่าาา" to "ค่า"
-_PARTICLE = r"(ค่ะ|ค่า|คะ|ครับ|คับ|ค้าบ|คร้าบ|จ้า|จ้ะ|ฮะ|ฮับ|งับ)"
-_GREETING = re.compile(
-    rf"^(สวัสดี|หวัดดี|อรุณสวัสดิ์|ดีจ้า|ดี{_PARTICLE}|hello|hi|hey|good (morning|afternoon|evening)|/start)"
-)
-_THANKS = re.compile(r"^(ขอบคุณ|ขอบใจ|thanks?|thx|ty\b|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
-_HELP = re.compile(
-    r"^(/help|help|ช่วยด้วย|วิธีใช้|วิธีค้นหา|ใช้ยังไง|ใช้งานยังไง|ทำอะไรได้|ค้นอะไรได้)"
-    r"|^(น้อง|บอท|น้องบอท)?\s*มีข้อมูลอะไร\s*(ให้)?\s*(ได้)?\s*บ้าง"
-    r"|(ช่วย|ค้นหา|ค้น|หา|ทำ)\s*(ข้อมูล)?\s*อะไร\s*(ได้)?\s*บ้าง"
-    r"|(พิมพ์|ค้นหา|ค้น|ถาม|ใช้งาน|ใช้)\s*(ยังไง|อย่างไร|ไง)"
-    r"|what can you do|how (do|can) i (use|search)|how to (use|search)"
-)
-_TAIL = re.compile(r"[\s!?.,~😊🙏👍❤️]*(ครับ|คับ|ค่ะ|คะ|จ้า|จ้ะ|นะ|มาก|มากๆ|ๆ|เลย|ได้ข้อมูลแล้ว|แล้ว|bot|บอท)*")
-#: praise or "got it", alone or before thanks ("เยี่ยมเลย ขอบคุณครับ", "ได้แล้วค่ะ ขอบคุณนะคะ")
-_PRAISE = re.compile(
-    r"^(เยี่ยม|สุดยอด|เก่งมาก|ดีมาก|ได้แล้ว|เจอแล้ว|great|awesome|perfect|nice|cool|โอเค|ok(ay)?)[\s!.,]*(เลย|มาก|ครับ|ค่ะ|จ้า)*[\s!.,]*"
-)
-#: besides fillers, what may follow each without making it a request
-_COMPANIONS = {
-    # "ดีครับ มีใครอยู่มั้ย", "hi there"
-    "greeting": frozenset(
-        {"ใคร", "อยู่", "ว่าง", "ตอนเช้า", "ตอนสาย", "ตอนบ่าย", "ตอนเย็น", "ยามเช้า", "เช้า", "บ่าย", "เย็น"}
-        | {"there", "anyone", "everyone", "all", "guys", "you", "morning"}
-    ),
-    # "ขอบใจมากนะ ได้ไฟล์แล้ว", "thank you so much for the data"
-    "thanks": frozenset(
-        {
-            "มาก",
-            "เลย",
-            "แล้ว",
-            "เจอ",
-            "ไฟล์",
-            "ข้อมูล",
-            "ครบ",
-            "ได้ที่",
-            "ต้องการ",
-            "เรียบร้อย",
-            "ตามที่",
-            "ช่วย",
-            "ที่",
-            "สำหรับ",
-            "จริงๆ",
-            "ประโยชน์",
-            "you",
-            "so",
-            "much",
-            "very",
-            "for",
-            "the",
-            "data",
-            "help",
-            "your",
-            "a",
-            "lot",
-        }
-    ),
-}
+_DATA = Path(__file__).parent / "data" / "smalltalk.txt"
 
 
 @lru_cache(maxsize=1)
-def _small_talk_words() -> frozenset[str]:
-    """Words that can follow a greeting or thanks without making it a request."""
-    extra = {"bot", "บอ", "ท", "ทุกคน", "จ้า"}  # บอ|ท: how newmm splits บอทนี้
-    return lexicon().fillers | extra
+def kinds() -> dict[str, frozenset[str]]:
+    """The word lists of intents/data/smalltalk.txt, by kind ("particles", "greeting", ...)."""
+    out: dict[str, set[str]] = {}
+    kind = ""
+    for line in _DATA.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            kind = line[1:-1]
+            out.setdefault(kind, set())
+        else:
+            out[kind].update(normalize(w) for w in line.split())
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+#: greetings and thanks as one run of letters, which the tokeniser may cut (หวัด|ดี)
+_OPENING = re.compile(r"^(สวัสดี|หวัดดี|ฮัลโหล|ฮัลโล|ฮาโหล|ฮาโล|อรุณสวัสดิ์|ดีจ้า|ยูฮู้ว|ยูฮู้|ยูฮู|/start)")
+_THANKS_OPENING = re.compile(r"^(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
+_THANKS_ANYWHERE = re.compile(r"(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
+_LAUGHTER = re.compile(r"(?<![0-9])5{3,}(?![0-9])|(?:ฮ่า|ฮา)(?:ฮ่า|ฮา|ๆ|\s)*|(?:ha){2,}|\blol\b|อิอิ|คิคิ|ๆ")
+_PUNCT = re.compile(r"[!?.,~:;()\"'“”…]+")
+
+
+def _strip_symbols(text: str) -> str:
+    """Emoji, pictographs and their joiners out; Thai marks (category Mn) stay."""
+    return "".join(
+        " " if unicodedata.category(ch) in ("So", "Sk", "Cs") or ch in "\u200d\ufe0f" else ch for ch in text
+    )
+
+
+@lru_cache(maxsize=1)
+def _fillers() -> frozenset[str]:
+    return lexicon().fillers
+
+
+#: a letter typed three or more times for warmth ("ฮัลโหลลล", "แต๊งกิ้ววว") counts once
+_STRETCHED = re.compile(r"(\D)\1{2,}")
+
+
+def _words(text: str) -> list[str]:
+    t = _STRETCHED.sub(r"\1", _strip_symbols(text))
+    t = _THANKS_ANYWHERE.sub(r" \1 ", t)  # "ขอบคุณค่า" is not ขอบ|คุณค่า
+    t = _LAUGHTER.sub(" ", t)
+    t = _PUNCT.sub(" ", t)
+    return [w.strip() for w in tokenize(normalize(t), normalized=True) if w.strip()]
 
 
 def detect_chitchat(text: str) -> str | None:
     """ "greeting", "thanks" or "help" when the whole message is small talk, else None."""
-    t = normalize(text)
+    t = _STRETCHED.sub(r"\1", normalize(text))
     if not t:
         return None
-    if _HELP.search(t):
+    if t.startswith("/help"):
         return "help"
-    praise = _PRAISE.match(t)
-    if praise and not _TAIL.sub("", t[praise.end() :]):
+    k = kinds()
+    asked = "?" in t
+    opening = _OPENING.match(t) or _THANKS_OPENING.match(t)
+    rest = t[opening.end() :] if opening else t
+    words = [w for w in _words(rest) if w not in k["particles"]]
+    greeting = bool(opening and _OPENING.match(t)) or any(w in k["greeting"] for w in words)
+    greeting = greeting or bool(words and words[0] in ("ดี", "ดีจ้า"))
+    thanks = bool(opening and _THANKS_OPENING.match(t)) or any(w in k["gratitude"] for w in words)
+    if not words:
+        return "greeting" if greeting else "thanks" if thanks else None
+    praise = any(w in k["praise"] for w in words)
+    question = asked or any(w in k["question"] for w in words)
+    about_bot = any(w in k["bot"] for w in words) or "ข้อมูล" in words
+    help_ = (
+        any(w in k["help-request"] for w in words)
+        or (question and any(w in k["help"] for w in words))
+        or (question and about_bot and not greeting and "ใคร" not in words)
+        or ("วิธี" in words and any(w in k["usage"] for w in words))
+    )
+
+    allowed = k["greeting"] | k["gratitude"] | k["praise"] | k["bot"] | k["particles"]
+    if help_:
+        allowed |= k["help"] | k["help-request"] | k["question"] | k["with-help"]
+    if thanks or praise:
+        allowed |= k["with-thanks"]
+    if greeting:
+        allowed |= k["with-greeting"] | k["question"]
+    fillers = _fillers()
+
+    def small(w: str) -> bool:  # a word of these kinds, or a compound of them ("ได้ที่")
+        parts = pieces(w)
+        return (
+            w in allowed or w in fillers or (bool(parts) and all(p in allowed or p in fillers for p in parts))
+        )
+
+    topic = [w for w in words if not small(w)]
+    if topic and not (greeting and words[0] == "ดี" and topic == ["ดี"]):
+        return None
+    if thanks and not help_:
+        return "thanks"
+    if help_:
+        return "help"
+    if praise and not greeting:
         return "thanks"  # "เยี่ยมเลยครับ", "โอเคค่ะ": an answer was good; say you're welcome
-    for intent, pattern in (("greeting", _GREETING), ("thanks", _THANKS)):
-        said = t[praise.end() :] if intent == "thanks" and praise else t
-        m = pattern.match(said)
-        if m:
-            rest = said[m.end() :]
-            # "สวัสดีครับ ขอข้อมูลวัด" is a search that starts politely; "hi there" is not
-            allowed = _small_talk_words() | _COMPANIONS[intent]
-            words = [
-                w for w in tokenize(rest, normalized=True) if w.strip(" !?.,~") and not _TAIL.fullmatch(w)
-            ]
-            if len(_TAIL.sub("", rest)) <= 3 or all(w in allowed for w in words):
-                return intent
+    if greeting:
+        return "greeting"
     return None

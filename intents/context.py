@@ -1,4 +1,5 @@
-"""Per-chat memory between messages: the last list shown, its page, filters and facets.
+"""Per-chat memory between messages: the list on screen (its page, filters and facets) and the
+few lists shown before it, so a button on an older carousel still acts on the list it came from.
 
 Kept in SQLite (WAL, busy_timeout) so a restart does not forget a conversation in progress; a
 context untouched for ``ttl`` seconds is gone. Chats are keyed by an HMAC of (platform, chat_id):
@@ -18,12 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-__all__ = ["CONTEXT_TTL", "ChatContext", "ContextStore"]
+__all__ = ["CONTEXT_TTL", "KEEP_LISTS", "ChatContext", "ContextStore"]
 
 log = logging.getLogger(__name__)
 
 #: a conversation is forgotten after 30 minutes of silence
 CONTEXT_TTL = 30 * 60
+#: lists a chat remembers: the one on screen and the ones before it (older buttons then expire)
+KEEP_LISTS = 5
+#: the fields that make up one list; ``recent`` holds earlier lists as dicts of these
+_LIST_FIELDS = ("list_id", "kind", "query", "corrected", "all_names", "names", "page", "filters", "facets")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chat_context (
@@ -37,9 +42,12 @@ CREATE INDEX IF NOT EXISTS chat_context_updated ON chat_context(updated);
 
 @dataclass(frozen=True, slots=True)
 class ChatContext:
-    """What a chat was last shown. ``all_names`` is the list as found (postbacks "d:<n>" index it,
-    so old buttons keep working after narrowing); ``names`` is that list after ``filters``."""
+    """What a chat was last shown. ``all_names`` is the list as found, ``names`` that list after
+    ``filters`` (cards are numbered by their place in ``names``). Narrowing or a new search makes
+    a new list with a new ``list_id``; the earlier ones stay in ``recent`` (newest first, at most
+    KEEP_LISTS in all) for the buttons that were shown with them."""
 
+    list_id: str = ""
     kind: str = ""  # "search", "agency", "latest" or "" (nothing shown yet)
     query: str = ""
     corrected: str = ""
@@ -49,10 +57,37 @@ class ChatContext:
     filters: dict[str, str] = field(default_factory=dict)
     #: the narrowing choices offered last: {"org": [...], "fmt": [...], "yr": [...]}
     facets: dict[str, list[str]] = field(default_factory=dict)
+    recent: tuple[dict[str, object], ...] = ()
 
     @property
     def has_list(self) -> bool:
         return bool(self.names)
+
+    def _snapshot(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in _LIST_FIELDS}
+
+    def _older(self) -> tuple[dict[str, object], ...]:
+        """``recent`` with the list on screen in front, when there is one."""
+        if not self.list_id:
+            return self.recent
+        return (self._snapshot(), *(r for r in self.recent if r.get("list_id") != self.list_id))
+
+    def new_list(self, list_id: str, **fields_: object) -> ChatContext:
+        """A new list on screen; the current one joins ``recent``."""
+        fresh = ChatContext(list_id=list_id, **fields_)  # type: ignore[arg-type]
+        return replace(fresh, recent=self._older()[: KEEP_LISTS - 1])
+
+    def switch_to(self, list_id: str) -> ChatContext | None:
+        """The context with list ``list_id`` on screen (the current one joining ``recent``), or
+        None when the chat no longer remembers that list."""
+        if list_id == self.list_id:
+            return self
+        for snap in self.recent:
+            if snap.get("list_id") == list_id:
+                shown = ChatContext.from_json(json.dumps(snap))
+                rest = tuple(r for r in self._older() if r.get("list_id") != list_id)
+                return replace(shown, recent=rest[: KEEP_LISTS - 1])
+        return None
 
     def with_(self, **changes: object) -> ChatContext:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -65,7 +100,9 @@ class ChatContext:
     @classmethod
     def from_json(cls, text: str) -> ChatContext:
         raw = json.loads(text)
+        recent = raw.get("recent") or ()
         return cls(
+            list_id=str(raw.get("list_id", "")),
             kind=str(raw.get("kind", "")),
             query=str(raw.get("query", "")),
             corrected=str(raw.get("corrected", "")),
@@ -74,6 +111,7 @@ class ChatContext:
             page=int(raw.get("page", 0)),
             filters={str(k): str(v) for k, v in (raw.get("filters") or {}).items()},
             facets={str(k): [str(x) for x in v] for k, v in (raw.get("facets") or {}).items()},
+            recent=tuple(r for r in recent[: KEEP_LISTS - 1] if isinstance(r, dict)),
         )
 
 

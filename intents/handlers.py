@@ -10,11 +10,14 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from index.dataset import Dataset
+from index.query import ParsedQuery
 from index.search import SearchEngine
+from index.text import has_thai
 
-from . import texts
+from . import payload, texts
 from .cards import make_details, shorten
 from .context import ChatContext
+from .followup import Refinement, refinement
 from .listing import (
     LABEL_CHARS,
     PAGE_SIZE,
@@ -23,7 +26,10 @@ from .listing import (
     facets_of,
     feedback_buttons,
     filter_description,
+    in_province,
     matches,
+    ranked_agencies,
+    title_years,
 )
 from .types import Button, Message, Outcome, Reply, Turn
 from .understand import Intent
@@ -34,6 +40,45 @@ __all__ = ["LIST_LIMIT", "Handlers"]
 LIST_LIMIT = 50
 AGENCIES_PAGE = 10
 Result = tuple[Turn, ChatContext | None]
+
+
+def topic_of(q: ParsedQuery, typed: str) -> str:
+    """What a search was about, in a few words: its concepts, provinces and years as understood
+    (fillers and particles dropped), not the message as typed."""
+    parts: list[str] = []
+    for c in q.concepts:
+        word = c.text.replace(" ", "") if has_thai(c.text) else c.text
+        if parts and has_thai(word) and has_thai(parts[-1][-1]) and c.kind != "unknown":
+            parts[-1] += word  # ทะเบียน + วัด -> ทะเบียนวัด
+        else:
+            parts.append(word)
+    parts += sorted(q.provinces)
+    parts += [str(y) for y in sorted(q.years)]
+    topic = " ".join(parts) or shorten(typed, 40)
+    topic = shorten(topic, 60)
+    # Latin at either end gets a space from the Thai around it ("เรื่อง bike lanes ค่ะ")
+    if not has_thai(topic[0]):
+        topic = " " + topic
+    if not has_thai(topic[-1]):
+        topic += " "
+    return topic
+
+
+def _names(datasets: list[Dataset]) -> tuple[str, ...]:
+    return tuple(d.name for d in datasets)
+
+
+def _list_fields(ctx: ChatContext) -> dict[str, object]:
+    """The list on screen's fields, to make a new list from it (a new order or filter)."""
+    return {
+        "kind": ctx.kind,
+        "query": ctx.query,
+        "corrected": ctx.corrected,
+        "all_names": ctx.all_names,
+        "names": ctx.names,
+        "filters": ctx.filters,
+        "facets": ctx.facets,
+    }
 
 
 class Handlers:
@@ -50,16 +95,22 @@ class Handlers:
             "details": self.details,
             "more": self.more,
             "narrow": self.narrow,
+            "refine": self.refine,
             "agencies": self.agencies,
             "agency": self.agency,
             "latest": self.latest,
             "feedback": self.feedback,
             "fallback": self.fallback,
             "stale": self.stale,
+            "expired": self.expired,
         }
 
     def handle(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         return self._table.get(intent.name, self.stale)(intent, message, ctx)
+
+    def follow_up(self, text: str) -> Refinement | None:
+        """What a typed message asks of the list on screen, None when it is a new search."""
+        return refinement(text, self.engine.parse)
 
     # -- shared pieces -------------------------------------------------------------------------
     def agency_counts(self) -> list[tuple[str, int]]:
@@ -68,35 +119,40 @@ class Handlers:
         return self._agencies
 
     def _suggestions(self) -> tuple[Button, ...]:
-        """What the catalog does have: the top agencies and two example queries."""
-        top = [
-            Button(shorten(org, LABEL_CHARS), f"a:{i}") for i, (org, _) in enumerate(self.agency_counts()[:3])
+        """Where to go from nothing: two example queries, the agencies, the newest datasets."""
+        examples = [
+            Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES[:2])
         ]
-        examples = [Button(shorten(e, LABEL_CHARS), f"ex:{i}") for i, e in enumerate(texts.HELP_EXAMPLES[:2])]
-        return (*top, *examples, Button(texts.LABEL_LATEST, "latest"))
+        return (
+            *examples,
+            Button(texts.LABEL_AGENCIES, payload.agencies(0)),
+            Button(texts.LABEL_LATEST, payload.latest()),
+        )
 
     def _show(self, ctx: ChatContext, lead: str, outcome: Outcome, extra: tuple[Button, ...] = ()) -> Turn:
         """One page of the context's list as cards, with paging and narrowing quick replies."""
         start = ctx.page * PAGE_SIZE
         page = self.engine.get_many(list(ctx.names[start : start + PAGE_SIZE]))
-        position = {name: i + 1 for i, name in enumerate(ctx.all_names)}
-        cards = tuple(
-            card_with_buttons(d, start + i + 1, position.get(d.name, 0)) for i, d in enumerate(page)
-        )
+        cards = tuple(card_with_buttons(d, start + i + 1, ctx.list_id) for i, d in enumerate(page))
         lines = [lead] if lead else []
         if len(ctx.names) > PAGE_SIZE:
             lines.append(texts.PAGE.format(first=start + 1, last=start + len(cards), total=len(ctx.names)))
         text = "\n".join(lines)
         quick: list[Button] = list(extra)
         if start + PAGE_SIZE < len(ctx.names):
-            quick.append(Button(texts.LABEL_MORE, "p:next"))
+            quick.append(Button(texts.LABEL_MORE, payload.more(ctx.list_id)))
         quick.extend(facet_buttons(ctx))
         outcome = replace(outcome, hits=outcome.hits or tuple(c.name for c in cards))
-        return Turn(Reply(text, cards=cards, buttons=feedback_buttons(), quick_replies=tuple(quick)), outcome)
+        buttons = feedback_buttons(ctx.list_id)
+        return Turn(Reply(text, cards=cards, buttons=buttons, quick_replies=tuple(quick)), outcome)
 
-    def _list(self, kind: str, query: str, datasets: list[Dataset], corrected: str = "") -> ChatContext:
+    def _list(
+        self, ctx: ChatContext, kind: str, query: str, datasets: list[Dataset], corrected: str = ""
+    ) -> ChatContext:
+        """A new list on screen (the one before it is remembered for its buttons)."""
         names = tuple(d.name for d in datasets)
-        return ChatContext(
+        return ctx.new_list(
+            payload.new_list_id(),
             kind=kind,
             query=query,
             corrected=corrected,
@@ -111,8 +167,14 @@ class Handlers:
         return Turn(Reply(text, quick_replies=self._help_buttons()), Outcome("greeting")), None
 
     def _help_buttons(self) -> tuple[Button, ...]:
-        examples = [Button(shorten(e, LABEL_CHARS), f"ex:{i}") for i, e in enumerate(texts.HELP_EXAMPLES)]
-        return (*examples, Button(texts.LABEL_AGENCIES, "agencies"), Button(texts.LABEL_LATEST, "latest"))
+        examples = [
+            Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES)
+        ]
+        return (
+            *examples,
+            Button(texts.LABEL_AGENCIES, payload.agencies(0)),
+            Button(texts.LABEL_LATEST, payload.latest()),
+        )
 
     def help(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         examples = "\n".join(f"• {e}" for e in texts.HELP_EXAMPLES)
@@ -128,15 +190,17 @@ class Handlers:
 
     # -- search --------------------------------------------------------------------------------
     def search(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
-        return self.run_search(intent.arg or message.text.strip())
+        return self.run_search(intent.arg or message.text.strip(), ctx)
 
     def example(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         i = int(intent.arg)
         if i >= len(texts.HELP_EXAMPLES):
             return self.stale(intent, message, ctx)
-        return self.run_search(texts.HELP_EXAMPLES[i])
+        return self.run_search(texts.HELP_EXAMPLES[i], ctx)
 
-    def run_search(self, text: str) -> Result:
+    def run_search(self, text: str, ctx: ChatContext | None = None) -> Result:
+        """Search and show the list; a search that finds nothing keeps the chat's list as it was."""
+        ctx = ctx if ctx is not None else ChatContext()
         result = self.engine.search(text, limit=LIST_LIMIT)
         q = result.query
         outcome = Outcome(
@@ -153,53 +217,80 @@ class Handlers:
         if q.empty:
             turn, _ = self.fallback(Intent("fallback"), Message("", "", text=text), ChatContext())
             return Turn(turn.reply, replace(outcome, intent="fallback", answered=False)), None
+        topic = topic_of(q, text)
         if not result.answered and result.elsewhere:
             # the series exists, not for the province or year asked: say so, and show what there is
-            ctx = self._list("search", text, [h.dataset for h in result.elsewhere])
-            lead = texts.NOT_FOUND_ELSEWHERE.format(query=text[:80])
+            ctx = self._list(ctx, "search", text, [h.dataset for h in result.elsewhere])
+            lead = texts.NOT_FOUND_ELSEWHERE.format(topic=topic)
             return self._show(ctx, lead, outcome), ctx
         if not result.answered:
-            example = texts.HELP_EXAMPLES[0]
+            near = self._near(q)
             lead = (
-                texts.NOT_FOUND.format(query=text[:80])
-                + "\n"
-                + texts.NOT_FOUND_SUGGEST.format(example=example)
+                texts.NOT_FOUND.format(topic=topic)
+                + " "
+                + (texts.NOT_FOUND_NEAR if near else texts.NOT_FOUND_SUGGEST)
             )
-            return Turn(Reply(lead, quick_replies=self._suggestions()), outcome), ChatContext(
-                kind="search", query=text
-            )
-        ctx = self._list("search", text, [h.dataset for h in result.hits], q.corrected)
+            return Turn(Reply(lead, quick_replies=near or self._suggestions()), outcome), None
+        ctx = self._list(ctx, "search", text, [h.dataset for h in result.hits], q.corrected)
         extra: tuple[Button, ...] = ()
+        found = (
+            texts.FOUND_ONE.format(topic=topic)
+            if result.total == 1
+            else texts.FOUND.format(count=result.total, topic=topic)
+        )
         if q.corrected:
-            lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n"
-            lead += texts.FOUND.format(count=result.total, query=q.corrected[:80])
-            extra = (Button(texts.LABEL_NOT_MEANT, "x:no"),)
+            lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n" + found
+            extra = (Button(texts.LABEL_NOT_MEANT, payload.not_meant()),)
         elif result.confidence == "low":
             lead = texts.UNSURE
         else:
-            lead = texts.FOUND.format(count=result.total, query=text[:80])
+            lead = found
         return self._show(ctx, lead, outcome, extra), ctx
+
+    def _near(self, q: ParsedQuery) -> tuple[Button, ...]:
+        """For a search that found nothing: agencies with datasets on the query's words one by one,
+        and those words as searches of their own (what the partial matches were about)."""
+        index = {org: i for i, (org, _) in enumerate(self.agency_counts())}
+        agencies: dict[str, None] = {}
+        topics: list[str] = []
+        words = [c.text for c in q.concepts if c.kind != "unknown"]
+        if len(words) < 2:
+            return ()  # one word that found nothing: its parts would find nothing either
+        for word in words[:4]:
+            found = self.engine.search(word, limit=5)
+            if found.answered:
+                topics.append(word)
+                agencies.update((h.dataset.organization, None) for h in found.hits if h.dataset.organization)
+        buttons = [
+            Button(shorten(org, LABEL_CHARS), payload.agency(index[org]))
+            for org in list(agencies)[:3]
+            if org in index
+        ]
+        buttons += [Button(shorten(t, LABEL_CHARS), t, "text") for t in topics[:3]]
+        return tuple(buttons)
 
     # -- the stored list -------------------------------------------------------------------------
     def details(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         n = int(intent.arg)
         outcome = Outcome("details", query=message.text or message.postback, answered=False)
-        pool = ctx.all_names if intent.button else ctx.names
+        pool = ctx.names
         if not pool:
             text = texts.STALE if intent.button else texts.NO_LIST.format(example=texts.HELP_EXAMPLES[0])
             return Turn(Reply(text, quick_replies=self._help_buttons()), outcome), None
         if not 1 <= n <= len(pool):
-            return Turn(Reply(texts.OUT_OF_RANGE.format(count=len(pool))), outcome), None
+            text = texts.OUT_OF_RANGE_ONE if len(pool) == 1 else texts.OUT_OF_RANGE.format(count=len(pool))
+            return Turn(Reply(text), outcome), None
         d = self.engine.get(pool[n - 1])
         if d is None:
             return Turn(Reply(texts.STALE), outcome), None
         number = ctx.names.index(d.name) + 1 if d.name in ctx.names else 0
-        card = card_with_buttons(d, number, 0)  # no details button on the details themselves
-        quick = (Button(texts.LABEL_MORE, "p:next"),) if (ctx.page + 1) * PAGE_SIZE < len(ctx.names) else ()
+        card = card_with_buttons(d, number, "")  # no details button on the details themselves
+        more = (ctx.page + 1) * PAGE_SIZE < len(ctx.names)
+        quick = (Button(texts.LABEL_MORE, payload.more(ctx.list_id)),) if more else ()
         reply = Reply(
             texts.DETAILS.format(title=d.title),
             details=make_details(d, card),
-            buttons=feedback_buttons(),
+            buttons=feedback_buttons(ctx.list_id),
             quick_replies=quick,
         )
         return Turn(reply, replace(outcome, hits=(d.name,), scores=(1.0,), answered=True)), None
@@ -221,7 +312,7 @@ class Handlers:
             return self.stale(intent, message, ctx)
         if intent.arg == "clear":
             datasets = self.engine.get_many(list(ctx.all_names))
-            ctx = ctx.with_(names=ctx.all_names, page=0, filters={}, facets=facets_of(datasets, {}))
+            ctx = self._list(ctx, ctx.kind, ctx.query, datasets, ctx.corrected)
             lead = texts.FILTERS_CLEARED.format(count=len(ctx.names))
             return self._show(ctx, lead, replace(outcome, answered=True)), ctx
         kind, _, index = intent.arg.partition(":")
@@ -233,11 +324,99 @@ class Handlers:
         if not kept:
             return Turn(Reply(texts.FILTER_NONE_LEFT, quick_replies=facet_buttons(ctx)), outcome), None
         filters = {**ctx.filters, kind: value}
-        ctx = ctx.with_(
-            names=tuple(d.name for d in kept), page=0, filters=filters, facets=facets_of(kept, filters)
+        ctx = ctx.new_list(
+            payload.new_list_id(),
+            kind=ctx.kind,
+            query=ctx.query,
+            corrected=ctx.corrected,
+            all_names=ctx.all_names,
+            names=tuple(d.name for d in kept),
+            filters=filters,
+            facets=facets_of(kept, filters),
         )
         lead = texts.FILTERED.format(count=len(kept), filters=filter_description(filters))
         return self._show(ctx, lead, replace(outcome, answered=True)), ctx
+
+    def refine(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        """A typed follow-up on the list on screen: "เฉพาะเชียงใหม่", "เอาแค่ไฟล์ csv", "ของปีล่าสุด",
+        "ปี 2560 ล่ะ", "ของกรมไหนบ้าง". When nothing on the list fits a province or year, the
+        search is asked again with it ("ทะเบียนวัด" + "เชียงใหม่"); a new search that finds nothing
+        keeps the list."""
+        want = self.follow_up(message.text)
+        if want is None or not ctx.has_list:
+            return self.search(intent, message, ctx)
+        outcome = Outcome("narrow", query=message.text, answered=False)
+        datasets = self.engine.get_many(list(ctx.names))
+        if not want.filters:  # "ของกรมไหนบ้าง": which agencies the list comes from
+            return self._agencies_of(ctx, datasets, outcome), None
+        # a new year, format or province replaces the one filtered on: start from the list as found
+        replaced = {
+            "yr": bool(want.years or want.latest_year),
+            "fmt": bool(want.formats),
+            "prov": bool(want.provinces),
+        }
+        filters = {k: v for k, v in ctx.filters.items() if not replaced.get(k)}
+        if filters != ctx.filters:
+            datasets = [
+                d
+                for d in self.engine.get_many(list(ctx.all_names))
+                if all((k == "yr" and ", " in v) or matches(d, k, v) for k, v in filters.items())
+            ]
+        kept = datasets
+        for fmt in want.formats:
+            kept = [d for d in kept if matches(d, "fmt", fmt)]
+            filters["fmt"] = fmt
+        if want.years:
+            filters["yr"] = ", ".join(sorted(str(y) for y in want.years))
+            kept = [d for d in kept if matches(d, "yr", filters["yr"])]
+        elif want.latest_year:
+            newest = max((int(y) for d in kept for y in title_years(d)), default=0)
+            if newest:
+                kept = [d for d in kept if str(newest) in title_years(d)]
+                filters["yr"] = str(newest)
+            elif not want.provinces and not want.formats:  # no years in the titles: newest first
+                kept = sorted(kept, key=lambda d: d.metadata_modified, reverse=True)
+                ctx = ctx.new_list(payload.new_list_id(), **{**_list_fields(ctx), "names": _names(kept)})
+                return self._show(ctx, texts.NEWEST_FIRST, replace(outcome, answered=True)), ctx
+        for prov in want.provinces:
+            kept = [d for d in kept if in_province(d, prov)]
+            filters["prov"] = prov
+        if not kept and ctx.kind == "search" and (want.provinces or want.years):
+            extra = " ".join([*sorted(want.provinces), *(str(y) for y in sorted(want.years))])
+            return self.run_search(f"{ctx.query} {extra}", ctx)
+        if not kept or (len(kept) == len(datasets) and filters == ctx.filters):
+            text = texts.FILTER_NONE_LEFT if not kept else texts.FILTER_ALL_MATCH
+            return Turn(Reply(text, quick_replies=facet_buttons(ctx)), outcome), None
+        ctx = ctx.new_list(
+            payload.new_list_id(),
+            kind=ctx.kind,
+            query=ctx.query,
+            corrected=ctx.corrected,
+            all_names=ctx.all_names,
+            names=tuple(d.name for d in kept),
+            filters=filters,
+            facets=facets_of(kept, filters),
+        )
+        lead = texts.FILTERED.format(count=len(kept), filters=filter_description(filters))
+        return self._show(ctx, lead, replace(outcome, answered=True)), ctx
+
+    def _agencies_of(self, ctx: ChatContext, datasets: list[Dataset], outcome: Outcome) -> Turn:
+        ranked = ranked_agencies(datasets)
+        if len(ranked) == 1:
+            return Turn(
+                Reply(texts.LIST_ONE_AGENCY.format(agency=ranked[0][0])), replace(outcome, answered=True)
+            )
+        lines = [texts.LIST_AGENCIES.format(count=len(ranked))]
+        lines += [
+            texts.AGENCY_LINE.format(number=i + 1, name=org, count=n) for i, (org, n) in enumerate(ranked)
+        ]
+        choices = ctx.facets.get("org", [])
+        quick = tuple(
+            Button(shorten(org, LABEL_CHARS), payload.narrow(ctx.list_id, "org", choices.index(org)))
+            for org, _ in ranked
+            if org in choices
+        )
+        return Turn(Reply("\n".join(lines), quick_replies=quick), replace(outcome, answered=True))
 
     # -- browsing ------------------------------------------------------------------------------
     def agencies(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
@@ -252,11 +431,11 @@ class Handlers:
             for i, (org, n) in enumerate(shown)
         ]
         buttons = tuple(
-            Button(shorten(org, LABEL_CHARS), f"a:{start + i}") for i, (org, _) in enumerate(shown)
+            Button(shorten(org, LABEL_CHARS), payload.agency(start + i)) for i, (org, _) in enumerate(shown)
         )
         quick: tuple[Button, ...] = ()
         if start + AGENCIES_PAGE < len(counts):
-            quick = (Button(texts.LABEL_MORE_AGENCIES, f"ag:{start + AGENCIES_PAGE}"),)
+            quick = (Button(texts.LABEL_MORE_AGENCIES, payload.agencies(start + AGENCIES_PAGE)),)
         return Turn(Reply("\n".join(lines), buttons=buttons, quick_replies=quick), Outcome("agencies")), None
 
     def agency(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
@@ -265,12 +444,12 @@ class Handlers:
         if i >= len(counts):
             return self.stale(intent, message, ctx)
         org, count = counts[i]
-        ctx = self._list("agency", org, self.engine.by_agency(org, limit=LIST_LIMIT))
+        ctx = self._list(ctx, "agency", org, self.engine.by_agency(org, limit=LIST_LIMIT))
         lead = texts.AGENCY_LIST.format(agency=org, count=count)
         return self._show(ctx, lead, Outcome("agencies", query=org)), ctx
 
     def latest(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
-        ctx = self._list("latest", "", self.engine.latest(limit=LIST_LIMIT))
+        ctx = self._list(ctx, "latest", "", self.engine.latest(limit=LIST_LIMIT))
         return self._show(ctx, texts.LATEST, Outcome("latest")), ctx
 
     # -- feedback and fallbacks ----------------------------------------------------------------
@@ -293,3 +472,8 @@ class Handlers:
     def stale(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         outcome = Outcome("fallback", query=message.text, answered=False)
         return Turn(Reply(texts.STALE, quick_replies=self._suggestions()), outcome), None
+
+    def expired(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
+        """A button whose list the chat no longer remembers (too old, or the chat was forgotten)."""
+        outcome = Outcome("expired", query=message.text, answered=False)
+        return Turn(Reply(texts.EXPIRED, quick_replies=self._suggestions()), outcome), None

@@ -16,7 +16,7 @@ from .context import ChatContext, ContextStore
 from .handlers import Handlers
 from .listing import PAGE_SIZE
 from .types import Message, Outcome, Reply, Turn
-from .understand import detect
+from .understand import Intent, detect
 
 __all__ = ["PAGE_SIZE", "Conversation"]
 
@@ -45,9 +45,18 @@ class Conversation:
 
     def _route(self, message: Message) -> Turn:
         ctx = self.contexts.get(message.platform, message.chat_id)
+        stored = ctx
         intent = detect(message.text, message.postback, has_list=ctx.has_list)
+        if intent.name == "search" and ctx.has_list and self.handlers.follow_up(message.text):
+            intent = Intent("refine")  # narrows the list on screen: no topic of its own
+        if intent.list_id:  # a button shown with a list acts on that list, if the chat still has it
+            shown = ctx.switch_to(intent.list_id)
+            if shown is None:
+                return self.handlers.expired(intent, message, ctx)[0]
+            ctx = shown
         turn, new_ctx = self.handlers.handle(intent, message, ctx)
-        if new_ctx is not None and new_ctx != ctx:
+        new_ctx = new_ctx if new_ctx is not None else ctx
+        if new_ctx != stored:
             self.contexts.put(message.platform, message.chat_id, new_ctx)
         return turn
 

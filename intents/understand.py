@@ -1,18 +1,8 @@
 """What a message wants: one Intent from its text or button payload. Pure.
 
-Button payloads are short ASCII keys resolved later against the chat's stored context:
-
-==============  ==========================================================
-``d:<n>``       details of item n (1-based) of the stored list as found
-``p:next``      the next page of the stored list
-``f:<k>:<i>``   narrow by facet k ("org", "fmt", "yr"), choice i; ``f:clear``
-``a:<i>``       datasets of agency i (in SearchEngine.agencies() order)
-``ag:<i>``      the agency list from position i
-``fb:up``       feedback: useful; ``fb:down`` not useful
-``ex:<i>``      search example query i
-``x:no``        "not what I meant" after a corrected query
-``latest``      the newest datasets; ``help`` the help text
-==============  ==========================================================
+Button payloads are read by intents.payload (the one place that builds and parses them); a
+payload that names a list carries its id in ``Intent.list_id``, resolved later against the chat's
+stored lists.
 """
 
 from __future__ import annotations
@@ -22,11 +12,11 @@ from dataclasses import dataclass
 
 from index.text import normalize
 
+from . import payload
 from .chitchat import detect_chitchat
+from .payload import MAX_PAYLOAD_BYTES
 
 __all__ = ["MAX_PAYLOAD_BYTES", "Intent", "detect", "parse_postback"]
-
-MAX_PAYLOAD_BYTES = 60
 
 _ORDINALS = {
     "แรก": 1,
@@ -64,7 +54,6 @@ _LATEST = re.compile(
     r"^(?:/latest|latest|new|ล่าสุด|ใหม่ล่าสุด|ข้อมูลล่าสุด|ชุดข้อมูลล่าสุด|ข้อมูลใหม่|ชุดข้อมูลใหม่"
     r"|อัปเดตล่าสุด|อัพเดทล่าสุด)" + _PARTICLES + "$"
 )
-_PAYLOAD = re.compile(r"^[A-Za-z0-9:_.\-]{1,60}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +61,10 @@ class Intent:
     name: str
     #: the item number, facet, index or feedback value, as the handler needs it
     arg: str = ""
-    #: True when ``arg`` came from a button ("d:<n>" indexes the list as found), False when typed
+    #: True when the intent came from a button, False when typed
     button: bool = False
+    #: the list the button was shown with ("" when typed or not about a list)
+    list_id: str = ""
 
 
 def _number(word: str) -> int:
@@ -82,29 +73,12 @@ def _number(word: str) -> int:
 
 def parse_postback(data: str) -> Intent:
     """A button payload -> Intent; anything unknown or malformed -> "stale"."""
-    data = data.strip()
-    if not _PAYLOAD.match(data) or len(data.encode()) > MAX_PAYLOAD_BYTES:
+    p = payload.decode(data)
+    if p is None:
         return Intent("stale")
-    head, _, rest = data.partition(":")
-    if head == "d" and rest.isdigit():
-        return Intent("details", rest, button=True)
-    if data == "p:next":
-        return Intent("more", button=True)
-    if head == "f" and (rest == "clear" or re.fullmatch(r"(org|fmt|yr):\d{1,2}", rest)):
-        return Intent("narrow", rest, button=True)
-    if head == "a" and rest.isdigit():
-        return Intent("agency", rest, button=True)
-    if head == "ag" and rest.isdigit():
-        return Intent("agencies", rest, button=True)
-    if data in ("fb:up", "fb:down"):
-        return Intent("feedback", "useful" if data == "fb:up" else "not_useful", button=True)
-    if head == "ex" and rest.isdigit():
-        return Intent("example", rest, button=True)
-    if data == "x:no":
+    if p.action == "not_meant":
         return Intent("fallback", button=True)
-    if data in ("latest", "help", "agencies"):
-        return Intent(data, "0" if data == "agencies" else "", button=True)
-    return Intent("stale")
+    return Intent(p.action, p.arg, button=True, list_id=p.list_id)
 
 
 def detect(text: str, postback: str = "", *, has_list: bool = False) -> Intent:

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from linebot.v3.messaging import ReplyMessageRequest
 
 from bot import render_line as rl
-from intents import texts
+from intents import payload, texts
 from intents.types import Button, Card, Details, Reply, ResourceLink
 
 LONG_THAI = "ข้อมูลสถิติจำนวนวัดที่ขึ้นทะเบียนจำแนกตามจังหวัดและอำเภอของกรมการศาสนา" * 6
 
 
-def card(n: int = 1, title: str = "ทะเบียนวัด จังหวัดนครราชสีมา", buttons: tuple[Button, ...] = ()) -> Card:
+LIST = "k7list"
+
+
+def card(
+    n: int = 1, title: str = "ทะเบียนวัด จังหวัดนครราชสีมา", buttons: tuple[Button, ...] | None = None
+) -> Card:
+    """A card as the conversation builds it: download, details of item n of list LIST, page."""
+    page = f"https://data.go.th/dataset/temple-registry-{n}"
+    download = f"https://data.go.th/dataset/temple-registry-{n}/resource/1/download/temples.csv"
+    if buttons is None:
+        buttons = (
+            Button(texts.LABEL_DOWNLOAD, download, "url"),
+            Button(texts.LABEL_DETAILS, payload.details(LIST, n)),
+            Button(texts.LABEL_PAGE, page, "url"),
+        )
     return Card(
         name=f"temple-registry-{n}",
         title=title,
@@ -50,7 +65,7 @@ def test_search_reply_snapshot() -> None:
         {
             "type": "postback",
             "label": texts.LABEL_DETAILS,
-            "data": "d:1",
+            "data": "d:1@k7list",
             "displayText": f"{texts.LABEL_DETAILS} 1",
         },
         {"type": "uri", "label": texts.LABEL_PAGE, "uri": card().page_url},
@@ -137,5 +152,8 @@ def test_text_only_reply_puts_buttons_into_quick_replies() -> None:
 
 def test_unsafe_urls_are_not_buttons() -> None:
     bad = Card("n", "t", "a", "", (), "", "javascript:alert(1)", "ftp://x/y", number=1)
+    assert "footer" not in rl.render(Reply("", cards=(bad,)))[0]["contents"]["contents"][0]
+    details = Button(texts.LABEL_DETAILS, payload.details(LIST, 1))
+    bad = replace(bad, buttons=(Button("x", "javascript:alert(1)", "url"), details))
     bubble = rl.render(Reply("", cards=(bad,)))[0]["contents"]["contents"][0]
     assert [b["action"]["type"] for b in bubble["footer"]["contents"]] == ["postback"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import render_telegram as rt
-from intents import texts
+from intents import payload, texts
 from intents.types import Button, Card, Details, Reply, ResourceLink
 
 LONG_THAI = "ข้อมูลสถิติจำนวนวัดที่ขึ้นทะเบียนจำแนกตามจังหวัดและอำเภอของกรมการศาสนา" * 6
@@ -19,6 +19,15 @@ def card(n: int = 1, title: str = "ทะเบียนวัด <จังห�
         description=description,
         page_url=f"https://data.go.th/dataset/temple-registry-{n}",
         download_url=f"https://data.go.th/dataset/temple-registry-{n}/resource/1/download/a.csv?x=1&y=2",
+        buttons=(
+            Button(
+                texts.LABEL_DOWNLOAD,
+                f"https://data.go.th/dataset/temple-registry-{n}/resource/1/download/a.csv?x=1&y=2",
+                "url",
+            ),
+            Button(texts.LABEL_DETAILS, payload.details("k7list", n)),
+            Button(texts.LABEL_PAGE, f"https://data.go.th/dataset/temple-registry-{n}", "url"),
+        ),
         number=n,
     )
 
@@ -39,7 +48,7 @@ def test_search_reply_snapshot() -> None:
     assert msg["reply_markup"]["inline_keyboard"] == [
         [
             {"text": f"1. {texts.LABEL_DOWNLOAD}", "url": card().download_url},
-            {"text": f"1. {texts.LABEL_DETAILS}", "callback_data": "d:1"},
+            {"text": f"1. {texts.LABEL_DETAILS}", "callback_data": "d:1@k7list"},
             {"text": "1. data.go.th", "url": card().page_url},
         ],
         [{"text": "ดูเพิ่มเติม", "callback_data": "p:next"}],

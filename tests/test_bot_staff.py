@@ -353,3 +353,21 @@ def test_throttle_forgets_failures_after_the_window() -> None:
     assert throttle.wait("a") == 31
     now[0] += 31
     assert throttle.wait("a") == 0
+
+
+def test_csv_cells_never_run_as_formulas_and_times_are_thai() -> None:
+    import csv
+    import io
+    from collections import Counter
+
+    formula = '=HYPERLINK("https://evil.example","x")'
+    g = data.Group(keys=["x"], count=2, first_seen="2024-05-01T07:03:09.123456+00:00")
+    g.last_seen = "2024-05-01T08:00:00.500000+00:00"
+    g.platforms, g.examples = Counter({"line": 2}), Counter({formula: 2})
+    text = data.groups_csv([g]).lstrip("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text)))
+    assert row[0].startswith("'=") and all(not c.startswith(("=", "+", "-", "@", "\t")) for c in row)
+    assert row[header.index("first_seen_thai_time")] == "2024-05-01 14:03:09"
+    assert row[header.index("line")] == "2" and row[header.index("telegram")] == "0"
+    for bad in ("+1", "-2", "@SUM(A1)", "\tx"):
+        assert data.csv_cell(bad).startswith("'")

@@ -26,7 +26,7 @@ def test_buttons_are_numbered_and_pressed(
     assert chat(conversation) == 0
     out = capsys.readouterr().out
     top = conversation.engine.agencies()[0][0]
-    assert "[#1]" in out and f"ชุดข้อมูลของ {top}" in out and "รายละเอียดของ" in out
+    assert "[#1]" in out and f"ชุดข้อมูลของ{top}" in out and "รายละเอียดของ" in out
 
 
 def test_render_lists_choices(conversation: Conversation) -> None:

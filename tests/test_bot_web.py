@@ -61,7 +61,8 @@ def test_chat_flow_and_journal(client: TestClient, app: Starlette, settings: Set
     card = found["reply"]["cards"][0]
     assert {"title", "agency", "updated", "formats", "description", "page_url", "download_url"} <= card.keys()
     assert any(b["kind"] == "url" and b["data"] == card["page_url"] for b in card["buttons"])
-    details = _chat(client, postback="d:1")
+    pressed = next(b for b in card["buttons"] if b["kind"] == "postback")
+    details = _chat(client, postback=pressed["data"])
     assert details["outcome"]["intent"] == "details" and details["reply"]["details"]["resources"]
     feedback = _chat(client, postback="fb:up")
     assert feedback["outcome"]["intent"] == "feedback"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from index.search import SearchEngine
-from intents import ContextStore, Conversation, Message, Turn, texts
-from intents.listing import PAGE_SIZE, dataset_formats
-from intents.understand import MAX_PAYLOAD_BYTES
+from intents import ContextStore, Conversation, Message, Turn, payload, texts
+from intents.context import KEEP_LISTS
+from intents.listing import PAGE_SIZE, dataset_formats, title_years
+from intents.payload import MAX_PAYLOAD_BYTES
 
 BROAD = "สถิติ"  # many datasets from many agencies
 
@@ -52,7 +53,8 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     labels = [b.label for b in card.buttons]
     assert texts.LABEL_DETAILS in labels and texts.LABEL_PAGE in labels
     assert {b.data for b in card.buttons if b.kind == "url"} >= {card.page_url}
-    assert "p:next" in _payloads(found) and "fb:up" in _payloads(found)
+    actions = {payload.decode(p).action for p in _payloads(found)}  # type: ignore[union-attr]
+    assert {"more", "feedback", "narrow", "details"} <= actions
 
     second = talk("อันที่ 2")
     assert second.outcome.intent == "details" and second.outcome.hits == (card.name,)
@@ -60,7 +62,7 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     assert details is not None and details.card.name == card.name
     assert len(details.resources) == len(engine.get(card.name).resources)  # every resource
 
-    by_button = talk(postback="d:2")
+    by_button = talk(postback=next(b.data for b in card.buttons if b.kind == "postback"))
     assert by_button.outcome.hits == (card.name,)
 
     more = talk("เพิ่มเติม")
@@ -69,6 +71,7 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     assert more.reply.cards[0].name == found.outcome.hits[PAGE_SIZE]
 
     org_choices = [b for b in more.reply.quick_replies if b.data.startswith("f:org:")]
+    clear = payload.clear(payload.decode(org_choices[0].data).list_id)  # type: ignore[union-attr]
     assert org_choices, "a broad search offers agencies to narrow by"
     narrowed = talk(postback=org_choices[0].data)
     _check_payloads(narrowed)
@@ -76,14 +79,14 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     agency = engine.get(narrowed.reply.cards[0].name).organization
     assert all(engine.get(c.name).organization == agency for c in narrowed.reply.cards)
     assert narrowed.reply.cards[0].number == 1
-    assert "f:clear" in _payloads(narrowed)
+    assert any(p.startswith("f:clear@") for p in _payloads(narrowed))
     assert talk("อันที่ 1").outcome.hits == (narrowed.reply.cards[0].name,)  # positions follow the filter
 
     thanks = talk(postback="fb:up")
     assert thanks.outcome.intent == "feedback" and thanks.extra["feedback"] == "useful"
     assert talk(postback="fb:down").extra["feedback"] == "not_useful"
 
-    cleared = talk(postback="f:clear")
+    cleared = talk(postback=clear)
     assert cleared.outcome.intent == "narrow" and cleared.reply.cards[0].name == found.outcome.hits[0]
 
 
@@ -109,12 +112,13 @@ def test_context_survives_a_new_conversation(engine: SearchEngine, state: Path) 
 def test_context_expires(engine: SearchEngine, state: Path) -> None:
     now = [1000.0]
     conversation = Conversation(engine, ContextStore(state, clock=lambda: now[0]))
-    conversation.route(Message("web", "s", text=BROAD))
+    found = conversation.route(Message("web", "s", text=BROAD))
     now[0] += 31 * 60
     turn = conversation.route(Message("web", "s", text="เพิ่มเติม"))
     assert turn.outcome.intent == "more" and not turn.outcome.answered
     assert turn.reply.text.startswith(texts.NO_LIST.split("ค่ะ")[0])
-    assert conversation.route(Message("web", "s", postback="d:1")).reply.text == texts.STALE
+    pressed = conversation.route(Message("web", "s", postback=_payloads(found)[0]))
+    assert pressed.reply.text == texts.EXPIRED
 
 
 def test_chitchat(talk) -> None:
@@ -153,31 +157,51 @@ def test_did_you_mean(talk) -> None:
     no = next(b for b in turn.reply.quick_replies if b.label == texts.LABEL_NOT_MEANT)
     fallback = talk(postback=no.data)
     assert fallback.outcome.intent == "fallback" and any(
-        b.data.startswith("a:") for b in fallback.reply.quick_replies
+        b.data.startswith("ag:") for b in fallback.reply.quick_replies
     )
 
 
 def test_not_found_suggests_what_the_catalog_has(talk) -> None:
     turn = talk("ราคาทองคำวันนี้เท่าไหร่ครับ")
     assert turn.outcome.intent == "search" and not turn.outcome.answered and not turn.reply.cards
-    assert [b.data for b in turn.reply.quick_replies][:3] == ["a:0", "a:1", "a:2"]
+    assert turn.reply.quick_replies and "“" not in turn.reply.text  # no echo of the message
     # no list on screen: "2" is no position, and no topic either
     assert talk("2").outcome.intent == "fallback"
+
+
+def test_not_found_suggests_what_is_near_its_words(talk, engine: SearchEngine) -> None:
+    space = talk("สถิติผู้โดยสารยานอวกาศ")
+    assert not space.outcome.answered
+    assert "สถิติผู้โดยสาร" in space.reply.text and "ค่ะ”" not in space.reply.text
+    near = [b.data for b in space.reply.quick_replies]
+    assert "ผู้โดยสาร" in near  # a word that finds datasets by itself
+    passengers = {h.dataset.organization for h in engine.search("ผู้โดยสาร", limit=5).hits}
+    agencies = {engine.agencies()[int(d[2:])][0] for d in near if d.startswith("a:")}
+    assert agencies & passengers
+    other = talk("อุณหภูมิมหาสมุทรยานอวกาศ")
+    assert [b.data for b in other.reply.quick_replies] != near  # not the same suggestions every time
+
+
+def test_found_says_the_topic_in_a_few_words(talk) -> None:
+    turn = talk("ขอทะเบียนวัด เชียงใหม่หน่อยค่ะ")
+    assert turn.reply.text.startswith("เจอ") and "ทะเบียนวัด เชียงใหม่" in turn.reply.text
+    assert "หน่อยค่ะ" not in turn.reply.text and "“" not in turn.reply.text
+    assert talk("จุดน้ำท่วม").outcome.hits and talk("อันที่ 9").reply.text == texts.OUT_OF_RANGE_ONE
 
 
 def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> None:
     turn = talk("ขอข้อมูลคุณภาพอากาศเชียงใหม่ค่ะ")
     assert turn.outcome.intent == "search" and not turn.outcome.answered  # staff still see it as unanswered
-    lead = texts.NOT_FOUND_ELSEWHERE.split("“")[0]
+    lead = texts.NOT_FOUND_ELSEWHERE.split("{")[0]
     assert turn.reply.text.startswith(lead)
     assert [c.name for c in turn.reply.cards] == ["air_pollution"]
     assert talk("1").outcome.intent == "details"  # the list is on screen, so follow-ups work
 
 
 def test_stale_and_bad_input_never_raise(talk) -> None:
-    for payload in ("d:99", "f:org:7", "a:100000", "zz", "ex:99", "ag:99999"):
-        turn = talk(postback=payload)
-        assert turn.outcome.intent in {"fallback", "details"}
+    for data in ("d:99@k7list", "f:org:7@k7list", "d:1", "a:100000", "zz", "ex:99", "ag:99999"):
+        turn = talk(postback=data)
+        assert turn.outcome.intent in {"fallback", "expired"}
         assert not turn.outcome.answered
     talk(BROAD)
     out = talk("อันที่ 99")
@@ -198,3 +222,103 @@ def test_unsure_matches_are_shown_with_a_hedge(talk) -> None:
     out = turn.outcome
     assert out.intent == "search" and out.answered and out.confidence == "low"
     assert turn.reply.text.startswith(texts.UNSURE) and 1 <= len(turn.reply.cards) <= 3
+
+
+def test_a_button_on_an_older_carousel_acts_on_its_own_list(talk, engine: SearchEngine) -> None:
+    temples = talk("ทะเบียนวัด เชียงใหม่")
+    first = temples.reply.cards[0]
+    electricity = talk("กฟภ ไฟฟ้า")
+    assert electricity.outcome.answered and first.name not in electricity.outcome.hits
+    details = next(b for b in first.buttons if b.label == texts.LABEL_DETAILS)
+    pressed = talk(postback=details.data)
+    assert pressed.outcome.intent == "details" and pressed.outcome.hits == (first.name,)
+    assert pressed.reply.details is not None and "วัด" in pressed.reply.details.card.title
+    # the older list is now the one on screen: typed follow-ups and paging act on it
+    assert talk("อันที่ 1").outcome.hits == (first.name,)
+
+
+def test_narrowing_makes_a_new_list_and_the_old_buttons_keep_their_numbers(talk) -> None:
+    found = talk(BROAD)
+    fifth = found.reply.cards[4]
+    org = next(b for b in found.reply.quick_replies if b.data.startswith("f:org:"))
+    narrowed = talk(postback=org.data)
+    assert narrowed.reply.cards[0].name != fifth.name
+    old = next(b for b in fifth.buttons if b.label == texts.LABEL_DETAILS)
+    assert talk(postback=old.data).outcome.hits == (fifth.name,)
+    new = next(b for b in narrowed.reply.cards[0].buttons if b.label == texts.LABEL_DETAILS)
+    assert talk(postback=new.data).outcome.hits == (narrowed.reply.cards[0].name,)
+
+
+def test_only_the_last_few_lists_are_kept(talk) -> None:
+    first = talk("ทะเบียนวัด เชียงใหม่")
+    button = next(b for b in first.reply.cards[0].buttons if b.label == texts.LABEL_DETAILS)
+    for query in ("กฟภ ไฟฟ้า", "สถิติ", "คุณภาพอากาศ", "รถจดทะเบียนสะสม", "ค่าแรงขั้นต่ำ")[:KEEP_LISTS]:
+        assert talk(query).outcome.answered, query
+    turn = talk(postback=button.data)
+    assert turn.outcome.intent == "expired" and turn.reply.text == texts.EXPIRED
+
+
+def test_a_search_that_finds_nothing_keeps_the_list_on_screen(talk) -> None:
+    found = talk(BROAD)
+    missing = talk("ยานอวกาศดาวอังคาร")
+    assert missing.outcome.intent == "search" and not missing.outcome.answered and not missing.reply.cards
+    more = talk("ดูเพิ่มเติม")
+    assert more.outcome.answered and more.reply.cards[0].name == found.outcome.hits[PAGE_SIZE]
+
+
+def test_typed_follow_ups_narrow_the_list_on_screen(talk, engine: SearchEngine) -> None:
+    temples = talk("ทะเบียนวัด")
+    assert temples.outcome.answered and len(temples.outcome.hits) > 1
+    narrowed = talk("เฉพาะเชียงใหม่")
+    assert narrowed.outcome.intent == "narrow" and narrowed.reply.cards
+    assert all("เชียงใหม่" in c.title for c in narrowed.reply.cards)
+    assert talk("อันแรก").outcome.hits == (narrowed.reply.cards[0].name,)
+    agencies = talk("ของกรมไหนบ้าง")
+    assert agencies.outcome.intent == "narrow" and engine.get(narrowed.reply.cards[0].name).organization in (
+        agencies.reply.text
+    )
+    wages = talk("ค่าแรงขั้นต่ำ")  # a topic of its own: a new search
+    assert wages.outcome.intent == "search" and wages.outcome.answered
+    years = talk("ปี 2560 ล่ะ")
+    assert years.outcome.intent == "narrow" and all("2560" in c.title for c in years.reply.cards)
+    newest = talk("ของปีล่าสุด")  # replaces the year asked before
+    latest_year = max(int(y) for n in wages.outcome.hits for y in title_years(engine.get(n)))
+    assert all(str(latest_year) in c.title for c in newest.reply.cards)
+    assert talk("ขออีก").outcome.intent == "more"
+
+
+def test_a_format_follow_up(talk, engine: SearchEngine) -> None:
+    talk(BROAD)
+    csv = talk("เอาแค่ไฟล์ csv")
+    assert csv.outcome.intent == "narrow" and csv.reply.cards
+    assert all("CSV" in dataset_formats(engine.get(c.name)) for c in csv.reply.cards)
+
+
+def test_a_new_topic_with_a_year_is_a_new_search(talk) -> None:
+    talk("ทะเบียนวัด")
+    turn = talk("ค่าแรงขั้นต่ำ 2560")
+    assert turn.outcome.intent == "search" and "ค่าจ้างขั้นต่ำ" in turn.reply.cards[0].title
+
+
+def test_a_follow_up_nothing_on_the_list_fits_asks_the_search_again(talk) -> None:
+    talk("ค่าแรงขั้นต่ำ")
+    turn = talk("มีของปี 2470 ไหมคะ")  # no 2470 on the list: "ค่าแรงขั้นต่ำ 2470" is searched
+    assert turn.outcome.intent == "search" and turn.outcome.query == "ค่าแรงขั้นต่ำ 2470"
+    assert not turn.outcome.answered
+
+
+def test_cards_carry_no_catalog_markup_and_say_licences_in_thai() -> None:
+    from index.dataset import Dataset, Resource
+    from intents.cards import make_card, make_details
+
+    d = Dataset(
+        "x",
+        "**ช่วงเทศกาลสงกรานต์ **",
+        notes="ข้อมูล **อุบัติเหตุ** ดู [ที่นี่](https://x.example)",
+        license="Creative Commons Attributions",
+        resources=(Resource("All resource data", "ZIP", "https://x.example/all.zip"),),
+    )
+    card = make_card(d)
+    assert "*" not in card.title and "*" not in card.description and "](" not in card.description
+    details = make_details(d)
+    assert details.license.startswith("ครีเอทีฟคอมมอนส์") and details.resources[0].name == texts.ALL_RESOURCES

@@ -74,10 +74,12 @@ def test_words(text: str, intent: str) -> None:
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
-        ("d:3", Intent("details", "3", button=True)),
-        ("p:next", Intent("more", button=True)),
-        ("f:org:1", Intent("narrow", "org:1", button=True)),
-        ("f:clear", Intent("narrow", "clear", button=True)),
+        ("d:3@k7list", Intent("details", "3", button=True, list_id="k7list")),
+        ("p:next@k7list", Intent("more", button=True, list_id="k7list")),
+        ("f:org:1@k7list", Intent("narrow", "org:1", button=True, list_id="k7list")),
+        ("f:clear@k7list", Intent("narrow", "clear", button=True, list_id="k7list")),
+        ("d:3", Intent("stale")),  # a list action names its list
+        ("fb:up@k7list", Intent("feedback", "useful", button=True, list_id="k7list")),
         ("a:0", Intent("agency", "0", button=True)),
         ("ag:10", Intent("agencies", "10", button=True)),
         ("fb:up", Intent("feedback", "useful", button=True)),
@@ -95,4 +97,39 @@ def test_postbacks(payload: str, expected: Intent) -> None:
 
 
 def test_a_postback_wins_over_text() -> None:
-    assert detect("สวัสดี", "p:next").name == "more"
+    assert detect("สวัสดี", "p:next@k7list").name == "more"
+
+
+#: chat as people write it, none of it copied into the lexicon: particles, emoji and laughter beside
+#: greetings, thanks and requests for help; and searches that start the same way
+CHAT = [
+    ("เริ่มตรงไหนดีคะ", "help"),
+    ("อธิบายการใช้งานหน่อย", "help"),
+    ("ได้แล้วค่ะ ขอบพระคุณมากค่ะ", "thanks"),
+    ("ฮัลโหล", "greeting"),
+    ("ฮัลโหล 555", "greeting"),
+    ("สวัสดีค่ะ 😊😊", "greeting"),
+    ("หวัดดีครับ ฮ่าๆ", "greeting"),
+    ("ขอบคุณนะคะ 🙏", "thanks"),
+    ("55555 ขอบใจมาก", "thanks"),
+    ("งงจัง ต้องทำยังไงคะ", "help"),
+    ("ขอวิธีใช้งานหน่อยค่ะ", "help"),
+    ("น้องทำอะไรได้บ้างคะ", "help"),
+    ("สอนใช้หน่อยครับ", "help"),
+    ("how do I search?", "help"),
+    ("thank you!!", "thanks"),
+    ("โอเคค่ะ 👍", "thanks"),
+    ("สวัสดีปีใหม่ค่ะ", "greeting"),
+    ("หวัดดีครับ ขอข้อมูลโรงพยาบาล", "search"),
+    ("ขอบคุณค่ะ แล้วมีข้อมูลฝุ่นไหม", "search"),
+    ("วิธีขอใบขับขี่", "search"),
+    ("ข้อมูลโรงพยาบาลมีอะไรบ้าง", "search"),
+    ("การใช้ที่ดิน", "search"),
+    ("ใช้ไฟฟ้ายังไง", "search"),
+    ("ดีเซลราคาเท่าไหร่ 555", "search"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), CHAT)
+def test_chat_by_the_kinds_of_its_words(text: str, intent: str) -> None:
+    assert detect(text).name == intent
