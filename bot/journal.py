@@ -210,8 +210,23 @@ class Journal:
         self._insert(pending)
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """One transaction for the batch; when it fails, row by row, so one row that SQLite
+        refuses (text the entry points should have cleaned, a number too large) never costs the
+        others."""
         if not rows:
             return
-        with self._db:
-            self._db.execute("BEGIN")
-            self._db.executemany(_INSERT, rows)
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany(_INSERT, rows)
+            return
+        except (sqlite3.Error, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
+            pass
+        refused: dict[str, int] = {}
+        for row in rows:
+            try:
+                self._db.execute(_INSERT, row)
+            except (sqlite3.Error, ValueError, OverflowError) as err:
+                refused[type(err).__name__] = refused.get(type(err).__name__, 0) + 1
+        if refused:
+            log.error("journal rows refused", extra={"rows": sum(refused.values()), "errors": refused})

@@ -2,9 +2,13 @@
 
 The webhook compares ``X-Telegram-Bot-Api-Secret-Token`` with ``TELEGRAM_WEBHOOK_SECRET`` in
 constant time (403 on mismatch; with no secret configured every request is accepted and startup
-logs a warning), refuses bodies over 1 MB (413) and bad JSON (400), drops an ``update_id`` seen
-recently (Telegram retries non-2xx answers; the memory is a bounded per-process set), answers 200
-and hands the update to PTB in a background task (``await channel.drain()`` waits for them).
+logs a warning), refuses bodies over 1 MB (413), and answers 400 with one log line for a body
+``bot.requests.parse_json`` refuses (deep nesting, NaN, 1e999, integers over 64 bits), an
+``update_id`` that is not a whole number, a text that is not a string, or an update PTB cannot
+read (a ``date`` of 1e400, ``entities`` as a string). Only then is the ``update_id`` marked seen
+(``bot.seen.SeenEvents``; Telegram retries non-2xx answers), so a refused update never hides a good
+one. It answers 200 and hands the update to PTB in a background task (``await channel.drain()``
+waits for them). Texts are cleaned (``bot.requests.clean_text``) before the conversation.
 
 What users get:
 
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -60,7 +63,7 @@ from intents.types import Message, Turn
 
 from . import render_telegram
 from .background import Background
-from .requests import BodyTooLarge, ClientDisconnect, hashed, read_body
+from .requests import BadJson, BodyTooLarge, ClientDisconnect, clean_text, hashed, parse_json, read_body
 from .seen import SeenEvents
 from .settings import Settings
 from .telegram_request import AiohttpRequest
@@ -111,6 +114,38 @@ async def with_retries(make: Callable[[], Awaitable[T]]) -> T:
                 raise
             await asyncio.sleep(BACKOFF * 2**attempt)
     raise AssertionError("unreachable")
+
+
+#: fields PTB reads as text, by the update's part that carries them
+_STRINGS = {
+    "message": ("text", "caption"),
+    "edited_message": ("text", "caption"),
+    "channel_post": ("text", "caption"),
+    "edited_channel_post": ("text", "caption"),
+    "callback_query": ("data", "id"),
+    "inline_query": ("query", "offset", "id"),
+}
+
+
+def _update_id(data: Any) -> int:
+    """The update's id: a whole number from 0 to 2^63 (not a float, a string or a bool)."""
+    uid = data.get("update_id") if isinstance(data, dict) else None
+    if isinstance(uid, bool) or not isinstance(uid, int) or uid < 0:
+        raise BadJson("update_id is not a whole number")
+    return uid
+
+
+def _check_strings(data: dict[str, Any]) -> None:
+    """What PTB would take as text must be text (a number there broke the handlers and the journal)."""
+    for part, fields in _STRINGS.items():
+        value = data.get(part)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise BadJson(f"{part} is not an object")
+        for name in fields:
+            if name in value and not isinstance(value[name], str):
+                raise BadJson(f"{part}.{name} is not a string")
 
 
 class TelegramChannel:
@@ -208,19 +243,22 @@ class TelegramChannel:
         except ClientDisconnect:
             return PlainTextResponse("bad request", 400)
         try:
-            data = json.loads(body)
-            update_id = int(data["update_id"])
-        except (ValueError, KeyError, TypeError):
+            data = parse_json(body)
+            update_id = _update_id(data)
+            _check_strings(data)
+        except BadJson as err:
+            log.info("Telegram webhook with a malformed body refused", extra={"reason": str(err)})
             return PlainTextResponse("bad request", 400)
         if not self.app.running and not await self._start():
             return PlainTextResponse("not ready", 503)
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except Exception as err:  # PTB raises whatever a malformed field leads to
+            log.info("Telegram update refused: unreadable", extra={"error": type(err).__name__})
+            return PlainTextResponse("bad request", 400)
         if not self._seen.first_time("telegram", str(update_id)):
             log.info("Telegram update already handled", extra={"update": update_id})
             return PlainTextResponse("OK")
-        try:
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, KeyError, TypeError):
-            return PlainTextResponse("bad request", 400)
         self._background.spawn(self.app.process_update(update))
         return PlainTextResponse("OK")
 
@@ -238,9 +276,9 @@ class TelegramChannel:
         return Message(
             "telegram",
             str(chat.id) if chat else "",
-            text=text,
+            text=clean_text(text) or "",
             user_id=str(user.id) if user else "",
-            postback=postback,
+            postback=clean_text(postback) or "",
             chat_type=chat_type,
         )
 
@@ -263,7 +301,7 @@ class TelegramChannel:
         msg = update.effective_message
         if msg is None or not msg.text:
             return
-        text = msg.text
+        text = clean_text(msg.text) or ""
         if msg.chat.type != "private":
             mention = f"@{self.app.bot.username}".lower()
             if mention not in text.lower():
@@ -293,7 +331,7 @@ class TelegramChannel:
         query = update.inline_query
         if query is None:
             return
-        text = query.query.strip()
+        text = (clean_text(query.query) or "").strip()
         offset = int(query.offset) if query.offset.isdigit() else 0
         results: list[dict[str, Any]] = []
         next_offset = ""
