@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 OVERVIEW_DAYS = 14
 UNANSWERED_DAYS = 30
+#: groups listed on the unanswered page (the CSV and JSON exports have them all)
+PAGE_GROUPS = 200
 
 Handler = Callable[[Request, Session], Awaitable[Response]]
 
@@ -172,7 +174,7 @@ class StaffPages:
                 "chart": chart(days),
                 "totals": data.totals(db, window),
                 "top": data.top_queries(db, window, 10),
-                "groups": data.unanswered_groups(db, window)[:10],
+                "groups": data.unanswered_groups(db, window, 10),
             }
         finally:
             db.close()
@@ -192,13 +194,14 @@ class StaffPages:
 
     async def unanswered(self, request: Request, session: Session) -> Response:
         window = self._window(request)
-        groups = await run_in_threadpool(self._query, data.unanswered_groups, window)
+        groups, total = await run_in_threadpool(self._query, data.unanswered_page, window, PAGE_GROUPS)
         platforms = await run_in_threadpool(self._query, self._platforms)
         return self.render(
             "staff_unanswered.html",
             request,
             session,
             groups=groups,
+            more=T.MORE_GROUPS.format(shown=len(groups), total=total) if total > len(groups) else "",
             platforms=platforms,
             first=window.start.astimezone(data.BANGKOK).date().isoformat(),
             last=(window.end - timedelta(days=1)).astimezone(data.BANGKOK).date().isoformat(),

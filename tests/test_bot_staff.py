@@ -353,3 +353,61 @@ def test_throttle_forgets_failures_after_the_window() -> None:
     assert throttle.wait("a") == 31
     now[0] += 31
     assert throttle.wait("a") == 0
+
+
+def test_topics_that_only_share_a_year_stay_apart() -> None:
+    assert not data.near("ฝุ่น 2566", "ภาษี 2566")
+    assert not data.near("ข้าว ราคา 2566", "ทอง ราคา 2566")
+    assert not data.near("2566", "ภาษี 2566")
+    assert data.near("ทะเบียน วัด 2566", "ทะเบียน วัด 2567") and data.near("2566", "2566")
+    rows = [
+        ("2026-01-01T00:00:00.000Z", "line", t, k, k)
+        for t, k in (
+            ("ฝุ่น 2566", "ฝุ่น 2566"),
+            ("ภาษี 2566", "ภาษี 2566"),
+            ("ภาษี 2566", "ภาษี 2566"),
+            ("ทะเบียนวัด 2567", "ทะเบียน วัด 2567"),
+            ("ทะเบียนวัด 2566", "ทะเบียน วัด 2566"),
+        )
+    ]
+    assert sorted(len(g.keys) for g in data.group_rows(rows)) == [1, 1, 2]
+
+
+JUNK = "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮะาิีึืุูเแโใไ่้๊๋"
+
+
+def test_grouping_is_not_quadratic(world: SimpleNamespace) -> None:
+    """issue 13.3: 6,000 junk queries took 29 s to group (every key against every group). With
+    20,000 distinct queries, all sharing a word, the real variants still group, in well under a
+    second (bench/staff_bench.py measures 100,000)."""
+    import random
+    import time
+
+    rng = random.Random(1)
+    ts = data.iso(datetime.now(UTC) - timedelta(hours=1))
+    rows, keys = [], set()
+    while len(keys) < 20_000:
+        key = " ".join(sorted({"".join(rng.choices(JUNK, k=rng.randint(4, 9))), "ข้อมูล"}))
+        if key not in keys:
+            keys.add(key)
+            rows.append((ts, "line", key.replace(" ", ""), key, key))
+    world.db.execute("BEGIN")
+    world.db.executemany(
+        "INSERT INTO journal (ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
+        "results, answered, latency_ms) VALUES (?, ?, 'private', 'u', ?, ?, ?, 'search', '[]', 0, 1.0)",
+        rows,
+    )
+    world.db.execute("COMMIT")
+    for _ in range(3):
+        gold_variants(world)
+    today = datetime.now(data.BANGKOK).date()
+    window = data.Window.days(today - timedelta(days=1), today)
+    start = time.perf_counter()
+    groups, total = data.unanswered_page(world.db, window, 200)
+    took = time.perf_counter() - start
+    gold = next(g for g in groups if g.label == "ราคาทอง")
+    assert gold.count == 9 and set(gold.examples) == {"ราคาทอง", "ราคาทองคำวันนี้", "ราคาทองวันนี้ครับ"}
+    assert total > 19_000 and len(groups) == 200 and max(len(g.keys) for g in groups) < 50
+    assert took < 2.0, took
+    page = client_for(world.services).get("/staff/unanswered", headers=BEARER).text
+    assert "แสดง 200 กลุ่ม" in page
