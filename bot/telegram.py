@@ -20,6 +20,8 @@ What users get:
   each sharing one dataset card with a citation line.
 
 Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry network errors and 5xx. A
+sendMessage that was sent but not answered within the read timeout is not sent again (Telegram
+has no retry key, so a resend after a slow answer is a duplicate reply); a connect timeout is. A
 failing handler still answers ``texts.ERROR``; PTB swallows handler exceptions, so an error handler
 logs them and keeps them in ``channel.errors`` (tests assert it stays empty).
 """
@@ -66,7 +68,7 @@ from .background import Background
 from .requests import BadJson, BodyTooLarge, ClientDisconnect, clean_text, hashed, parse_json, read_body
 from .seen import SeenEvents
 from .settings import Settings
-from .telegram_request import AiohttpRequest
+from .telegram_request import AiohttpRequest, MaybeDelivered
 
 __all__ = ["COMMANDS", "TelegramChannel"]
 
@@ -76,6 +78,7 @@ T = TypeVar("T")
 
 ATTEMPTS = 3
 POOL_SIZE = 64  # connections to the Bot API (one per reply in flight)
+READ_TIMEOUT = 5.0  # seconds to wait for the Bot API's answer once a request is sent
 BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds
 INLINE_CACHE_SECONDS = 300
@@ -95,12 +98,18 @@ def retry_after_seconds(err: RetryAfter) -> float:
         return min(_seconds(err.retry_after), MAX_RETRY_AFTER)
 
 
-async def with_retries(make: Callable[[], Awaitable[T]]) -> T:
-    """``make()`` up to ATTEMPTS times on RetryAfter (its delay honoured), timeouts, 5xx."""
+async def with_retries(make: Callable[[], Awaitable[T]], *, resend: bool = True) -> T:
+    """``make()`` up to ATTEMPTS times on RetryAfter (its delay honoured), timeouts, 5xx. Without
+    ``resend``, a request that was sent but not answered in time (``MaybeDelivered``) is not made
+    again: for sendMessage that would be a duplicate reply whenever the API is slow."""
     for attempt in range(ATTEMPTS):
         last = attempt == ATTEMPTS - 1
         try:
             return await make()
+        except MaybeDelivered:
+            if last or not resend:
+                raise
+            await asyncio.sleep(BACKOFF * 2**attempt)
         except RetryAfter as err:
             if last:
                 raise
@@ -165,7 +174,7 @@ class TelegramChannel:
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(64)
-            .request(AiohttpRequest(pool_size=POOL_SIZE))
+            .request(AiohttpRequest(pool_size=POOL_SIZE, read_timeout=READ_TIMEOUT))
             .get_updates_request(AiohttpRequest(pool_size=1))
             .build()
         )
@@ -375,6 +384,11 @@ class TelegramChannel:
             payloads = [{"text": texts.ERROR}]
         try:
             await self.send(message.chat_id, payloads)
+        except MaybeDelivered:
+            log.warning(
+                "Telegram sendMessage unanswered in time; not resending (it may have been delivered)",
+                extra={"chat": hashed(message.chat_id)},
+            )
         except TelegramError:
             log.exception("Telegram send failed", extra={"chat": hashed(message.chat_id)})
 
@@ -407,5 +421,6 @@ class TelegramChannel:
             await with_retries(
                 lambda p=payload, raw=raw: bot.send_message(
                     chat_id, p["text"], parse_mode=p.get("parse_mode"), api_kwargs=raw
-                )
+                ),
+                resend=False,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -440,3 +441,30 @@ async def test_texts_are_cleaned_before_the_conversation(tg: Any) -> None:
     await channel.drain()
     assert [m.text for m in services.seen if m.text] == ["ทะเบียนวัด", "ก" * 1000]
     assert [m.postback for m in services.seen if m.postback] == ["d:1"]
+
+
+async def test_slow_api_never_sends_a_reply_twice(
+    fake: Any, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 13.5: sendMessage was retried after the read timeout, and the API hanging longer than
+    that gave 100 of 100 users their reply two or more times. A timed-out send is ambiguous."""
+    from bot import telegram as tg_module
+
+    url, api = fake
+    api.reset()
+    monkeypatch.setattr(tg_module, "READ_TIMEOUT", 0.3)
+    async with running(url, engine) as (channel, client, _):
+        api.reset()
+        api.hang("sendMessage", 0.8)
+        chats = [USER_ID + i for i in range(10)]
+        for chat in chats:
+            update = message_update("/help", command=True)
+            update["message"]["chat"]["id"] = chat
+            assert (await post(client, update)).status_code == 200
+        await channel.drain()
+        api.hang("sendMessage", 0)
+        await asyncio.sleep(1.0)  # let the hung calls land
+        per_chat = [
+            len([c for c in api.of("sendMessage") if int(c.params["chat_id"]) == chat]) for chat in chats
+        ]
+        assert per_chat == [1] * len(chats)
