@@ -59,7 +59,8 @@ def _day(raw: str | None, default: date) -> date:
 
 
 def _client(request: Request) -> str:
-    """The caller's address (uvicorn puts the proxy's X-Forwarded-For here when trusted)."""
+    """The caller's address (uvicorn puts X-Forwarded-For here only when the request came from
+    one of KHOMUN_TRUSTED_PROXIES)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -67,7 +68,7 @@ class StaffPages:
     def __init__(self, services: Any) -> None:
         self.services = services
         self.settings = services.settings
-        self.auth = StaffAuth(self.settings.staff_token, self.settings.secret_key)
+        self.auth = StaffAuth(self.settings.staff_token, self.settings.secret_key, self.settings.state_path)
         self.throttle = LoginThrottle()
         self.env = environment()
         teachings = getattr(services.engine, "teachings", None)
@@ -89,12 +90,12 @@ class StaffPages:
         async def endpoint(request: Request) -> Response:
             if not self.auth.enabled:
                 return PlainTextResponse(T.DISABLED, status_code=503)
-            wait = self.throttle.wait(_client(request))
-            if wait:
-                return self._locked(request, wait, kind)
-            session = self.auth.session(request)
+            session = self.auth.session(request)  # a valid credential is never throttled
             if session is None:
                 if request.headers.get("authorization", "").lower().startswith("bearer "):
+                    wait = self.throttle.wait(_client(request))
+                    if wait:  # a guess while guessing is locked
+                        return self._locked(request, wait, kind)
                     self._failed(request)  # a wrong token, not just a missing session
                 if kind == "html" and request.method == "GET":
                     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -160,7 +161,7 @@ class StaffPages:
 
     async def logout(self, request: Request, session: Session) -> Response:
         response = RedirectResponse(f"{PREFIX}/login", 303)
-        self.auth.logout(response)
+        self.auth.logout(session, response)
         return response
 
     # -- pages ---------------------------------------------------------------------------------
