@@ -73,9 +73,19 @@ def load_or_create_secret(settings: Settings) -> str:
     return key
 
 
+def create_private(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600, like secret.key) when it does not exist:
+    the state DB holds what users typed. SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def connect_state(path: Path) -> sqlite3.Connection:
     """A connection to the state DB: WAL, busy_timeout 5000, autocommit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)
     db = sqlite3.connect(path, check_same_thread=False, timeout=5.0, isolation_level=None)
     db.execute("PRAGMA busy_timeout=5000")
     db.execute("PRAGMA journal_mode=WAL")
