@@ -10,6 +10,7 @@ keyed hashes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -77,10 +78,8 @@ def create_private(path: Path) -> None:
     """Create ``path`` readable by its owner only (0600, like secret.key) when it does not exist:
     the state DB holds what users typed. SQLite gives its -wal and -shm files the same mode."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def connect_state(path: Path) -> sqlite3.Connection:
