@@ -59,6 +59,9 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from .requests import clean_text
+
+    args.query = clean_text(args.query) or ""  # argv can carry lone surrogates (undecodable bytes)
     conversation = _conversation(_settings(args))
     result = conversation.engine.search(args.query, limit=args.limit)
     if args.json:

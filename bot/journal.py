@@ -10,6 +10,7 @@ keyed hashes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -73,9 +74,17 @@ def load_or_create_secret(settings: Settings) -> str:
     return key
 
 
+def create_private(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600, like secret.key) when it does not exist:
+    the state DB holds what users typed. SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def connect_state(path: Path) -> sqlite3.Connection:
     """A connection to the state DB: WAL, busy_timeout 5000, autocommit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)
     db = sqlite3.connect(path, check_same_thread=False, timeout=5.0, isolation_level=None)
     db.execute("PRAGMA busy_timeout=5000")
     db.execute("PRAGMA journal_mode=WAL")
@@ -210,8 +219,23 @@ class Journal:
         self._insert(pending)
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """One transaction for the batch; when it fails, row by row, so one row that SQLite
+        refuses (text the entry points should have cleaned, a number too large) never costs the
+        others."""
         if not rows:
             return
-        with self._db:
-            self._db.execute("BEGIN")
-            self._db.executemany(_INSERT, rows)
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany(_INSERT, rows)
+            return
+        except (sqlite3.Error, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
+            pass
+        refused: dict[str, int] = {}
+        for row in rows:
+            try:
+                self._db.execute(_INSERT, row)
+            except (sqlite3.Error, ValueError, OverflowError) as err:
+                refused[type(err).__name__] = refused.get(type(err).__name__, 0) + 1
+        if refused:
+            log.error("journal rows refused", extra={"rows": sum(refused.values()), "errors": refused})

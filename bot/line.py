@@ -3,8 +3,12 @@
 What the webhook does, in order:
 
 1. Reads the raw body (over 1 MB -> 413) and checks ``x-line-signature`` on those exact bytes with
-   line-bot-sdk's ``WebhookParser`` before anything else; a bad signature or malformed JSON -> 400
-   and nothing is processed. The console's "Verify" (``{"events": []}``) -> 200.
+   line-bot-sdk's ``SignatureValidator`` before anything else; a bad signature or a body that
+   ``bot.requests.parse_json`` refuses (deep nesting, NaN, ...) -> 400 and nothing is processed.
+   Each event is then read on its own (line-bot-sdk's ``Event.from_dict``): one that cannot be
+   read is skipped with one log line, never marked seen, and never costs the events beside it.
+   Texts and ids are cleaned at the edge (``clean_text``, ``clean_id``). The console's "Verify"
+   (``{"events": []}``) -> 200.
 2. Drops events already seen (``webhookEventId``; LINE redelivers): ``bot.seen.SeenEvents``
    remembers them for a day in the state database, shared by worker processes and restarts.
 3. Answers 200 at once and handles each event in a background task (LINE wants the webhook
@@ -45,12 +49,12 @@ import uuid
 from typing import Any, Protocol
 
 import aiohttp
-from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3 import SignatureValidator
 from linebot.v3.messaging.async_rest import RESTResponse
 from linebot.v3.messaging.exceptions import ApiException
 from linebot.v3.webhooks import (
     AudioMessageContent,
+    Event,
     FileMessageContent,
     FollowEvent,
     GroupSource,
@@ -74,7 +78,16 @@ from intents.types import Message, Turn
 
 from . import render_line
 from .background import Background, https_proxy, outbound_session
-from .requests import BodyTooLarge, ClientDisconnect, hashed, read_body
+from .requests import (
+    BadJson,
+    BodyTooLarge,
+    ClientDisconnect,
+    clean_id,
+    clean_text,
+    hashed,
+    parse_json,
+    read_body,
+)
 from .seen import SeenEvents
 from .settings import Settings
 
@@ -145,7 +158,7 @@ class LineChannel:
         self.settings = settings
         self.services = services
         self.routes = [Route("/webhooks/line", self.webhook, methods=["POST"])]
-        self._parser = WebhookParser(settings.line_channel_secret)
+        self._signature = SignatureValidator(settings.line_channel_secret)
         self._seen = SeenEvents(settings.state_path)
         self._background = Background("khomun-line")
         self._session: aiohttp.ClientSession | None = None
@@ -183,33 +196,58 @@ class LineChannel:
             return PlainTextResponse("bad request", 400)
         signature = request.headers.get("x-line-signature", "")
         try:
-            events = self._parser.parse(body.decode("utf-8"), signature)
-        except InvalidSignatureError:
+            signed = self._signature.validate(body.decode("utf-8"), signature)
+        except UnicodeDecodeError:
+            signed = False
+        if not signed:
             log.warning("LINE webhook with a bad signature refused")
             return PlainTextResponse("bad signature", 400)
-        except (ValueError, KeyError, TypeError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-            log.warning("LINE webhook with a malformed body refused")
+        try:
+            data = parse_json(body)
+            if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+                raise BadJson("no events list")
+        except BadJson as err:
+            log.warning("LINE webhook with a malformed body refused", extra={"reason": str(err)})
             return PlainTextResponse("bad request", 400)
-        for event in events:
-            event_id = getattr(event, "webhook_event_id", None) or ""
+        for raw in data["events"]:
+            event = self._event(raw)
+            if event is None:
+                continue
+            event_id = clean_id(getattr(event, "webhook_event_id", None)) or ""
             if event_id and not self._seen.first_time("line", event_id):
                 log.info("LINE event already handled", extra={"event": event_id})
                 continue
             self._background.spawn(self._process(event))
         return PlainTextResponse("OK")
 
+    @staticmethod
+    def _event(raw: Any) -> Any | None:
+        """One event of a signed delivery as line-bot-sdk's model, or None (one log line) when it
+        cannot be read: a malformed event never costs the valid ones beside it, and is not marked
+        seen."""
+        try:
+            return Event.from_dict(raw)
+        except Exception as err:  # pydantic's ValidationError, TypeError, KeyError, ...
+            kind = raw.get("type") if isinstance(raw, dict) else None
+            log.info(
+                "LINE event skipped: unreadable",
+                extra={"type": str(kind)[:32], "error": type(err).__name__},
+            )
+            return None
+
     # -- events -> messages -------------------------------------------------------------------
     def to_message(self, event: Any) -> Message | None:
         """The neutral Message for an event, or None when the bot should stay silent."""
         source = event.source
         if isinstance(source, GroupSource):
-            chat_id, chat_type, user_id = source.group_id, "group", source.user_id or ""
+            chat_id, chat_type, user_id = source.group_id, "group", source.user_id
         elif isinstance(source, RoomSource):
-            chat_id, chat_type, user_id = source.room_id, "group", source.user_id or ""
+            chat_id, chat_type, user_id = source.room_id, "group", source.user_id
         elif isinstance(source, UserSource):
             chat_id, chat_type, user_id = source.user_id, "private", source.user_id
         else:
             return None
+        chat_id, user_id = clean_id(chat_id), clean_id(user_id) or ""
         if not chat_id:
             return None
 
@@ -221,7 +259,7 @@ class LineChannel:
         if isinstance(event, MessageEvent):
             content = event.message
             if isinstance(content, TextMessageContent):
-                text = content.text or ""
+                text = clean_text(content.text) or ""
                 if chat_type == "group":
                     addressed = _strip_address(text, content)
                     if addressed is None:
@@ -232,13 +270,13 @@ class LineChannel:
                 return msg(postback="help")
             return None
         if isinstance(event, PostbackEvent) and event.postback and event.postback.data:
-            return msg(postback=event.postback.data)
+            return msg(postback=clean_text(event.postback.data) or "")
         if isinstance(event, FollowEvent | JoinEvent):
             return msg(text=GREETING_TEXT)
         return None
 
     async def _process(self, event: Any) -> None:
-        reply_token = getattr(event, "reply_token", None)
+        reply_token = clean_id(getattr(event, "reply_token", None))
         chat = ""
         try:
             message = self.to_message(event)

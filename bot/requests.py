@@ -1,20 +1,55 @@
-"""What every HTTP entry point (web API, LINE and Telegram webhooks) shares: reading a body with a
-size limit before parsing anything, and a one-way tag for chat ids in logs."""
+"""What every entry point (web API, LINE and Telegram webhooks, the CLI) shares: reading a body
+with a size limit before parsing anything, parsing JSON that cannot hurt what comes after, cleaning
+the text people send, and a one-way tag for chat ids in logs.
+
+A body or a text is cleaned here, once, at the edge: nothing behind it (the conversation, the
+journal, the state database, the logs) ever sees a lone surrogate, a control character, an
+integer SQLite cannot hold, a non-finite number or JSON nested deeply enough to exhaust the stack.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
+import re
+from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-__all__ = ["MAX_BODY", "BodyTooLarge", "ClientDisconnect", "hashed", "read_body"]
+__all__ = [
+    "MAX_BODY",
+    "MAX_DEPTH",
+    "MAX_TEXT",
+    "BadJson",
+    "BodyTooLarge",
+    "ClientDisconnect",
+    "clean_id",
+    "clean_text",
+    "hashed",
+    "parse_json",
+    "read_body",
+]
 
 #: bytes; real LINE and Telegram webhook bodies are far smaller
 MAX_BODY = 1_000_000
+#: nesting of arrays and objects; real webhook bodies stay under 10
+MAX_DEPTH = 32
+#: characters of one message kept (LINE allows 5,000, Telegram 4,096; no search is that long)
+MAX_TEXT = 1000
+_INT64 = 2**63
+_SURROGATES = re.compile("[\ud800-\udfff]")
+#: C0 and C1 controls except tab and newline, bidi embeddings/overrides/isolates, lone surrogates
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
 class BodyTooLarge(Exception):
     """The body is over the limit (answer 413)."""
+
+
+class BadJson(ValueError):
+    """The body is not JSON this service accepts (answer 400); the message says why, for logs."""
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
@@ -33,6 +68,70 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     return b"".join(chunks)
 
 
+def _refuse_constant(name: str) -> Any:
+    raise BadJson(f"{name} is not a number")
+
+
+def _finite(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):  # 1e999 parses as inf
+        raise BadJson("number out of range")
+    return value
+
+
+def _checked(value: Any, depth: int, max_depth: int) -> Any:
+    """``value`` with lone surrogates dropped from every string (keys too); raises BadJson on
+    nesting deeper than ``max_depth`` and on integers outside 64 bits."""
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATES.sub("", value)
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        if not -_INT64 <= value < _INT64:
+            raise BadJson("integer out of range")
+        return value
+    if depth >= max_depth:
+        raise BadJson(f"nested deeper than {max_depth}")
+    if isinstance(value, list):
+        return [_checked(v, depth + 1, max_depth) for v in value]
+    return {_checked(k, depth, max_depth): _checked(v, depth + 1, max_depth) for k, v in value.items()}
+
+
+def parse_json(body: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
+    """The body as JSON, safe to hand to anything: strict UTF-8, no NaN/Infinity or numbers that
+    overflow, integers within 64 bits, nesting at most ``max_depth``, lone surrogates dropped.
+    Raises BadJson (a ValueError)."""
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+    except RecursionError:
+        raise BadJson("nested too deeply") from None
+    except BadJson:
+        raise
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        raise BadJson(type(err).__name__) from None
+    return _checked(data, 0, max_depth)
+
+
+def clean_text(value: object, limit: int = MAX_TEXT) -> str | None:
+    """What a person sent, safe to route, store and log: lone surrogates, control characters
+    (tab and newline kept; CR becomes a newline) and bidi overrides dropped, cut to ``limit``
+    characters. None when ``value`` is not a string."""
+    if not isinstance(value, str):
+        return None
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNWANTED.sub("", value[: limit * 2])[:limit]
+
+
+def clean_id(value: object) -> str | None:
+    """A platform's id (chat, user, event, reply token) as given when it is 1-128 printable ASCII
+    characters, else None: real ids always are."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and _ID.match(value) else None
+
+
 def hashed(value: str) -> str:
     """A short one-way tag for logs: the same chat gives the same tag, the id never appears."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12] if value else ""
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:12] if value else ""

@@ -16,9 +16,15 @@ log = logging.getLogger(__name__)
 UVICORN: dict[str, object] = {
     "log_level": "info",
     "access_log": False,
-    "proxy_headers": True,
     "server_header": False,
 }
+
+
+def uvicorn_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's options: X-Forwarded-For is believed only from KHOMUN_TRUSTED_PROXIES (anyone
+    else could pick the address the staff login throttle counts)."""
+    trusted = settings.trusted_proxies
+    return {**UVICORN, "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, workers: int = 1) -> int:
@@ -40,13 +46,20 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, 
         os.environ["KHOMUN_DATA_DIR"] = str(settings.data_dir)
         os.environ["KHOMUN_SECRET_KEY"] = secret
         log.info("serving on http://%s:%d with %d workers", host, port, workers)
-        uvicorn.run("bot.app:app_from_env", factory=True, workers=workers, host=host, port=port, **UVICORN)
+        uvicorn.run(
+            "bot.app:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            **uvicorn_options(settings),
+        )
         return 0
     services = build_services(settings)
     app = create_app(settings, services)
     log.info("serving %d datasets on http://%s:%d", services.engine.size, host, port)
     try:
-        uvicorn.run(app, host=host, port=port, **UVICORN)
+        uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
     finally:
         services.close()
     return 0

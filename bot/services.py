@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from index.search import SearchEngine, Teachings
 from intents import ContextStore, Conversation, Message, Turn
 
-from .journal import Journal, load_or_create_secret
+from .journal import Journal, create_private, load_or_create_secret
 from .runtime import open_engine
 from .settings import Settings
 
@@ -61,6 +61,7 @@ def build_services(settings: Settings) -> Services:
     journal. Warms pythainlp up (the engine does) so no user waits for the first tokenisation."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_or_create_secret(settings)
+    create_private(settings.state_path)  # before anything opens it: it holds user texts
     engine = open_engine(settings.index_path, _teachings(settings))
     contexts = ContextStore(settings.state_path, key=secret)
     journal = Journal(settings.state_path, secret)

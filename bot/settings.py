@@ -43,6 +43,8 @@ class Settings:
     retention_days: int = 180
     ckan_url: str = ""
     ckan_api_key: str = ""
+    #: addresses whose X-Forwarded-For is believed (comma separated); empty: none
+    trusted_proxies: str = ""
 
     @property
     def index_path(self) -> Path:
@@ -93,6 +95,9 @@ class Settings:
             retention_days=retention,
             ckan_url=env.get("KHOMUN_CKAN_URL", ""),
             ckan_api_key=env.get("KHOMUN_CKAN_API_KEY", ""),
+            trusted_proxies=",".join(
+                p.strip() for p in env.get("KHOMUN_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         )
 
     def __repr__(self) -> str:  # never print secrets

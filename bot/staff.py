@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 OVERVIEW_DAYS = 14
 UNANSWERED_DAYS = 30
+#: groups listed on the unanswered page (the CSV and JSON exports have them all)
+PAGE_GROUPS = 200
 
 Handler = Callable[[Request, Session], Awaitable[Response]]
 
@@ -57,7 +59,8 @@ def _day(raw: str | None, default: date) -> date:
 
 
 def _client(request: Request) -> str:
-    """The caller's address (uvicorn puts the proxy's X-Forwarded-For here when trusted)."""
+    """The caller's address (uvicorn puts X-Forwarded-For here only when the request came from
+    one of KHOMUN_TRUSTED_PROXIES)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -65,7 +68,7 @@ class StaffPages:
     def __init__(self, services: Any) -> None:
         self.services = services
         self.settings = services.settings
-        self.auth = StaffAuth(self.settings.staff_token, self.settings.secret_key)
+        self.auth = StaffAuth(self.settings.staff_token, self.settings.secret_key, self.settings.state_path)
         self.throttle = LoginThrottle()
         self.env = environment()
         teachings = getattr(services.engine, "teachings", None)
@@ -87,12 +90,12 @@ class StaffPages:
         async def endpoint(request: Request) -> Response:
             if not self.auth.enabled:
                 return PlainTextResponse(T.DISABLED, status_code=503)
-            wait = self.throttle.wait(_client(request))
-            if wait:
-                return self._locked(request, wait, kind)
-            session = self.auth.session(request)
+            session = self.auth.session(request)  # a valid credential is never throttled
             if session is None:
                 if request.headers.get("authorization", "").lower().startswith("bearer "):
+                    wait = self.throttle.wait(_client(request))
+                    if wait:  # a guess while guessing is locked
+                        return self._locked(request, wait, kind)
                     self._failed(request)  # a wrong token, not just a missing session
                 if kind == "html" and request.method == "GET":
                     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -158,7 +161,7 @@ class StaffPages:
 
     async def logout(self, request: Request, session: Session) -> Response:
         response = RedirectResponse(f"{PREFIX}/login", 303)
-        self.auth.logout(response)
+        self.auth.logout(session, response)
         return response
 
     # -- pages ---------------------------------------------------------------------------------
@@ -172,7 +175,7 @@ class StaffPages:
                 "chart": chart(days),
                 "totals": data.totals(db, window),
                 "top": data.top_queries(db, window, 10),
-                "groups": data.unanswered_groups(db, window)[:10],
+                "groups": data.unanswered_groups(db, window, 10),
             }
         finally:
             db.close()
@@ -192,13 +195,14 @@ class StaffPages:
 
     async def unanswered(self, request: Request, session: Session) -> Response:
         window = self._window(request)
-        groups = await run_in_threadpool(self._query, data.unanswered_groups, window)
+        groups, total = await run_in_threadpool(self._query, data.unanswered_page, window, PAGE_GROUPS)
         platforms = await run_in_threadpool(self._query, self._platforms)
         return self.render(
             "staff_unanswered.html",
             request,
             session,
             groups=groups,
+            more=T.MORE_GROUPS.format(shown=len(groups), total=total) if total > len(groups) else "",
             platforms=platforms,
             first=window.start.astimezone(data.BANGKOK).date().isoformat(),
             last=(window.end - timedelta(days=1)).astimezone(data.BANGKOK).date().isoformat(),

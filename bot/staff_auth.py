@@ -3,9 +3,14 @@
 The cookie (itsdangerous, HttpOnly, SameSite=Lax) carries a random CSRF token that every POST form
 sends back in a hidden field. Bearer requests carry no cookie, so they need no CSRF token.
 
-Guessing the token is throttled: after MAX_FAILURES wrong tokens (login form or bearer) from one
-client address within WINDOW_SECONDS, that address is refused (429, Retry-After) until the oldest
-failure leaves the window, even with the right token. The count is per process.
+Guessing the token is throttled, never a valid credential: after MAX_FAILURES wrong tokens (login
+form or bearer) from one client address within WINDOW_SECONDS, or GLOBAL_MAX_FAILURES from all
+addresses together (rotating X-Forwarded-For gains nothing), further guesses and the login form
+are refused (429, Retry-After) until the oldest failure leaves the window. A valid cookie or bearer
+is always let in. The count is per process.
+
+Each cookie carries a random session id; logging out records it as revoked in the state database
+(``staff_revoked``), so the old cookie stops working at once rather than after SESSION_SECONDS.
 """
 
 from __future__ import annotations
@@ -13,22 +18,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-__all__ = ["COOKIE", "LoginThrottle", "Session", "StaffAuth"]
+__all__ = ["COOKIE", "GLOBAL_MAX_FAILURES", "LoginThrottle", "Session", "StaffAuth"]
 
 COOKIE = "khomun_staff"
 SESSION_SECONDS = 12 * 3600
 MAX_FAILURES = 5
+GLOBAL_MAX_FAILURES = 50
 WINDOW_SECONDS = 15 * 60
+_GLOBAL = "\0all"  # the key of every failure together (never a client address)
 
 
 class LoginThrottle:
@@ -39,8 +48,10 @@ class LoginThrottle:
         max_failures: int = MAX_FAILURES,
         window: float = WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        global_max: int = GLOBAL_MAX_FAILURES,
     ) -> None:
         self.max_failures = max_failures
+        self.global_max = global_max
         self.window = window
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
@@ -56,30 +67,80 @@ class LoginThrottle:
         return times
 
     def wait(self, client: str) -> int:
-        """Seconds until ``client`` may try again; 0 when it may now."""
+        """Seconds until ``client`` may guess again (its own failures, or everyone's); 0 when it
+        may now."""
         with self._lock:
-            times = self._recent(client)
-            if len(times) < self.max_failures:
-                return 0
-            return max(1, int(times[0] + self.window - self._clock()) + 1)
+            waits = [0]
+            for key, limit in ((client, self.max_failures), (_GLOBAL, self.global_max)):
+                times = self._recent(key)
+                if len(times) >= limit:
+                    waits.append(max(1, int(times[-limit] + self.window - self._clock()) + 1))
+            return max(waits)
 
     def failed(self, client: str) -> None:
         with self._lock:
             self._recent(client)
             if len(self._failures) > 10_000:  # a flood of addresses: forget the oldest
-                self._failures.pop(next(iter(self._failures)))
-            self._failures.setdefault(client, deque()).append(self._clock())
+                self._failures.pop(next(k for k in self._failures if k != _GLOBAL))
+            now = self._clock()
+            self._failures.setdefault(client, deque()).append(now)
+            everyone = self._failures.setdefault(_GLOBAL, deque())
+            everyone.append(now)
+            while len(everyone) > self.global_max:
+                everyone.popleft()
 
 
 @dataclass(frozen=True, slots=True)
 class Session:
     csrf: str
     via: str  # "cookie" or "bearer"
+    sid: str = ""  # the cookie's session id
+
+
+class Revoked:
+    """Session ids ended by logout, in the state database (shared by worker processes), kept as
+    long as a cookie could live."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._memory: set[str] = set()
+
+    def _db(self) -> sqlite3.Connection | None:
+        if self._path is None:
+            return None
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, timeout=5, isolation_level=None)
+        db.execute("CREATE TABLE IF NOT EXISTS staff_revoked (sid TEXT PRIMARY KEY, at REAL NOT NULL)")
+        return db
+
+    def add(self, sid: str) -> None:
+        self._memory.add(sid)
+        db = self._db()
+        if db is None:
+            return
+        try:
+            now = time.time()
+            db.execute("DELETE FROM staff_revoked WHERE at < ?", (now - SESSION_SECONDS,))
+            db.execute("INSERT OR IGNORE INTO staff_revoked VALUES (?, ?)", (sid, now))
+        finally:
+            db.close()
+
+    def __contains__(self, sid: str) -> bool:
+        if sid in self._memory:
+            return True
+        db = self._db()
+        if db is None:
+            return False
+        try:
+            return db.execute("SELECT 1 FROM staff_revoked WHERE sid = ?", (sid,)).fetchone() is not None
+        finally:
+            db.close()
 
 
 class StaffAuth:
-    def __init__(self, staff_token: str, secret_key: str) -> None:
+    def __init__(self, staff_token: str, secret_key: str, state_path: Path | None = None) -> None:
         self.token = staff_token
+        self.revoked = Revoked(state_path)
         # the session key: KHOMUN_SECRET_KEY, else derived from the staff token (rotating it logs all out)
         key = secret_key or hashlib.sha256(b"khomun-staff-session|" + staff_token.encode()).hexdigest()
         self._signer = URLSafeTimedSerializer(key, salt="khomun-staff")
@@ -106,10 +167,15 @@ class StaffAuth:
             return None
         if not isinstance(data, dict) or data.get("t") != self._token_tag or not data.get("csrf"):
             return None
-        return Session(str(data["csrf"]), "cookie")
+        sid = str(data.get("sid", ""))
+        if not sid or sid in self.revoked:
+            return None
+        return Session(str(data["csrf"]), "cookie", sid)
 
     def login(self, response: Response, secure: bool) -> None:
-        value = self._signer.dumps({"csrf": secrets.token_urlsafe(24), "t": self._token_tag})
+        value = self._signer.dumps(
+            {"csrf": secrets.token_urlsafe(24), "t": self._token_tag, "sid": secrets.token_urlsafe(16)}
+        )
         response.set_cookie(
             COOKIE,
             value,
@@ -120,8 +186,10 @@ class StaffAuth:
             secure=secure,
         )
 
-    @staticmethod
-    def logout(response: Response) -> None:
+    def logout(self, session: Session, response: Response) -> None:
+        """End the session here (its id is revoked) and in the browser."""
+        if session.sid:
+            self.revoked.add(session.sid)
         response.delete_cookie(COOKIE, path="/staff", httponly=True, samesite="lax")
 
     @staticmethod

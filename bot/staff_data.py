@@ -7,7 +7,9 @@ when it was a search and either found nothing or the user said the answer was no
 from __future__ import annotations
 
 import csv
+import heapq
 import io
+import itertools
 import re
 import sqlite3
 from collections import Counter
@@ -15,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -28,10 +31,12 @@ __all__ = [
     "daily_counts",
     "group_rows",
     "groups_csv",
+    "merge_keys",
     "parse_since",
     "purge",
     "top_queries",
     "unanswered_groups",
+    "unanswered_page",
 ]
 
 JOURNAL_DDL = """
@@ -47,15 +52,23 @@ UNANSWERED_SQL = "intent = 'search' AND (answered = 0 OR feedback = 'not_useful'
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 SIMILAR = 80
 MAX_EXAMPLES = 5
+#: leaders remembered per word, and leaders compared per key, when merging keys (merge_keys)
+POSTING = 64
+CANDIDATES = 16
+FIRST_LEADERS = 8
+#: keys merged (the most asked); beyond them each key is its own group
+MERGE_KEYS = 2000
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """The state database, with the journal table present (empty if the bot never wrote)."""
+    """The state database, with the journal table and its staff index present (empty if the bot
+    never wrote)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=10, isolation_level=None)
     db.execute("PRAGMA busy_timeout=10000")
     db.execute("PRAGMA journal_mode=WAL")
     db.executescript(JOURNAL_DDL)
+    db.execute(UNANSWERED_INDEX)
     return db
 
 
@@ -111,25 +124,23 @@ class DayCount:
 
 
 def daily_counts(db: sqlite3.Connection, window: Window) -> list[DayCount]:
-    """Searches per Thai day, answered vs unanswered, every day of the window shown."""
+    """Searches per Thai day, answered vs unanswered, every day of the window shown (counted by
+    SQLite: one row per day, not per message)."""
     where, params = window.where()
     rows = db.execute(
-        f"SELECT ts, {UNANSWERED_SQL} FROM journal WHERE {where} AND intent = 'search'", params
+        f"SELECT date(ts, '+7 hours'), count(*), coalesce(sum({UNANSWERED_SQL}), 0) FROM journal "
+        f"WHERE {where} AND intent = 'search' GROUP BY 1",
+        params,
     ).fetchall()
-    counts: dict[str, Counter[bool]] = {}
+    counts: dict[str, tuple[int, int]] = {}
     day = window.start.astimezone(BANGKOK).date()
     last = (window.end - timedelta(microseconds=1)).astimezone(BANGKOK).date()
     while day <= last:
-        counts[day.isoformat()] = Counter()
+        counts[day.isoformat()] = (0, 0)
         day += timedelta(days=1)
-    for ts, missed in rows:
-        key = _thai_day(ts)
-        counts.setdefault(key, Counter())[bool(missed)] += 1
-    return [DayCount(d, c[False], c[True]) for d, c in sorted(counts.items())]
-
-
-def _thai_day(ts: str) -> str:
-    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(BANGKOK).date().isoformat()
+    for key, n, missed in rows:
+        counts[key] = (n - missed, missed)
+    return [DayCount(d, a, u) for d, (a, u) in sorted(counts.items())]
 
 
 def totals(db: sqlite3.Connection, window: Window) -> dict[str, int]:
@@ -172,69 +183,206 @@ class Group:
         self.examples[text.strip()] += 1
 
 
+def _topic(key: str) -> list[str]:
+    """The key's words without years and other bare numbers: two topics that share only a year
+    are different topics."""
+    return [w for w in key.split() if not w.isdigit()]
+
+
 def near(a: str, b: str) -> bool:
-    """Two query keys that ask the same thing (one's words within the other's, or close)."""
-    wa, wb = set(a.split()), set(b.split())
-    if wa and wb and (wa <= wb or wb <= wa):
+    """Two query keys that ask the same thing (one's words within the other's, or close), years
+    and other numbers left out: "ฝุ่น 2566" is not near "ภาษี 2566"."""
+    return _near(_prepared(a), _prepared(b))
+
+
+def _prepared(key: str) -> tuple[frozenset[str], str, list[str]]:
+    topic = _topic(key)
+    return frozenset(topic), " ".join(topic), key.split()
+
+
+def _near(a: tuple[frozenset[str], str, list[str]], b: tuple[frozenset[str], str, list[str]]) -> bool:
+    if not a[0] or not b[0]:
+        return a[2] == b[2]
+    if a[0] <= b[0] or b[0] <= a[0]:
         return True
-    return fuzz.token_set_ratio(a, b) >= SIMILAR
+    return fuzz.token_set_ratio(a[1], b[1]) >= SIMILAR
+
+
+def merge_keys(keys: Sequence[str], limit: int | None = None) -> list[int]:
+    """For keys ranked most asked first: the index of the key each one joins (itself when it leads
+    a group). A key joins the first (most asked) earlier leader it is ``near``, compared with
+    leaders only, so groups do not drift by chains.
+
+    Bounded and indexed, where comparing every pair was quadratic (issue 13.3): a leader is found
+    through a word it shares with the key (a posting list per word, at most POSTING leaders, the
+    most asked first) or among the first FIRST_LEADERS leaders (close spellings with no word in
+    common); at most CANDIDATES leaders are compared per key. Only the first ``limit`` keys
+    (default MERGE_KEYS) are merged: the rest, asked no more often than those, stay one group
+    per key.
+    """
+    limit = MERGE_KEYS if limit is None else limit
+    postings: dict[str, list[int]] = {}
+    leaders: list[int] = []
+    homes: list[int] = []
+    prepared: list[tuple[frozenset[str], str, list[str]]] = []
+    for i, key in enumerate(keys[:limit]):
+        mine = _prepared(key)
+        prepared.append(mine)
+        words = mine[0] or frozenset(mine[2])
+        found = set(leaders[:FIRST_LEADERS])
+        for w in words:
+            found.update(postings.get(w, ()))
+        home = next((j for j in sorted(found)[:CANDIDATES] if _near(prepared[j], mine)), None)
+        if home is not None:
+            homes.append(home)
+            continue
+        homes.append(i)
+        leaders.append(i)
+        for w in words:
+            posting = postings.setdefault(w, [])
+            if len(posting) < POSTING:
+                posting.append(i)
+    return homes + list(range(len(homes), len(keys)))
 
 
 def group_rows(rows: Iterable[tuple[str, str, str, str, str]]) -> list[Group]:
-    """(ts, platform, text, normalized, query_key) rows -> groups, largest first.
-
-    Rows with one key form a group; then each key joins the group of the first more frequent key
-    it is near (compared with the group's leading key only, so groups do not drift by chains).
-    """
+    """(ts, platform, text, normalized, query_key) rows -> groups, largest first."""
     by_key: dict[str, Group] = {}
     for ts, platform, text, normalized, key in rows:
         k = key.strip() or normalized.strip() or text.strip()
         by_key.setdefault(k, Group([k])).add(ts, platform, text)
-    merged: list[Group] = []
-    for g in sorted(by_key.values(), key=lambda g: (-g.count, g.keys[0])):
-        home = next((m for m in merged if near(m.keys[0], g.keys[0])), None)
-        if home is None:
-            merged.append(g)
+    return _merged(sorted(by_key.values(), key=lambda g: (-g.count, g.keys[0])))
+
+
+def _merged(ranked: list[Group]) -> list[Group]:
+    """Groups of one key each, most asked first -> merged groups, largest first."""
+    homes = merge_keys([g.keys[0] for g in ranked])
+    for i, home in enumerate(homes):
+        if home == i:
             continue
-        home.keys.append(g.keys[0])
-        home.count += g.count
-        home.first_seen = min(home.first_seen, g.first_seen)
-        home.last_seen = max(home.last_seen, g.last_seen)
-        home.platforms.update(g.platforms)
-        home.examples.update(g.examples)
+        g, into = ranked[i], ranked[home]
+        into.keys.append(g.keys[0])
+        into.count += g.count
+        into.first_seen = min(into.first_seen, g.first_seen)
+        into.last_seen = max(into.last_seen, g.last_seen)
+        into.platforms.update(g.platforms)
+        into.examples.update(g.examples)
+    merged = [g for i, g in enumerate(ranked) if homes[i] == i]
     return sorted(merged, key=lambda g: (-g.count, g.last_seen))
 
 
-def unanswered_groups(db: sqlite3.Connection, window: Window) -> list[Group]:
+#: a row's group key: what the search understood (query_key, indexed), else what was typed
+_FALLBACK_KEY = "coalesce(nullif(trim(normalized), ''), trim(text))"
+#: unanswered searches by key and time, so the staff pages never sort the whole window (issue 13.3)
+UNANSWERED_INDEX = (
+    "CREATE INDEX IF NOT EXISTS journal_unanswered ON journal(query_key, ts, platform) "
+    f"WHERE {UNANSWERED_SQL}"
+)
+
+
+def _by_key(
+    db: sqlite3.Connection, where: str, params: list[str], columns: str, keys: list[str] | None
+) -> list[Any]:
+    """``columns`` of unanswered rows grouped by key (``k`` is the key), for ``keys`` only when
+    given: rows with a query_key through the partial index, the rare rows without one by text."""
+    out: list[Any] = []
+    base = f"FROM journal WHERE {where} AND {UNANSWERED_SQL}"
+    group = " GROUP BY k" + (", platform, trim(text)" if "platform" in columns else "")
+    if keys is None:
+        chunks: list[list[str]] = [[]]
+    else:
+        chunks = [keys[i : i + 500] for i in range(0, len(keys), 500)]
+    for chunk in chunks:
+        only = f" AND k IN ({', '.join('?' * len(chunk))})" if chunk else ""
+        out += db.execute(
+            f"SELECT query_key AS k, {columns} {base} AND query_key != ''{only}{group}", params + chunk
+        ).fetchall()
+        out += db.execute(
+            f"SELECT {_FALLBACK_KEY} AS k, {columns} {base} AND query_key = ''{only}{group}", params + chunk
+        ).fetchall()
+    return out
+
+
+def unanswered_groups(db: sqlite3.Connection, window: Window, limit: int | None = None) -> list[Group]:
+    """The unanswered searches of the window grouped, largest first (the first ``limit``)."""
+    return unanswered_page(db, window, limit)[0]
+
+
+def unanswered_page(
+    db: sqlite3.Connection, window: Window, limit: int | None = None
+) -> tuple[list[Group], int]:
+    """The first ``limit`` groups of unanswered searches, largest first, and how many there are.
+
+    SQLite counts each key (one row per distinct key, not per message); keys are merged by
+    ``merge_keys``; Group objects, platforms and examples are made for the groups returned only."""
     where, params = window.where()
-    rows = db.execute(
-        f"SELECT ts, platform, text, normalized, query_key FROM journal "
-        f"WHERE {where} AND {UNANSWERED_SQL} ORDER BY ts",
-        params,
+    counted = _by_key(db, where, params, "count(*), min(ts), max(ts)", None)
+    if len({r[0] for r in counted}) < len(counted):  # a typed text equal to another row's key
+        merged: dict[str, tuple[str, int, str, str]] = {}
+        for k, n, first, last in counted:
+            m = merged.get(k)
+            merged[k] = (k, m[1] + n, min(m[2], first), max(m[3], last)) if m else (k, n, first, last)
+        counted = list(merged.values())
+    counted.sort(key=lambda r: (-r[1], r[0]))
+    head, tail = counted[:MERGE_KEYS], counted[MERGE_KEYS:]  # the tail stays one group per key
+    homes = merge_keys([r[0] for r in head])
+    totals: dict[int, list[Any]] = {}  # home -> [-count, last_seen, first_seen, keys]
+    for (key, count, first, last), home in zip(head, homes, strict=True):
+        t = totals.get(home)
+        if t is None:
+            totals[home] = [-count, last, first, [key]]
+        else:
+            t[0] -= count
+            t[1], t[2] = max(t[1], last), min(t[2], first)
+            t[3].append(key)
+    merged_head = sorted(totals.values())
+    by_rank = lambda r: (-r[1], r[3])  # noqa: E731
+    tail_top = sorted(tail, key=by_rank) if limit is None else heapq.nsmallest(limit, tail, key=by_rank)
+    picked = heapq.merge(
+        merged_head, ([-r[1], r[3], r[2], [r[0]]] for r in tail_top), key=lambda t: (t[0], t[1])
     )
-    return group_rows(rows)
+    ranked = [Group(keys, -neg, first, last) for neg, last, first, keys in itertools.islice(picked, limit)]
+    total = len(totals) + len(tail)
+    _fill(db, where, params, ranked, every=limit is None)
+    return ranked, total
+
+
+def _fill(db: sqlite3.Connection, where: str, params: list[str], groups: list[Group], every: bool) -> None:
+    """Platforms and typed texts of ``groups``, counted by SQLite (for every unanswered key when
+    ``every``, else for the groups' keys only)."""
+    owner = {k: g for g in groups for k in g.keys}
+    columns = "platform, trim(text), count(*)"
+    for key, platform, text, n in _by_key(db, where, params, columns, None if every else list(owner)):
+        g = owner.get(key)
+        if g is not None:
+            g.platforms[platform] += n
+            g.examples[text] += n
 
 
 def top_queries(db: sqlite3.Connection, window: Window, limit: int = 10) -> list[tuple[str, int, int]]:
-    """The most asked searches: (example text, times asked, times unanswered)."""
+    """The most asked searches: (example text, times asked, times unanswered), counted by SQLite."""
     where, params = window.where()
-    rows = db.execute(
-        f"SELECT query_key, text, {UNANSWERED_SQL} FROM journal WHERE {where} AND intent = 'search'",
-        params,
-    )
-    asked: Counter[str] = Counter()
-    missed: Counter[str] = Counter()
-    texts: dict[str, Counter[str]] = {}
-    for key, text, miss in rows:
-        k = key or text
-        asked[k] += 1
-        missed[k] += bool(miss)
-        texts.setdefault(k, Counter())[text.strip()] += 1
+    key = "coalesce(nullif(query_key, ''), text)"
+    top = db.execute(
+        f"SELECT {key} AS k, count(*), coalesce(sum({UNANSWERED_SQL}), 0) FROM journal "
+        f"WHERE {where} AND intent = 'search' GROUP BY k ORDER BY 2 DESC, min(id) LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    if not top:
+        return []
+    texts: dict[str, Counter[str]] = {k: Counter() for k, _, _ in top}
+    marks = ", ".join("?" * len(texts))
+    for k, text, n in db.execute(
+        f"SELECT {key} AS k, trim(text), count(*) FROM journal "
+        f"WHERE {where} AND intent = 'search' AND k IN ({marks}) GROUP BY k, 2",
+        [*params, *texts],
+    ):
+        texts[k][text] += n
 
     def label(k: str) -> str:  # the most typed text; on a tie the shortest
         return min(texts[k].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
 
-    return [(label(k), n, missed[k]) for k, n in asked.most_common(limit)]
+    return [(label(k), n, missed) for k, n, missed in top]
 
 
 #: a cell a spreadsheet would read as a formula (OWASP CSV injection) starts with one of these

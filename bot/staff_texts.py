@@ -40,6 +40,7 @@ COL_EXAMPLES = "ตัวอย่างที่พิมพ์"
 COL_TEACH = "สอน"
 TEACH_BUTTON = "สอนบอท"
 NOTHING = "ไม่มีรายการ"
+MORE_GROUPS = "แสดง {shown} กลุ่มที่ถามบ่อยที่สุดจากทั้งหมด {total} กลุ่ม ดาวน์โหลด CSV เพื่อดูทั้งหมด"
 
 FILTER_FROM = "ตั้งแต่"
 FILTER_TO = "ถึง"

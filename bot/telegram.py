@@ -2,9 +2,13 @@
 
 The webhook compares ``X-Telegram-Bot-Api-Secret-Token`` with ``TELEGRAM_WEBHOOK_SECRET`` in
 constant time (403 on mismatch; with no secret configured every request is accepted and startup
-logs a warning), refuses bodies over 1 MB (413) and bad JSON (400), drops an ``update_id`` seen
-recently (Telegram retries non-2xx answers; the memory is a bounded per-process set), answers 200
-and hands the update to PTB in a background task (``await channel.drain()`` waits for them).
+logs a warning), refuses bodies over 1 MB (413), and answers 400 with one log line for a body
+``bot.requests.parse_json`` refuses (deep nesting, NaN, 1e999, integers over 64 bits), an
+``update_id`` that is not a whole number, a text that is not a string, or an update PTB cannot
+read (a ``date`` of 1e400, ``entities`` as a string). Only then is the ``update_id`` marked seen
+(``bot.seen.SeenEvents``; Telegram retries non-2xx answers), so a refused update never hides a good
+one. It answers 200 and hands the update to PTB in a background task (``await channel.drain()``
+waits for them). Texts are cleaned (``bot.requests.clean_text``) before the conversation.
 
 What users get:
 
@@ -16,6 +20,8 @@ What users get:
   each sharing one dataset card with a citation line.
 
 Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry network errors and 5xx. A
+sendMessage that was sent but not answered within the read timeout is not sent again (Telegram
+has no retry key, so a resend after a slow answer is a duplicate reply); a connect timeout is. A
 failing handler still answers ``texts.ERROR``; PTB swallows handler exceptions, so an error handler
 logs them and keeps them in ``channel.errors`` (tests assert it stays empty).
 """
@@ -24,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -61,10 +66,10 @@ from intents.types import Message, Turn
 
 from . import render_telegram
 from .background import Background
-from .requests import BodyTooLarge, ClientDisconnect, hashed, read_body
+from .requests import BadJson, BodyTooLarge, ClientDisconnect, clean_text, hashed, parse_json, read_body
 from .seen import SeenEvents
 from .settings import Settings
-from .telegram_request import AiohttpRequest
+from .telegram_request import AiohttpRequest, MaybeDelivered
 
 __all__ = ["COMMANDS", "TelegramChannel"]
 
@@ -74,6 +79,7 @@ T = TypeVar("T")
 
 ATTEMPTS = 3
 POOL_SIZE = 64  # connections to the Bot API (one per reply in flight)
+READ_TIMEOUT = 5.0  # seconds to wait for the Bot API's answer once a request is sent
 BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds
 INLINE_CACHE_SECONDS = 300
@@ -93,12 +99,18 @@ def retry_after_seconds(err: RetryAfter) -> float:
         return min(_seconds(err.retry_after), MAX_RETRY_AFTER)
 
 
-async def with_retries(make: Callable[[], Awaitable[T]]) -> T:
-    """``make()`` up to ATTEMPTS times on RetryAfter (its delay honoured), timeouts, 5xx."""
+async def with_retries(make: Callable[[], Awaitable[T]], *, resend: bool = True) -> T:
+    """``make()`` up to ATTEMPTS times on RetryAfter (its delay honoured), timeouts, 5xx. Without
+    ``resend``, a request that was sent but not answered in time (``MaybeDelivered``) is not made
+    again: for sendMessage that would be a duplicate reply whenever the API is slow."""
     for attempt in range(ATTEMPTS):
         last = attempt == ATTEMPTS - 1
         try:
             return await make()
+        except MaybeDelivered:
+            if last or not resend:
+                raise
+            await asyncio.sleep(BACKOFF * 2**attempt)
         except RetryAfter as err:
             if last:
                 raise
@@ -112,6 +124,38 @@ async def with_retries(make: Callable[[], Awaitable[T]]) -> T:
                 raise
             await asyncio.sleep(BACKOFF * 2**attempt)
     raise AssertionError("unreachable")
+
+
+#: fields PTB reads as text, by the update's part that carries them
+_STRINGS = {
+    "message": ("text", "caption"),
+    "edited_message": ("text", "caption"),
+    "channel_post": ("text", "caption"),
+    "edited_channel_post": ("text", "caption"),
+    "callback_query": ("data", "id"),
+    "inline_query": ("query", "offset", "id"),
+}
+
+
+def _update_id(data: Any) -> int:
+    """The update's id: a whole number from 0 to 2^63 (not a float, a string or a bool)."""
+    uid = data.get("update_id") if isinstance(data, dict) else None
+    if isinstance(uid, bool) or not isinstance(uid, int) or uid < 0:
+        raise BadJson("update_id is not a whole number")
+    return uid
+
+
+def _check_strings(data: dict[str, Any]) -> None:
+    """What PTB would take as text must be text (a number there broke the handlers and the journal)."""
+    for part, fields in _STRINGS.items():
+        value = data.get(part)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise BadJson(f"{part} is not an object")
+        for name in fields:
+            if name in value and not isinstance(value[name], str):
+                raise BadJson(f"{part}.{name} is not a string")
 
 
 class TelegramChannel:
@@ -131,7 +175,7 @@ class TelegramChannel:
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(64)
-            .request(AiohttpRequest(pool_size=POOL_SIZE))
+            .request(AiohttpRequest(pool_size=POOL_SIZE, read_timeout=READ_TIMEOUT))
             .get_updates_request(AiohttpRequest(pool_size=1))
             .build()
         )
@@ -209,19 +253,22 @@ class TelegramChannel:
         except ClientDisconnect:
             return PlainTextResponse("bad request", 400)
         try:
-            data = json.loads(body)
-            update_id = int(data["update_id"])
-        except (ValueError, KeyError, TypeError):
+            data = parse_json(body)
+            update_id = _update_id(data)
+            _check_strings(data)
+        except BadJson as err:
+            log.info("Telegram webhook with a malformed body refused", extra={"reason": str(err)})
             return PlainTextResponse("bad request", 400)
         if not self.app.running and not await self._start():
             return PlainTextResponse("not ready", 503)
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except Exception as err:  # PTB raises whatever a malformed field leads to
+            log.info("Telegram update refused: unreadable", extra={"error": type(err).__name__})
+            return PlainTextResponse("bad request", 400)
         if not self._seen.first_time("telegram", str(update_id)):
             log.info("Telegram update already handled", extra={"update": update_id})
             return PlainTextResponse("OK")
-        try:
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, KeyError, TypeError):
-            return PlainTextResponse("bad request", 400)
         self._background.spawn(self.app.process_update(update))
         return PlainTextResponse("OK")
 
@@ -239,9 +286,9 @@ class TelegramChannel:
         return Message(
             "telegram",
             str(chat.id) if chat else "",
-            text=text,
+            text=clean_text(text) or "",
             user_id=str(user.id) if user else "",
-            postback=postback,
+            postback=clean_text(postback) or "",
             chat_type=chat_type,
         )
 
@@ -264,7 +311,7 @@ class TelegramChannel:
         msg = update.effective_message
         if msg is None or not msg.text:
             return
-        text = msg.text
+        text = clean_text(msg.text) or ""
         if msg.chat.type != "private":
             mention = f"@{self.app.bot.username}".lower()
             if mention not in text.lower():
@@ -295,7 +342,7 @@ class TelegramChannel:
         query = update.inline_query
         if query is None:
             return
-        text = query.query.strip()
+        text = (clean_text(query.query) or "").strip()
         offset = int(query.offset) if query.offset.isdigit() else 0
         results: list[dict[str, Any]] = []
         next_offset = ""
@@ -339,6 +386,11 @@ class TelegramChannel:
             payloads = [{"text": texts.ERROR}]
         try:
             await self.send(message.chat_id, payloads)
+        except MaybeDelivered:
+            log.warning(
+                "Telegram sendMessage unanswered in time; not resending (it may have been delivered)",
+                extra={"chat": hashed(message.chat_id)},
+            )
         except TelegramError:
             log.exception("Telegram send failed", extra={"chat": hashed(message.chat_id)})
 
@@ -371,5 +423,6 @@ class TelegramChannel:
             await with_retries(
                 lambda p=payload, raw=raw: bot.send_message(
                     chat_id, p["text"], parse_mode=p.get("parse_mode"), api_kwargs=raw
-                )
+                ),
+                resend=False,
             )

@@ -22,9 +22,15 @@ from telegram.request import BaseRequest, RequestData
 
 from .background import https_proxy, outbound_session
 
-__all__ = ["AiohttpRequest"]
+__all__ = ["AiohttpRequest", "MaybeDelivered"]
 
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s'\"]+/")
+
+
+class MaybeDelivered(TimedOut):
+    """The request was sent but no answer came in time: the Bot API may well have acted on it
+    (a sendMessage may have reached the user). Unlike a connect timeout, resending is not safe
+    for calls that are not idempotent (Telegram has no retry key, LINE does)."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -86,8 +92,10 @@ class AiohttpRequest(BaseRequest):
                 proxy=self._proxy,
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as err:
+        except aiohttp.ConnectionTimeoutError as err:  # never reached the API: safe to try again
             raise TimedOut from err
+        except TimeoutError as err:  # sent, unanswered (aiohttp's SocketTimeoutError, pool waits)
+            raise MaybeDelivered from err
         except aiohttp.ClientError as err:
             # some aiohttp errors quote the URL, and Bot API URLs carry the bot token
             detail = _TOKEN_IN_URL.sub("/bot<token>/", str(err))

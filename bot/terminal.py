@@ -7,6 +7,8 @@ import sys
 
 from intents import Button, Conversation, Message, Reply, texts
 
+from .requests import clean_text
+
 __all__ = ["chat", "choices", "render_text"]
 
 
@@ -44,7 +46,7 @@ def chat(conversation: Conversation) -> int:
     last: list[Button] = []
     while True:
         try:
-            text = input("> ")
+            text = clean_text(input("> ")) or ""
         except EOFError:
             print()
             return 0

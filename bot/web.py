@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 from pathlib import Path
@@ -18,7 +17,7 @@ from starlette.templating import Jinja2Templates
 from intents import Message, Turn, texts
 from intents.payload import MAX_PAYLOAD_BYTES
 
-from .requests import MAX_BODY, BodyTooLarge, read_body
+from .requests import MAX_BODY, BadJson, BodyTooLarge, clean_text, parse_json, read_body
 from .services import Services
 
 __all__ = ["MAX_BODY", "MAX_TEXT", "turn_json", "web_routes"]
@@ -71,8 +70,9 @@ class WebPages:
         except ClientDisconnect:
             return _error(400, "client went away")
         try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            data = parse_json(body)
+        except BadJson as err:
+            log.info("web chat body refused", extra={"reason": str(err)})
             return _error(400, 'body must be JSON: {"text": ..., "session": ...}')
         if not isinstance(data, dict):
             return _error(400, "body must be a JSON object")
@@ -88,12 +88,13 @@ class WebPages:
         if len(text) > MAX_TEXT:
             polite = texts.TOO_LONG.format(limit=MAX_TEXT)
             return _error(400, f"text longer than {MAX_TEXT} characters", reply={"text": polite})
+        text, postback = clean_text(text, MAX_TEXT) or "", clean_text(postback) or ""
         message = Message(platform="web", chat_id=session, user_id=session, text=text, postback=postback)
         turn = await self.services.handle_async(message)
         return JSONResponse(turn_json(turn))
 
     async def search(self, request: Request) -> Response:
-        q = request.query_params.get("q", "").strip()
+        q = (clean_text(request.query_params.get("q", ""), MAX_TEXT + 1) or "").strip()
         if not q:
             return _error(400, "q is required")
         if len(q) > MAX_TEXT:

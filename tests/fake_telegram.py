@@ -4,12 +4,14 @@ Answers getMe, sendMessage, editMessageText, answerCallbackQuery, answerInlineQu
 setMyCommands, deleteMyCommands, setWebhook, deleteWebhook and getWebhookInfo in the real API's
 JSON shape. PTB posts form fields with JSON-encoded non-string values: ``Call.params`` decodes
 them back. Every call is recorded with its arrival time; ``fail(method, 429, retry_after=1)`` or
-``fail(method, 500)`` injects errors; an unknown method or a wrong token -> 404, remembered in
-``unexpected`` (tests assert it stays empty).
+``fail(method, 500)`` injects errors; ``hang(method, seconds)`` answers late (the call still
+counts); an unknown method or a wrong token -> 404, remembered in ``unexpected`` (tests assert
+it stays empty).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -56,6 +58,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.unexpected: list[str] = []
         self._failures: dict[str, list[tuple[int, int]]] = {}
+        self._hangs: dict[str, float] = {}
         self._ids = itertools.count(1000)
         #: called (in the server thread) with each successful call: the benchmark's stopwatch
         self.listeners: list[Callable[[Call], None]] = []
@@ -67,6 +70,11 @@ class FakeTelegram:
     def fail(self, method: str, status: int = 500, times: int = 1, retry_after: int = 1) -> None:
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, retry_after)] * times)
+
+    def hang(self, method: str, seconds: float) -> None:
+        """Answer every call to ``method`` only after ``seconds`` (the call still takes effect)."""
+        with self._lock:
+            self._hangs[method] = seconds
 
     def of(self, method: str, status: int | None = 200) -> list[Call]:
         with self._lock:
@@ -86,6 +94,7 @@ class FakeTelegram:
             self.calls.clear()
             self.unexpected.clear()
             self._failures.clear()
+            self._hangs.clear()
 
     # -- the API ------------------------------------------------------------------------------
     async def _params(self, request: Request) -> dict[str, Any]:
@@ -116,6 +125,9 @@ class FakeTelegram:
         with self._lock:
             plan = self._failures.get(method)
             injected = plan.pop(0) if plan else None
+            hang = self._hangs.get(method, 0.0)
+        if hang:
+            await asyncio.sleep(hang)
         if injected is not None:
             status, retry_after = injected
             with self._changed:

@@ -23,6 +23,13 @@ def test_search_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert len(out["results"]) <= 3
 
 
+def test_search_cleans_an_undecodable_argument(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 13.1: a byte that is not UTF-8 in argv arrives as a lone surrogate."""
+    assert main(["--data-dir", str(data_dir), "search", "ตลาดน้ำ\udcff\x00 กรุงเทพ", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["query"] == "ตลาดน้ำ กรุงเทพ" and out["results"][0]["name"] == "float_market"
+
+
 def test_search_text_says_nothing_found(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--data-dir", str(data_dir), "search", "สูตรต้มยำกุ้ง"]) == 0
     assert "nothing found" in capsys.readouterr().out

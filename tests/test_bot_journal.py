@@ -157,3 +157,36 @@ def test_rows_past_retention_are_purged(tmp_path: Path) -> None:
     journal.flush()
     assert [r["text"] for r in _rows(path)] == ["new"]
     journal.close()
+
+
+def test_one_bad_row_never_costs_the_rest_of_its_batch(tmp_path: Path) -> None:
+    """issue 13.1: a lone surrogate (or an integer SQLite cannot hold) in one row made the batched
+    insert fail and the whole batch was dropped. The batch falls back to row by row."""
+    path = tmp_path / "state.sqlite"
+    journal = Journal(path, "secret")
+    for i in range(50):
+        journal.record(Message("web", f"s{i}", text=f"วัด {i}", user_id=f"s{i}"), _turn())
+    journal.record(Message("web", "bad", text="\ud800", user_id="bad"), _turn())
+    journal.record(Message("telegram", "big", text=2**64, user_id="big"), _turn())  # type: ignore[arg-type]
+    for i in range(50, 100):
+        journal.record(Message("line", f"s{i}", text=f"วัด {i}", user_id=f"s{i}"), _turn())
+    journal.flush()
+    texts = [r["text"] for r in _rows(path)]
+    assert texts == [f"วัด {i}" for i in range(100)]
+    journal.close()
+
+
+def test_state_database_holding_user_texts_is_private(tmp_path: Path, index_path: Path) -> None:
+    """issue 13.7: state.sqlite (user texts) was created 0644 while secret.key was 0600."""
+    import shutil
+
+    from bot.services import build_services
+
+    shutil.copy(index_path, tmp_path / "index.sqlite")
+    services = build_services(Settings(data_dir=tmp_path, secret_key="k"))
+    services.handle(Message("web", "s1", text="วัด", user_id="s1"))
+    services.journal.flush()
+    services.close()
+    for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
+        if (tmp_path / name).exists():
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name

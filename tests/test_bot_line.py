@@ -160,10 +160,13 @@ async def test_forged_signature_is_400_and_nothing_processed(line: Any) -> None:
 
 
 async def test_malformed_body_with_good_signature_is_400(line: Any) -> None:
-    _, client, api, services = line
-    for body in (b"{not json", b'{"events": [{"type": "message"}]}', b"\xff\xfe"):
+    channel, client, api, services = line
+    for body in (b"{not json", b'{"events": {}}', b"[]", b"\xff\xfe"):
         r = await post(client, body)
         assert r.status_code == 400
+    # a delivery that is well formed but whose only event is not: the event is skipped
+    assert (await post(client, b'{"events": [{"type": "message"}]}')).status_code == 200
+    await channel.drain()
     assert api.requests == [] and services.seen == []
 
 
@@ -372,3 +375,62 @@ def test_real_app_and_services_search_then_details(
     assert bubble["type"] == "bubble"
     assert any(expected in b["action"].get("uri", "") for b in bubble["footer"]["contents"])
     assert api.unexpected == []
+
+
+def ascii_webhook(*events: dict[str, Any]) -> bytes:
+    """As LINE could send it: JSON escapes, so lone surrogates and controls survive the encoding."""
+    return json.dumps({"destination": "Ubot", "events": list(events)}).encode()
+
+
+async def test_poisoned_text_is_cleaned_before_the_conversation(line: Any) -> None:
+    """issue 13.1: lone surrogates and control characters reached the journal from LINE."""
+    channel, client, api, services = line
+    long = "ก" * 20_000
+    r = await post(client, ascii_webhook(text_event("\ud800ทะเบียน\x00วัด\u202e"), text_event(long)))
+    assert r.status_code == 200
+    await channel.drain()
+    assert sorted(m.text for m in services.seen) == sorted(["ทะเบียนวัด", "ก" * 1000])
+    assert len(api.replies()) == 2
+
+
+async def test_surrogate_in_event_id_is_not_a_500(line: Any) -> None:
+    """issue 13.6: a lone surrogate in webhookEventId broke the de-duplication insert (500)."""
+    channel, client, api, _ = line
+    r = await post(client, ascii_webhook(text_event(QUERY, webhookEventId="01H\udc00X")))
+    assert r.status_code == 200
+    await channel.drain()
+    assert len(api.replies()) == 1
+
+
+async def test_one_malformed_event_does_not_drop_the_valid_ones_beside_it(
+    line: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """issue 13.6: one event the SDK cannot read cost the whole signed delivery."""
+    channel, client, api, services = line
+    broken = [
+        event("message", message="not an object"),
+        event("message", message={"id": "1", "type": "text", "text": 5, "quoteToken": "q"}),
+        event("postback", postback={"data": ["x"]}),
+        event("message", source="nobody", message={"id": "1", "type": "text", "text": "x"}),
+        {"type": "message"},
+        "not an event",
+    ]
+    caplog.set_level(logging.INFO)
+    r = await post(client, ascii_webhook(text_event(QUERY), *broken, text_event("ทะเบียนวัด")))
+    assert r.status_code == 200
+    await channel.drain()
+    assert sorted(m.text for m in services.seen) == sorted([QUERY, "ทะเบียนวัด"])
+    assert len(api.replies()) == 2
+    assert not [r for r in caplog.records if r.exc_info]  # one line each, no tracebacks
+
+
+async def test_deeply_nested_signed_body_is_400(line: Any) -> None:
+    """issue 13.6: RecursionError in json.loads was a 500 with a traceback."""
+    _, client, api, services = line
+    for body in (
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"events":[' + b"{}," * 3 + b'{"a":' * 40 + b"1" + b"}" * 40 + b"]}",
+    ):
+        r = await post(client, body)
+        assert r.status_code == 400
+    assert api.requests == [] and services.seen == []

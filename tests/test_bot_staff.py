@@ -324,10 +324,13 @@ def test_guessing_the_token_is_throttled(world: SimpleNamespace, caplog: pytest.
     client = client_for(world.services)
     for _ in range(5):
         assert client.post("/staff/login", data={"token": "guess"}).status_code == 401
-    locked = client.post("/staff/login", data={"token": TOKEN})  # even the right token waits now
+    locked = client.post("/staff/login", data={"token": TOKEN})  # the login form waits now
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 60
     assert "ผิดหลายครั้ง" in locked.text
-    assert client.get("/staff/", headers=BEARER).status_code == 429  # the API too
+    nope = {"Authorization": "Bearer nope"}
+    assert client.get("/staff/", headers=nope).status_code == 429  # wrong bearers too
+    # issue 13.4: a valid credential from the same address is never locked out
+    assert client.get("/staff/", headers=BEARER).status_code == 200
     assert "testclient" not in caplog.text and "locked" in caplog.text  # the address is hashed
 
 
@@ -338,7 +341,8 @@ def test_wrong_bearer_tokens_count_a_missing_session_does_not(world: SimpleNames
     assert client.get("/staff/", headers=BEARER).status_code == 200
     for _ in range(5):
         assert client.get("/staff/", headers={"Authorization": "Bearer nope"}).status_code == 303
-    assert client.get("/staff/", headers=BEARER).status_code == 429
+    assert client.get("/staff/", headers={"Authorization": "Bearer nope"}).status_code == 429
+    assert client.get("/staff/", headers=BEARER).status_code == 200
 
 
 def test_throttle_forgets_failures_after_the_window() -> None:
@@ -371,3 +375,97 @@ def test_csv_cells_never_run_as_formulas_and_times_are_thai() -> None:
     assert row[header.index("line")] == "2" and row[header.index("telegram")] == "0"
     for bad in ("+1", "-2", "@SUM(A1)", "\tx"):
         assert data.csv_cell(bad).startswith("'")
+
+
+def test_topics_that_only_share_a_year_stay_apart() -> None:
+    assert not data.near("ฝุ่น 2566", "ภาษี 2566")
+    assert not data.near("ข้าว ราคา 2566", "ทอง ราคา 2566")
+    assert not data.near("2566", "ภาษี 2566")
+    assert data.near("ทะเบียน วัด 2566", "ทะเบียน วัด 2567") and data.near("2566", "2566")
+    rows = [
+        ("2026-01-01T00:00:00.000Z", "line", t, k, k)
+        for t, k in (
+            ("ฝุ่น 2566", "ฝุ่น 2566"),
+            ("ภาษี 2566", "ภาษี 2566"),
+            ("ภาษี 2566", "ภาษี 2566"),
+            ("ทะเบียนวัด 2567", "ทะเบียน วัด 2567"),
+            ("ทะเบียนวัด 2566", "ทะเบียน วัด 2566"),
+        )
+    ]
+    assert sorted(len(g.keys) for g in data.group_rows(rows)) == [1, 1, 2]
+
+
+JUNK = "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮะาิีึืุูเแโใไ่้๊๋"
+
+
+def test_grouping_is_not_quadratic(world: SimpleNamespace) -> None:
+    """issue 13.3: 6,000 junk queries took 29 s to group (every key against every group). With
+    20,000 distinct queries, all sharing a word, the real variants still group, in well under a
+    second (bench/staff_bench.py measures 100,000)."""
+    import random
+    import time
+
+    rng = random.Random(1)
+    ts = data.iso(datetime.now(UTC) - timedelta(hours=1))
+    rows, keys = [], set()
+    while len(keys) < 20_000:
+        key = " ".join(sorted({"".join(rng.choices(JUNK, k=rng.randint(4, 9))), "ข้อมูล"}))
+        if key not in keys:
+            keys.add(key)
+            rows.append((ts, "line", key.replace(" ", ""), key, key))
+    world.db.execute("BEGIN")
+    world.db.executemany(
+        "INSERT INTO journal (ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
+        "results, answered, latency_ms) VALUES (?, ?, 'private', 'u', ?, ?, ?, 'search', '[]', 0, 1.0)",
+        rows,
+    )
+    world.db.execute("COMMIT")
+    for _ in range(3):
+        gold_variants(world)
+    today = datetime.now(data.BANGKOK).date()
+    window = data.Window.days(today - timedelta(days=1), today)
+    start = time.perf_counter()
+    groups, total = data.unanswered_page(world.db, window, 200)
+    took = time.perf_counter() - start
+    gold = next(g for g in groups if g.label == "ราคาทอง")
+    assert gold.count == 9 and set(gold.examples) == {"ราคาทอง", "ราคาทองคำวันนี้", "ราคาทองวันนี้ครับ"}
+    assert total > 19_000 and len(groups) == 200 and max(len(g.keys) for g in groups) < 50
+    assert took < 2.0, took
+    page = client_for(world.services).get("/staff/unanswered", headers=BEARER).text
+    assert "แสดง 200 กลุ่ม" in page
+
+
+def test_a_valid_cookie_outlives_a_lockout_and_logout_ends_it_server_side(world: SimpleNamespace) -> None:
+    """issue 13.4: after 5 wrong tokens from an office proxy's address the real staff got 429 for
+    15 minutes; and a logged-out cookie stayed valid for 12 hours."""
+    client = client_for(world.services)
+    login(client)
+    cookie = client.cookies.get("khomun_staff")
+    for _ in range(6):
+        client.post("/staff/login", data={"token": "guess"})
+    assert client.get("/staff/").status_code == 200
+    page = client.get("/staff/teachings").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    assert client.post("/staff/logout", data={"csrf": csrf}).status_code == 303
+    thief = client_for(world.services)
+    thief.cookies.set("khomun_staff", cookie, path="/staff")
+    assert thief.get("/staff/").status_code == 303  # the old cookie no longer works
+
+
+def test_failures_are_also_throttled_globally() -> None:
+    """issue 13.4: rotating X-Forwarded-For behind a trusted proxy gave 300 guesses in 0.2 s."""
+    from bot.staff_auth import GLOBAL_MAX_FAILURES, LoginThrottle
+
+    throttle = LoginThrottle(max_failures=5, window=60)
+    for i in range(GLOBAL_MAX_FAILURES):
+        assert throttle.wait(f"10.0.{i // 250}.{i % 250}") == 0
+        throttle.failed(f"10.0.{i // 250}.{i % 250}")
+    assert throttle.wait("192.0.2.1") > 0  # a fresh address waits too
+
+
+def test_forwarded_for_is_trusted_only_from_configured_proxies() -> None:
+    from bot.server import uvicorn_options
+
+    assert uvicorn_options(Settings())["proxy_headers"] is False
+    opts = uvicorn_options(Settings.from_env({"KHOMUN_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2"}))
+    assert opts["proxy_headers"] is True and opts["forwarded_allow_ips"] == "10.0.0.1,10.0.0.2"

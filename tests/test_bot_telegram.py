@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -359,3 +361,111 @@ async def test_telegram_down_at_startup_does_not_crash_and_recovers(fake: Any, e
         assert len(api.of("sendMessage")) == 1
         assert channel.errors == []
     assert api.unexpected == []
+
+
+def raw_update(update_id: str = "", **message: str) -> bytes:
+    """An update written by hand, for values json.dumps cannot produce (Infinity, 1e400, ...)."""
+    uid = update_id or str(next(_ids))
+    fields = {
+        "message_id": str(next(_ids)),
+        "date": "1700000000",
+        "chat": json.dumps({"id": USER_ID, "type": "private", "first_name": "x"}),
+        "from": json.dumps(user()),
+        "text": json.dumps(QUERY),
+        **message,
+    }
+    body = ",".join(f'"{k}":{v}' for k, v in fields.items())
+    return f'{{"update_id":{uid},"message":{{{body}}}}}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("update_id", "message"),
+    [
+        ("Infinity", {}),
+        ("-Infinity", {}),
+        ("NaN", {}),
+        ("1e999", {}),
+        ("1.5", {}),
+        ('"12"', {}),
+        ("true", {}),
+        (str(2**64), {}),
+        ("", {"date": "1e400"}),
+        ("", {"date": str(2**62)}),
+        ("", {"entities": '"bot_command"'}),
+        ("", {"entities": '[{"type": "bot_command", "offset": "x", "length": 1e400}]'}),
+        ("", {"text": str(2**64)}),
+        ("", {"chat": '"private"'}),
+        ("", {"from": "[]"}),
+        ("", {"reply_to_message": '{"a":' * 40 + "1" + "}" * 40}),
+    ],
+)
+async def test_malformed_update_is_400_one_line_and_not_marked_seen(
+    tg: Any, update_id: str, message: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """issue 13.6: update_id Infinity/1e999 and date 1e400 were 500s with tracebacks, and an update
+    that failed after the de-duplication was already marked seen."""
+    channel, client, api, services = tg
+    caplog.set_level(logging.INFO)
+    uid = next(_ids)
+    body = raw_update(update_id or str(uid), **message)
+    r = await post(client, body)
+    assert r.status_code == 400
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    await channel.drain()
+    assert services.seen == [] and api.of("sendMessage") == []
+    # the same update_id, well formed this time, is still answered
+    good = message_update(QUERY)
+    good["update_id"] = uid
+    assert (await post(client, good)).status_code == 200
+    await channel.drain()
+    assert len(api.of("sendMessage")) >= 1
+
+
+async def test_deeply_nested_update_is_400(tg: Any) -> None:
+    _, client, api, services = tg
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"update_id":' * 50_000 + b"1" + b"}" * 50_000):
+        assert (await post(client, body)).status_code == 400
+    assert services.seen == [] and api.calls == []
+
+
+async def test_texts_are_cleaned_before_the_conversation(tg: Any) -> None:
+    """issue 13.1: surrogates, controls and non-string texts from Telegram."""
+    channel, client, _, services = tg
+    assert (await post(client, raw_update(text='"\\ud800ทะเบียน\\u0000วัด\\u202e"'))).status_code == 200
+    assert (await post(client, raw_update(text="12345"))).status_code == 400  # a number, not a text
+    assert (await post(client, raw_update(text=json.dumps("ก" * 5000)))).status_code == 200
+    callback = callback_update("\ud800d:1")
+    assert (await post(client, json.dumps(callback).encode())).status_code == 200
+    inline = inline_update("x")
+    inline["inline_query"]["query"] = 7
+    assert (await post(client, inline)).status_code == 400
+    await channel.drain()
+    assert [m.text for m in services.seen if m.text] == ["ทะเบียนวัด", "ก" * 1000]
+    assert [m.postback for m in services.seen if m.postback] == ["d:1"]
+
+
+async def test_slow_api_never_sends_a_reply_twice(
+    fake: Any, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 13.5: sendMessage was retried after the read timeout, and the API hanging longer than
+    that gave 100 of 100 users their reply two or more times. A timed-out send is ambiguous."""
+    from bot import telegram as tg_module
+
+    url, api = fake
+    api.reset()
+    monkeypatch.setattr(tg_module, "READ_TIMEOUT", 0.3)
+    async with running(url, engine) as (channel, client, _):
+        api.reset()
+        api.hang("sendMessage", 0.8)
+        chats = [USER_ID + i for i in range(10)]
+        for chat in chats:
+            update = message_update("/help", command=True)
+            update["message"]["chat"]["id"] = chat
+            assert (await post(client, update)).status_code == 200
+        await channel.drain()
+        api.hang("sendMessage", 0)
+        await asyncio.sleep(1.0)  # let the hung calls land
+        per_chat = [
+            len([c for c in api.of("sendMessage") if int(c.params["chat_id"]) == chat]) for chat in chats
+        ]
+        assert per_chat == [1] * len(chats)

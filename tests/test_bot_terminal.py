@@ -34,3 +34,27 @@ def test_render_lists_choices(conversation: Conversation) -> None:
     text = render_text(turn.reply)
     assert turn.reply.cards[0].title in text
     assert all(f"[#{i}]" in text for i in range(1, len(choices(turn.reply)) + 1))
+
+
+def test_typed_text_is_cleaned_like_every_other_entry_point(
+    conversation: Conversation, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """issue 13.1: undecodable bytes typed in a C-locale terminal arrive as lone surrogates."""
+    typed: Iterator[str] = iter(["\udcffทะเบียน\x00วัด\x1b[31m", "ก" * 5000])
+    seen: list[str] = []
+    route = conversation.route
+
+    def fake_input(prompt: str = "") -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    def recording(message):  # type: ignore[no-untyped-def]
+        seen.append(message.text)
+        return route(message)
+
+    monkeypatch.setattr(builtins, "input", fake_input)
+    monkeypatch.setattr(conversation, "route", recording)
+    assert chat(conversation) == 0
+    assert seen == ["ทะเบียนวัด[31m", "ก" * 1000]

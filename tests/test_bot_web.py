@@ -268,3 +268,50 @@ def test_channels_plug_in_through_the_contract(
         assert c.post("/webhooks/fake").text == "hooked"
         assert FakeChannel.events == ["startup"]
     assert FakeChannel.events == ["startup", "shutdown"]
+
+
+def test_poisoned_texts_are_cleaned_at_the_edge_and_every_row_is_saved(
+    client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    """issue 13.1: a lone surrogate in /api/chat cost the journal its whole batch; control
+    characters and bidi overrides reached the staff pages."""
+    app.state.services.journal.flush()
+    db = sqlite3.connect(settings.state_path)
+    before = db.execute("SELECT count(*) FROM journal").fetchone()[0]
+    poisoned = [
+        b'{"text":"\\ud800","session":"abcdefgh12"}',
+        b'{"text":"\\udfff\\u0e27\\u0e31\\u0e14\\u0000\\u202e","session":"abcdefgh13"}',
+        b'{"text":"x","postback":"\\ud800","session":"abcdefgh14"}',
+    ]
+    for i in range(20):
+        _chat(client, f"ทะเบียนวัด {i}", session=f"good-session-{i:03d}")
+        if i < len(poisoned):
+            res = client.post("/api/chat", content=poisoned[i], headers={"content-type": "application/json"})
+            assert res.status_code == 200, res.text
+    app.state.services.journal.flush()
+    rows = [r[0] for r in db.execute("SELECT text FROM journal ORDER BY id").fetchall()[before:]]
+    assert len(rows) == 23
+    assert "วัด" in rows and "" in rows
+    assert not any(c in "".join(rows) for c in "\x00\u202e")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"text":' * 50_000 + b"1" + b"}" * 50_000,
+        b'{"text":"x","session":"abcdefgh12","n":1e999}',
+        b'{"text":"x","session":"abcdefgh12","n":NaN}',
+        b'{"text":"x","session":"abcdefgh12","n":' + b"9" * 30 + b"}",
+    ],
+)
+def test_chat_refuses_hostile_json_with_400(client: TestClient, payload: bytes) -> None:
+    """issue 13.6: deeply nested JSON was a RecursionError (500 with a traceback)."""
+    res = client.post("/api/chat", content=payload, headers={"content-type": "application/json"})
+    assert res.status_code == 400 and "error" in res.json()
+
+
+def test_search_cleans_its_query(client: TestClient) -> None:
+    res = client.get("/api/search", params={"q": "\x00\u202eทะเบียนวัด\x07 เชียงใหม่"})
+    assert res.status_code == 200 and res.json()["query"] == "ทะเบียนวัด เชียงใหม่"
+    assert client.get("/api/search", params={"q": "\x00\x01"}).status_code == 400
