@@ -429,6 +429,8 @@ class SearchEngine:
         if top is not None and not top.conflict:
             p = self.model.probability(features(q, scored, self.general))
             confidence = self.model.confidence(p)
+            if confidence == "high" and _unconfirmed(q, top):
+                confidence = "low"  # right topic, but nothing says it holds the place or period asked
         kept: list[Scored] = []
         if top is not None and confidence == "high":
             kept = [top] + [s for s in scored[1:] if _follows(top, s)]
@@ -464,6 +466,13 @@ class SearchEngine:
             confidence=confidence if answered else "none",
             probability=round(p, 4),
         )
+
+
+def _unconfirmed(q: ParsedQuery, top: Scored) -> bool:
+    """A province or period was asked and the best dataset names none of it (a nationwide list
+    for "โรงเรียนในขอนแก่น", a series without 2565 for "ปี 2565"): it may hold it, or not."""
+    asked_period = bool(q.years or q.months or q.fiscal)
+    return (bool(q.provinces) and top.place <= 0) or (asked_period and top.period <= 0)
 
 
 def _follows(top: Scored, other: Scored) -> bool:

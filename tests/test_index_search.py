@@ -165,3 +165,13 @@ def test_get_many_takes_any_number_of_names(engine: SearchEngine) -> None:
     assert len(names) == 1237
     many = names * 30  # more than SQLite's parameter limit
     assert [d.name for d in engine.get_many(many)][: len(names)] == names
+
+
+def test_a_place_or_period_nothing_confirms_is_hedged(engine: SearchEngine) -> None:
+    """The right topic, but no dataset names the year asked (no temple register of 2470): shown
+    as close matches, never as the answer."""
+    sure = engine.search("ทะเบียนวัด")
+    assert sure.confidence == "high"
+    unsure = engine.search("ทะเบียนวัด 2470")
+    assert unsure.answered and unsure.confidence == "low"
+    assert {h.name for h in unsure.hits} <= {h.name for h in sure.hits}
