@@ -22,6 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .dataset import Dataset, Resource
+from .entities import find_entities
 from .decide import answer_model, features, holds_all
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
@@ -34,6 +35,7 @@ from .text import (
     pieces,
     set_domain_words,
     sounds_like,
+    tokenize,
     warm_up,
 )
 from .wordnet import wordnet
@@ -412,6 +414,21 @@ class SearchEngine:
         )
         return [dataset_from_json(r[0]) for r in rows]
 
+    def _newest_first(self, kept: list[Scored]) -> list[Scored]:
+        """An answer of several members of a series, newest first by the year and month their
+        titles name (ties, and titles naming none, keep their rank)."""
+        titles = self._titles([s.row for s in kept])
+
+        def period(s: Scored) -> tuple[int, int]:
+            found = find_entities(tokenize(titles.get(s.row, ""), normalized=True), self.lex, formal=True)
+            years = found.years | found.fiscal
+            return (max(years, default=0), max(found.months, default=0))
+
+        periods = {s.row: period(s) for s in kept}
+        if len({p for p in periods.values() if p != (0, 0)}) < 2:
+            return kept  # not a series told apart by period
+        return sorted(kept, key=lambda s: (-periods[s.row][0], -periods[s.row][1]))
+
     def candidates(self, text: str) -> tuple[ParsedQuery, list[Scored]]:
         """The parsed query and its best datasets, best first, before any decision."""
         q = self.parse(text[:MAX_QUERY_CHARS])
@@ -434,6 +451,8 @@ class SearchEngine:
         kept: list[Scored] = []
         if top is not None and confidence == "high":
             kept = [top] + [s for s in scored[1:] if _follows(top, s)]
+            if len(kept) > 1 and not (q.years or q.months or q.fiscal):
+                kept = self._newest_first(kept)
         elif top is not None and confidence == "low":
             kept = [s for s in scored[:HEDGED] if not s.conflict and s.coverage >= MIN_COVERAGE] or [top]
         elsewhere: list[Scored] = []

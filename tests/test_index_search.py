@@ -174,3 +174,20 @@ def test_a_place_or_period_nothing_confirms_is_hedged(engine: SearchEngine) -> N
     unsure = engine.search("ทะเบียนวัด 2470")
     assert unsure.answered and unsure.confidence == "low"
     assert {h.name for h in unsure.hits} <= {h.name for h in sure.hits}
+
+
+def test_a_series_is_listed_newest_first_unless_a_period_is_asked(engine: SearchEngine) -> None:
+    from index.entities import find_entities
+    from index.text import tokenize
+
+    def periods(text: str) -> list[tuple[int, int]]:
+        out = []
+        for h in engine.search(text, limit=50).hits:
+            found = find_entities(tokenize(h.dataset.title), engine.lex, formal=True)
+            out.append((max(found.years, default=0), max(found.months, default=0)))
+        return out
+
+    listed = periods("รถจดทะเบียนสะสม")
+    assert len(listed) > 5 and listed == sorted(listed, reverse=True)
+    asked = engine.search("รถจดทะเบียนสะสม มิ.ย. 2560").hits[0].dataset.title
+    assert "มิถุนายน 2560" in asked
