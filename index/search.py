@@ -22,8 +22,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .dataset import Dataset, Resource
-from .entities import find_entities
 from .decide import answer_model, features, holds_all
+from .entities import find_entities
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
 from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
