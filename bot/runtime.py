@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.build import SCHEMA_VERSION, BuildStats, build_index
+from index.build import BuildStats, build_index, index_state, reindex
 from index.catalog import CleanReport, bundled_catalog_path, clean_records, load_jsonl
 from index.dataset import Dataset
-from index.lexicon import fingerprint
 from index.search import IndexMissing, SearchEngine, Teachings
 
 __all__ = ["build_from_ckan", "build_from_file", "ensure_index", "open_engine"]
@@ -49,30 +47,21 @@ def build_from_ckan(
     return stats, report
 
 
-def _meta(index_path: Path) -> dict[str, str]:
-    try:
-        with sqlite3.connect(f"file:{index_path}?mode=ro", uri=True) as db:
-            return dict(db.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.Error:
-        return {}
-
-
 def ensure_index(index_path: Path) -> None:
-    """Build the index from the bundled catalog when it is missing or was written by an older
-    version of khomun (its layout changed). When only the lexicon changed (a new synonym or place
-    name changes how titles are tokenised), the same datasets are indexed again, wherever they
-    came from. A current index is left alone."""
-    if not index_path.exists():
+    """Build the index from the bundled catalog when it is missing or was written by a khomun
+    with another index layout. When only the way text is cut changed (a lexicon edit, or a change
+    to normalisation or tokenisation), the same datasets are indexed again, wherever they came
+    from. A current index is left alone."""
+    state = index_state(index_path)
+    if state == "missing":
         log.info("no index yet: building it from the bundled catalog", extra={"path": str(index_path)})
         build_from_file(index_path)
-        return
-    meta = _meta(index_path)
-    if meta.get("schema_version") != str(SCHEMA_VERSION):
+    elif state == "old-layout":
         log.warning("index was built by another version: rebuilding it from the bundled catalog")
         build_from_file(index_path)
-    elif meta.get("lexicon") != fingerprint():
-        log.warning("the lexicon changed since the index was built: indexing the same datasets again")
-        build_index(list(_existing(index_path)), index_path, source=meta.get("source", ""))
+    elif state == "old-text":
+        log.warning("text is cut differently since the index was built: indexing the same datasets again")
+        reindex(index_path)
 
 
 def open_engine(index_path: Path, teachings: Teachings | None = None) -> SearchEngine:

@@ -6,27 +6,40 @@ a reader never sees a half-built index.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
+import sqlite3
 import tempfile
 import time
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from .dataset import Dataset
 from .entities import find_entities
-from .lexicon import Lexicon, fingerprint, lexicon
+from .lexicon import DATA, Lexicon, fingerprint, lexicon
 from .rank import CODE_WEIGHTS, RANK_FIELDS, entity_keys
-from .text import has_thai, normalize, pieces, set_domain_words, singular, tokenize
+from .text import Tokenizer, has_thai, normalize, singular
 
-__all__ = ["FIELDS", "SCHEMA_VERSION", "BuildStats", "build_index", "field_tokens"]
+__all__ = [
+    "FIELDS",
+    "SCHEMA_VERSION",
+    "BuildStats",
+    "build_index",
+    "field_tokens",
+    "index_state",
+    "reindex",
+    "text_fingerprint",
+    "tokenizer_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +60,9 @@ class BuildStats:
     path: Path
 
 
-def field_tokens(tokens: Iterable[str], places: Container[str] = ()) -> dict[str, bool]:
+def field_tokens(
+    tokens: Iterable[str], split: Callable[[str], tuple[str, ...]], places: Container[str] = ()
+) -> dict[str, bool]:
     """What a field is indexed under: its tokens, each compound followed by its parts, without
     repeats; True for a token found only as a part of a compound (วัด in ตัวชี้วัด), which
     matches for less (index.rank.PART_DISCOUNT). Place names stay whole: อ่างทอง is a province,
@@ -55,11 +70,69 @@ def field_tokens(tokens: Iterable[str], places: Container[str] = ()) -> dict[str
     out: dict[str, bool] = {}
     for tok in tokens:
         out[tok] = False
-        for part in () if tok in places or tok in _WHOLE else pieces(tok):
+        for part in () if tok in places or tok in _WHOLE else split(tok):
             out.setdefault(part, True)
         if not has_thai(tok):
             out.setdefault(singular(tok), False)
     return out
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(words: frozenset[str]) -> Tokenizer:
+    return Tokenizer(words)
+
+
+def tokenizer_for(acronyms: Iterable[str]) -> Tokenizer:
+    """The tokenizer of an index whose catalog spells out these acronyms: the lexicon's domain
+    words and the catalog's own. The build and the engine get the same object (cached)."""
+    return _tokenizer(frozenset(lexicon().domain_words(acronyms)))
+
+
+def text_fingerprint(words: Tokenizer) -> str:
+    """What the index records of how it cut text: the lexicon files, and the cut of every line of
+    index/data/probe.txt. A change to normalisation or tokenisation code, or to the lexicon,
+    changes it, and start-up indexes the same datasets again (no version to bump by hand)."""
+    digest = hashlib.sha256(fingerprint().encode())
+    for line in (DATA / "probe.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            digest.update((" | ".join(words.tokenize(line)) + "\n").encode())
+    return digest.hexdigest()[:16]
+
+
+def _meta(path: Path) -> dict[str, str]:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return dict(db.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error:
+        return {}
+
+
+def _acronyms(path: Path) -> dict[str, str]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return dict(db.execute("SELECT short, full FROM acronyms").fetchall())
+
+
+def index_state(path: Path) -> str:
+    """ "missing"; "old-layout" (written by a khomun with another SCHEMA_VERSION: build anew);
+    "old-text" (the same layout, but text is now cut differently: index the same datasets
+    again, see ``reindex``); or "current"."""
+    if not path.exists():
+        return "missing"
+    meta = _meta(path)
+    if meta.get("schema_version") != str(SCHEMA_VERSION):
+        return "old-layout"
+    if meta.get("text") != text_fingerprint(tokenizer_for(_acronyms(path))):
+        return "old-text"
+    return "current"
+
+
+def reindex(path: Path) -> BuildStats:
+    """Index the datasets of the index at ``path`` again, from the same source."""
+    from .search import dataset_from_json
+
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        datasets = [dataset_from_json(r[0]) for r in db.execute("SELECT record FROM datasets ORDER BY rowid")]
+    return build_index(datasets, path, source=_meta(path).get("source", ""))
 
 
 def _fields(d: Dataset) -> dict[str, str]:
@@ -161,7 +234,7 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
     items = list(datasets)
     lex = lexicon()
     acronyms = {**_mine_acronyms(items), **lex.acronyms}
-    set_domain_words(lex.domain_words(acronyms))
+    words = tokenizer_for(acronyms)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".index-", suffix=".sqlite", dir=path.parent)
@@ -176,10 +249,10 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
         for row, d in enumerate(items):
             # entities are read from the plain token sequence: parts and de-duplication would
             # separate จังหวัด from แพร่, and ปี from 62
-            plain = {f: tokenize(text) for f, text in _fields(d).items()}
+            plain = {f: words.tokenize(text) for f, text in _fields(d).items()}
             best: dict[str, int] = {}
             for code, f in enumerate(RANK_FIELDS):
-                for t, part in field_tokens(plain[f], lex.places).items():
+                for t, part in field_tokens(plain[f], words.pieces, lex.places).items():
                     mine = code + len(RANK_FIELDS) if part else code
                     if t not in best or CODE_WEIGHTS[mine] > CODE_WEIGHTS[best[t]]:
                         best[t] = mine
@@ -198,7 +271,7 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
             )
         meta = {
             "schema_version": str(SCHEMA_VERSION),
-            "lexicon": fingerprint(),
+            "text": text_fingerprint(words),
             "datasets": str(len(items)),
             "source": source,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

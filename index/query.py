@@ -14,17 +14,7 @@ from dataclasses import dataclass, field
 
 from .entities import find_entities
 from .lexicon import Lexicon
-from .text import (
-    has_thai,
-    is_word,
-    loose_spelling,
-    normalize,
-    phrase_tokens,
-    pieces,
-    singular,
-    strip_tones,
-    tokenize,
-)
+from .text import Tokenizer, has_thai, loose_spelling, normalize, plain_tokenizer, singular, strip_tones
 
 __all__ = ["Concept", "ParsedQuery", "Vocabulary", "parse_query"]
 
@@ -82,23 +72,25 @@ class Vocabulary:
     topicness: Callable[[str], float] = field(default=lambda w: 1.0)
     #: words of the same meaning that the catalog uses, for a word it does not (SearchEngine._related)
     related: Callable[[str], tuple[str, ...]] = field(default=lambda w: ())
+    #: how the index cut its text: queries are cut the same way
+    words: Tokenizer = field(default_factory=plain_tokenizer)
 
     def idf(self, token: str) -> float:
         n = self.df.get(token, 0)
         if n == 0:
-            parts = pieces(token)
+            parts = self.words.pieces(token)
             if parts and all(p in self.df for p in parts):
                 n = max(1, min(self.df[p] for p in parts) // 2)
         return math.log(1 + (self.size + 1) / (n + 0.5))
 
     def known_compound(self, token: str) -> bool:
-        parts = pieces(token)
+        parts = self.words.pieces(token)
         return bool(parts) and all(self.df.get(p, 0) > _RARE_DF for p in parts)
 
     def known(self, token: str) -> bool:
         if token in self.df:
             return True
-        parts = pieces(token)
+        parts = self.words.pieces(token)
         return bool(parts) and all(p in self.df for p in parts)
 
 
@@ -165,7 +157,7 @@ def _repair(
         if not any(suspicious[i : i + span]):
             continue
         joined = "".join(window)
-        if span == 1 and (vocab.known(joined) or is_word(joined)):
+        if span == 1 and (vocab.known(joined) or vocab.words.is_word(joined)):
             # a real word the catalog does not use is not a typo (ทอง is not ท่อง), but the
             # dictionary lists some misspellings of silent letters (มัคคุเทศน์ for มัคคุเทศก์)
             fixed = None if vocab.known(joined) else vocab.correct(joined)
@@ -190,7 +182,9 @@ def parse_query(
     glossary), so Thai queries also reach the catalog's English titles."""
     normalized = normalize(text)
     tokens: list[str] = []
-    for tok in tokenize(normalized, normalized=True):
+    words = vocab.words
+    pieces, phrase_tokens = words.pieces, words.phrase
+    for tok in words.tokenize(normalized, normalized=True):
         # a compound the catalog only knows in parts (ค่าแรงขั้นต่ำ): look at the parts
         # (not when a part is a form word: ตารางเวลา is a timetable, not a table of time)
         parts = () if tok in vocab.df or tok in lex.fillers else pieces(tok)

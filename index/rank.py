@@ -19,7 +19,6 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .query import ALT_DISCOUNT, Concept, ParsedQuery
-from .text import pieces
 
 __all__ = [
     "FIELD_WEIGHTS",
@@ -113,21 +112,25 @@ class EntityMasks:
         object.__setattr__(self, "local_penalty", LOCAL_PENALTY * self.province)
 
 
-def _token(postings: Postings, token: str, n: int) -> Sparse:
+#: a compound -> its parts (the index's Tokenizer.pieces)
+Split = Callable[[str], tuple[str, ...]]
+
+
+def _token(postings: Postings, token: str, n: int, split: Split) -> Sparse:
     got = postings(token)
     if got is not None:
         return got
-    parts = pieces(token)
-    return _all_of(postings, parts, n) if parts else _NOWHERE
+    parts = split(token)
+    return _all_of(postings, parts, n, split) if parts else _NOWHERE
 
 
-def _all_of(postings: Postings, tokens: Sequence[str], n: int) -> Sparse:
+def _all_of(postings: Postings, tokens: Sequence[str], n: int, split: Split) -> Sparse:
     """The datasets holding every token, each with the weakest field weight among them."""
-    rows, weights = _token(postings, tokens[0], n)
+    rows, weights = _token(postings, tokens[0], n, split)
     for token in tokens[1:]:
         if not len(rows):
             break
-        other_rows, other_weights = _token(postings, token, n)
+        other_rows, other_weights = _token(postings, token, n, split)
         other = np.zeros(n, dtype=np.float32)
         other[other_rows] = other_weights
         theirs = other[rows]
@@ -136,10 +139,10 @@ def _all_of(postings: Postings, tokens: Sequence[str], n: int) -> Sparse:
     return rows, weights
 
 
-def _alternative(postings: Postings, c: Concept, i: int, n: int) -> Sparse:
+def _alternative(postings: Postings, c: Concept, i: int, n: int, split: Split) -> Sparse:
     """The datasets matching the concept's ``i``-th alternative, and how well (the field weight,
     discounted for a synonym or translation; see ``_in_title`` for the field itself)."""
-    rows, weights = _all_of(postings, c.alts[i], n)
+    rows, weights = _all_of(postings, c.alts[i], n, split)
     return (rows, weights * ALT_DISCOUNT) if i >= c.literal else (rows, weights)
 
 
@@ -184,10 +187,12 @@ def score_all(
     n: int,
     masks: EntityMasks,
     titles: Callable[[list[int]], dict[int, str]],
+    split: Split,
     keep: int = KEEP,
 ) -> list[Scored]:
-    """The best ``keep`` datasets for ``q``, best first."""
-    found = [[_alternative(postings, c, i, n) for i in range(len(c.alts))] for c in q.concepts]
+    """The best ``keep`` datasets for ``q``, best first. ``split`` cuts a compound the index does
+    not hold into its parts (the index's Tokenizer.pieces)."""
+    found = [[_alternative(postings, c, i, n, split) for i in range(len(c.alts))] for c in q.concepts]
     # no other dataset can be eligible: scores are computed for these candidates only
     candidates = _candidates(found, n) if q.concepts else np.arange(n)
     size = len(candidates)

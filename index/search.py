@@ -21,23 +21,14 @@ from pythainlp.util import eng_to_thai
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from .build import tokenizer_for
 from .dataset import Dataset, Resource
 from .decide import answer_model, features, holds_all
 from .entities import find_entities
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
 from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
-from .text import (
-    has_thai,
-    loose_spelling,
-    normalize,
-    phrase_tokens,
-    pieces,
-    set_domain_words,
-    sounds_like,
-    tokenize,
-    warm_up,
-)
+from .text import has_thai, loose_spelling, normalize, sounds_like
 from .wordnet import wordnet
 
 __all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
@@ -195,7 +186,7 @@ class SearchEngine:
             acronyms={**self.acronyms, **base.acronyms},  # the catalog's own, then our curated ones
         )
         self.english = self.lex.english_for()
-        set_domain_words(base.domain_words(self.acronyms))  # exactly as the build did
+        self.tokenizer = tokenizer_for(self.acronyms)  # exactly as the build's
         self._loose: dict[str, list[str]] = defaultdict(list)
         self._by_len: dict[int, list[str]] = defaultdict(list)
         self._sound: dict[str, list[str]] = defaultdict(list)
@@ -206,10 +197,12 @@ class SearchEngine:
                     self._by_len[len(tok)].append(tok)
                     self._sound[sounds_like(tok)].append(tok)
         self.wordnet = wordnet()
-        self.vocab = Vocabulary(self.df, self.size, self._correct, self._topicness, self._related)
+        self.vocab = Vocabulary(
+            self.df, self.size, self._correct, self._topicness, self._related, self.tokenizer
+        )
         self.general = general_frequency()
         self.model = answer_model()
-        warm_up()
+        self.tokenizer.warm_up()
 
     def _meaningless(self, stopwords: frozenset[str]) -> frozenset[str]:
         """The stop words that carry no meaning in this catalog: all but those that name topics,
@@ -280,7 +273,7 @@ class SearchEngine:
         it only names people (PERSON_TOPIC)."""
         sparse = self._sparse(token)
         if sparse is None:
-            parts = pieces(token)
+            parts = self.tokenizer.pieces(token)
             if parts and all(p in self.df for p in parts):
                 return min(self._topicness(p) for p in parts)
             return PERSON_TOPIC if self.wordnet.is_person(token) else 1.0
@@ -297,7 +290,7 @@ class SearchEngine:
             return ()  # ลูก: a child, a fruit, a ball ... too many senses to guess which
         out = []
         for word in self.wordnet.synonyms(token):
-            words = phrase_tokens(normalize(word))
+            words = self.tokenizer.phrase(normalize(word))
             if words and all(t in self.df and self._topicness(t) >= 1.0 for t in words):
                 out.append(" ".join(words))
             if len(out) == RELATED:
@@ -420,7 +413,9 @@ class SearchEngine:
         titles = self._titles([s.row for s in kept])
 
         def period(s: Scored) -> tuple[int, int]:
-            found = find_entities(tokenize(titles.get(s.row, ""), normalized=True), self.lex, formal=True)
+            found = find_entities(
+                self.tokenizer.tokenize(titles.get(s.row, ""), normalized=True), self.lex, formal=True
+            )
             years = found.years | found.fiscal
             return (max(years, default=0), max(found.months, default=0))
 
@@ -434,7 +429,7 @@ class SearchEngine:
         q = self.parse(text[:MAX_QUERY_CHARS])
         if q.empty:
             return q, []
-        return q, score_all(q, self._sparse, self.size, self._masks, self._titles)
+        return q, score_all(q, self._sparse, self.size, self._masks, self._titles, self.tokenizer.pieces)
 
     def search(self, text: str, limit: int = 10) -> SearchResult:
         q, scored = self.candidates(text)

@@ -1,7 +1,7 @@
 """Thai text normalisation and tokenisation: one pipeline for the catalog and for queries.
 
-Pure functions over strings. The tokeniser is pythainlp's newmm with its dictionary widened by our
-domain words (agency acronyms, province names); the trie is built once per process.
+Pure functions over strings, and the Tokenizer: pythainlp's newmm with its dictionary widened by
+an index's domain words (agency acronyms, province names), one object per index.
 """
 
 from __future__ import annotations
@@ -23,17 +23,15 @@ from pythainlp.util import normalize as thai_normalize
 
 __all__ = [
     "THAI_RE",
+    "Tokenizer",
     "has_thai",
-    "is_word",
     "loose_spelling",
     "normalize",
-    "phrase_tokens",
-    "pieces",
+    "plain_tokenizer",
     "singular",
     "sounds_like",
     "strip_tones",
     "tokenize",
-    "warm_up",
 ]
 
 THAI_RE = re.compile(r"[\u0e00-\u0e7f]")
@@ -96,97 +94,92 @@ def _base_words() -> frozenset[str]:
     return frozenset(thai_words())
 
 
-_extra_words: frozenset[str] = frozenset()
-_all_words: frozenset[str] | None = None
-_trie: Trie | None = None
+class Tokenizer:
+    """pythainlp's newmm over its dictionary widened by ``domain_words`` (province names, agency
+    acronyms, months, fillers: what the catalog needs kept whole). One per index: the build and
+    the engine make theirs from the same words, so a query is cut as the catalog was. Immutable
+    after construction and safe to share between threads; results are cached per instance."""
+
+    def __init__(self, domain_words: Iterable[str] = ()) -> None:
+        # two-letter words (อย, รพ) would cut ordinary words apart (หน่อย -> หน่ อย): leave them out
+        self.domain_words = frozenset(w for w in domain_words if len(w) > 2 and has_thai(w) and " " not in w)
+        self.words = _base_words() | self.domain_words
+        self._trie: Trie | None = None
+        self._run = lru_cache(maxsize=200_000)(self._tokenize_run)
+        #: the words of a normalised phrase of the lexicon (a synonym, a translation): the same
+        #: few thousand recur in every query, so they are tokenised once
+        self.phrase = lru_cache(maxsize=50_000)(self._phrase)
+        self.pieces = lru_cache(maxsize=200_000)(self._pieces)
+
+    def _tokenize_run(self, run: str) -> tuple[str, ...]:
+        if not has_thai(run):
+            return (run,)
+        if self._trie is None:
+            self._trie = dict_trie(set(self.words))
+        words = word_tokenize(run, engine="newmm", custom_dict=self._trie, keep_whitespace=False)
+        return tuple(w for w in words if w.strip())
+
+    def tokenize(self, text: str, *, normalized: bool = False) -> list[str]:
+        """Words of ``text``: Thai runs segmented by newmm, Latin and digit runs kept whole
+        (``pm2.5``, ``1111``, ``co2``). Punctuation is dropped."""
+        if not normalized:
+            text = normalize(text)
+        text = _THAI_ABBR.sub(_undot, text)
+        text = _REPEAT.sub(lambda m: m.group(1) or "", text)
+        out: list[str] = []
+        for run in _RUNS.findall(text):
+            out.extend(self._run(run))
+        return out
+
+    def _phrase(self, phrase: str) -> tuple[str, ...]:
+        return tuple(self.tokenize(phrase, normalized=True))
+
+    def _pieces(self, word: str) -> tuple[str, ...]:
+        """The parts of a compound (สวนสาธารณะ -> สวน, สาธารณะ), so that a query for a part finds
+        the whole and the other way round. The fewest dictionary words of two or more letters
+        that spell ``word`` exactly; () when it is not such a compound."""
+        n = len(word)
+        if not has_thai(word):
+            # covid-19 -> covid, 19; pm2.5 stays whole (its parts mean nothing alone)
+            parts = tuple(p for p in _LATIN_SPLIT.split(word) if p)
+            return parts if len(parts) > 1 else ()
+        if n < 4:
+            return ()
+        words = self.words
+        best: list[tuple[str, ...] | None] = [None] * (n + 1)
+        best[0] = ()
+        for end in range(2, n + 1):
+            for start in range(0, end - 1):
+                prev = best[start]
+                if prev is None or (start == 0 and end == n):
+                    continue
+                part = word[start:end]
+                if part in words:
+                    cand = (*prev, part)
+                    cur = best[end]
+                    if cur is None or len(cand) < len(cur):
+                        best[end] = cand
+        return best[n] or ()
+
+    def is_word(self, word: str) -> bool:
+        """A word of the Thai dictionary (or of our domain words): not a misspelling, even if
+        the catalog never uses it."""
+        return word in self.words
+
+    def warm_up(self) -> None:
+        """Build the dictionary trie now, not on a user's first message (~0.7 s)."""
+        self.tokenize("ข้อมูลสวนสาธารณะในกรุงเทพมหานคร")
 
 
-def set_domain_words(words: Iterable[str]) -> None:
-    """Widen the tokeniser's dictionary with catalog words. Call once at start-up, before any
-    tokenising thread runs (the trie is rebuilt, not mutated)."""
-    global _extra_words, _all_words, _trie
-    # two-letter words (อย, รพ) would cut ordinary words apart (หน่อย -> หน่ อย): leave them out
-    extra = frozenset(w for w in words if len(w) > 2 and has_thai(w) and " " not in w)
-    if extra != _extra_words:
-        _extra_words = extra
-        _all_words = None
-        _trie = None
-        _tokenize_run.cache_clear()
-        phrase_tokens.cache_clear()
-        pieces.cache_clear()
-
-
-def _get_trie() -> Trie:
-    global _trie
-    if _trie is None:
-        _trie = dict_trie(set(_base_words()) | _extra_words)
-    return _trie
-
-
-@lru_cache(maxsize=200_000)
-def _tokenize_run(run: str) -> tuple[str, ...]:
-    if not has_thai(run):
-        return (run,)
-    words = word_tokenize(run, engine="newmm", custom_dict=_get_trie(), keep_whitespace=False)
-    return tuple(w for w in words if w.strip())
+@lru_cache(maxsize=1)
+def plain_tokenizer() -> Tokenizer:
+    """pythainlp's dictionary alone: for text that is not matched against an index (small talk)."""
+    return Tokenizer()
 
 
 def tokenize(text: str, *, normalized: bool = False) -> list[str]:
-    """Words of ``text``: Thai runs segmented by newmm, Latin and digit runs kept whole
-    (``pm2.5``, ``1111``, ``co2``). Punctuation is dropped."""
-    if not normalized:
-        text = normalize(text)
-    text = _THAI_ABBR.sub(_undot, text)
-    text = _REPEAT.sub(lambda m: m.group(1) or "", text)
-    out: list[str] = []
-    for run in _RUNS.findall(text):
-        out.extend(_tokenize_run(run))
-    return out
-
-
-@lru_cache(maxsize=50_000)
-def phrase_tokens(phrase: str) -> tuple[str, ...]:
-    """The words of a normalised phrase of the lexicon (a synonym, a translation): the same few
-    thousand recur in every query, so they are tokenised once."""
-    return tuple(tokenize(phrase, normalized=True))
-
-
-@lru_cache(maxsize=200_000)
-def pieces(word: str) -> tuple[str, ...]:
-    """The parts of a compound (สวนสาธารณะ -> สวน, สาธารณะ), so that a query for a part finds the
-    whole and the other way round. The fewest dictionary words of two or more letters that spell
-    ``word`` exactly; () when it is not such a compound."""
-    global _all_words
-    n = len(word)
-    if not has_thai(word):
-        # covid-19 -> covid, 19; pm2.5 stays whole (its parts mean nothing alone)
-        parts = tuple(p for p in _LATIN_SPLIT.split(word) if p)
-        return parts if len(parts) > 1 else ()
-    if n < 4:
-        return ()
-    if _all_words is None:
-        _all_words = _base_words() | _extra_words
-    words = _all_words
-    best: list[tuple[str, ...] | None] = [None] * (n + 1)
-    best[0] = ()
-    for end in range(2, n + 1):
-        for start in range(0, end - 1):
-            prev = best[start]
-            if prev is None or (start == 0 and end == n):
-                continue
-            part = word[start:end]
-            if part in words:
-                cand = (*prev, part)
-                cur = best[end]
-                if cur is None or len(cand) < len(cur):
-                    best[end] = cand
-    return best[n] or ()
-
-
-def is_word(word: str) -> bool:
-    """A word of the Thai dictionary (or of our domain words): not a misspelling, even if the
-    catalog never uses it."""
-    return word in _base_words() or word in _extra_words
+    """``text`` cut by the plain tokenizer (no catalog words): see Tokenizer.tokenize."""
+    return plain_tokenizer().tokenize(text, normalized=normalized)
 
 
 def singular(word: str) -> str:
@@ -196,8 +189,3 @@ def singular(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
-
-
-def warm_up() -> None:
-    """Build the dictionary trie now, not on a user's first message (~0.7 s)."""
-    tokenize("ข้อมูลสวนสาธารณะในกรุงเทพมหานคร")

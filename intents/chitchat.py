@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.lexicon import lexicon
-from index.text import normalize, pieces, tokenize
+from index.text import normalize, plain_tokenizer, tokenize
 
 __all__ = ["detect_chitchat"]
 
@@ -108,7 +108,7 @@ def detect_chitchat(text: str) -> str | None:
     fillers = _fillers()
 
     def small(w: str) -> bool:  # a word of these kinds, or a compound of them ("ได้ที่")
-        parts = pieces(w)
+        parts = plain_tokenizer().pieces(w)
         return (
             w in allowed or w in fillers or (bool(parts) and all(p in allowed or p in fillers for p in parts))
         )

@@ -93,14 +93,14 @@ def test_index_from_another_lexicon_is_reindexed_from_its_own_datasets(tmp_path:
     some = list(load_jsonl(bundled_catalog_path()))[:40]  # as if harvested from a portal
     build_index(some, index, source="https://portal.example")
     with sqlite3.connect(index) as db:
-        db.execute("UPDATE meta SET value = 'older' WHERE key = 'lexicon'")
+        db.execute("UPDATE meta SET value = 'older' WHERE key = 'text'")
         db.execute("UPDATE meta SET value = 'then' WHERE key = 'built_at'")
     ensure_index(index)
     with sqlite3.connect(index) as db:
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         assert db.execute("SELECT count(*) FROM datasets").fetchone()[0] == 40  # not the bundled 1,237
     assert meta["source"] == "https://portal.example" and meta["built_at"] != "then"
-    assert meta["lexicon"] != "older"
+    assert meta["text"] != "older"
     inode = index.stat().st_ino  # a rebuild replaces the file
     ensure_index(index)  # current now: left alone
     assert index.stat().st_ino == inode

@@ -290,8 +290,9 @@ def test_poisoned_texts_are_cleaned_at_the_edge_and_every_row_is_saved(
             assert res.status_code == 200, res.text
     app.state.services.journal.flush()
     rows = [r[0] for r in db.execute("SELECT text FROM journal ORDER BY id").fetchall()[before:]]
-    assert len(rows) == 23
-    assert "วัด" in rows and "" in rows
+    # an earlier test's reply may still be on its way to the journal: count this test's rows
+    ours = sorted(r for r in rows if r.startswith("ทะเบียนวัด ") or r in ("", "วัด", "x"))
+    assert ours == sorted([f"ทะเบียนวัด {i}" for i in range(20)] + ["", "วัด", "x"]), rows
     assert not any(c in "".join(rows) for c in "\x00\u202e")
 
 

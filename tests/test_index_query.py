@@ -6,7 +6,6 @@ from index.entities import find_entities, to_be_year
 from index.lexicon import lexicon
 from index.query import ParsedQuery
 from index.search import SearchEngine
-from index.text import tokenize
 from tests.golden import check_golden
 
 
@@ -49,7 +48,7 @@ def test_one_notion_of_year(number: int, two_digit: bool, expected: int | None) 
     ],
 )
 def test_years_and_months(text: str, years: set[int], months: set[int], engine: SearchEngine) -> None:
-    found = find_entities(tokenize(text), lexicon())
+    found = find_entities(engine.tokenizer.tokenize(text), lexicon())
     assert found.years == years
     assert found.months == months
 
@@ -65,11 +64,11 @@ def test_years_and_months(text: str, years: set[int], months: set[int], engine: 
     ],
 )
 def test_provinces(text: str, province: str, engine: SearchEngine) -> None:
-    assert province in find_entities(tokenize(text), lexicon()).provinces
+    assert province in find_entities(engine.tokenizer.tokenize(text), lexicon()).provinces
 
 
 def test_ambiguous_province_names_need_context(engine: SearchEngine) -> None:
-    assert not find_entities(tokenize("ไม่มีเลย"), lexicon()).provinces
+    assert not find_entities(engine.tokenizer.tokenize("ไม่มีเลย"), lexicon()).provinces
 
 
 def test_fillers_are_not_concepts(engine: SearchEngine) -> None:
@@ -130,7 +129,7 @@ def test_query_key_groups_variants(engine: SearchEngine) -> None:
     [("ปีงบประมาณ 2561", {2561}), ("ปีงบ 60", {2560}), ("ปี งบ 2560", {2560}), ("ปี 2561", set())],
 )
 def test_fiscal_years(text: str, fiscal: set[int], engine: SearchEngine) -> None:
-    assert find_entities(tokenize(text), lexicon()).fiscal == fiscal
+    assert find_entities(engine.tokenizer.tokenize(text), lexicon()).fiscal == fiscal
 
 
 def test_fiscal_year_picks_its_report_not_one_dated_in_it(engine: SearchEngine) -> None:

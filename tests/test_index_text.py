@@ -2,14 +2,41 @@ from __future__ import annotations
 
 import pytest
 
+from index.build import text_fingerprint, tokenizer_for
+from index.lexicon import DATA
 from index.search import SearchEngine
-from index.text import loose_spelling, normalize, pieces, strip_tones, tokenize
+from index.text import Tokenizer, loose_spelling, normalize, plain_tokenizer, strip_tones
+from tests.golden import DATA as GOLDEN
 from tests.golden import check_golden
+
+pieces = plain_tokenizer().pieces
 
 
 def test_tokenisation_golden(engine: SearchEngine, update_golden: bool) -> None:
-    # the engine fixture loads the catalog's domain words into the tokeniser, as at run time
-    check_golden("tokenize.tsv", lambda s: " | ".join(tokenize(s)), update_golden)
+    # the index's own tokenizer: pythainlp's dictionary and the catalog's domain words
+    check_golden("tokenize.tsv", lambda s: " | ".join(engine.tokenizer.tokenize(s)), update_golden)
+
+
+def test_what_the_golden_file_shows_changes_what_the_index_records(engine: SearchEngine) -> None:
+    """Every golden input is a probe line, so a change that shows in tokenize.tsv also changes the
+    fingerprint an index records, and start-up re-indexes: no version to bump by hand."""
+    probes = set((DATA / "probe.txt").read_text(encoding="utf-8").splitlines())
+    golden = [
+        line.split("\t")[0] for line in (GOLDEN / "tokenize.tsv").read_text(encoding="utf-8").splitlines()
+    ]
+    assert {g for g in golden if not g.startswith("#")} <= probes
+    recorded = engine.meta["text"]
+    assert recorded == text_fingerprint(tokenizer_for(engine.acronyms))
+    # the same code with one more dictionary word cuts a probe line differently: another print
+    other = Tokenizer(engine.tokenizer.domain_words | {"ฝุ่นพีเอ็ม"} | {"จุดที่น้ำท่วม"})
+    assert text_fingerprint(other) != recorded
+
+
+def test_tokenizers_do_not_share_their_words() -> None:
+    a, b = Tokenizer(), Tokenizer({"ขอข้อมูลจุด"})
+    text = "ขอข้อมูลจุดที่น้ำท่วม"
+    assert "ขอข้อมูลจุด" in b.tokenize(text) and "ขอข้อมูลจุด" not in a.tokenize(text)
+    assert "ขอข้อมูลจุด" not in Tokenizer().tokenize(text)  # b changed nothing global
 
 
 @pytest.mark.parametrize(
@@ -50,6 +77,6 @@ def test_strip_tones_joins_tone_variants() -> None:
     assert strip_tones("ก๊าซ") == strip_tones("กาซ")
 
 
-def test_dotted_abbreviations_are_one_token() -> None:
-    assert "รฟม" in tokenize("ข้อมูล รฟม. ล่าสุด")
-    assert "pm2.5" in tokenize("ค่า PM2.5")
+def test_dotted_abbreviations_are_one_token(engine: SearchEngine) -> None:
+    assert "รฟม" in engine.tokenizer.tokenize("ข้อมูล รฟม. ล่าสุด")
+    assert "pm2.5" in engine.tokenizer.tokenize("ค่า PM2.5")
