@@ -120,6 +120,14 @@ class WebPages:
             {"query": q, "understood": result.query.corrected, "answered": result.answered, "results": hits}
         )
 
+    async def favicon(self, request: Request) -> Response:
+        """The icon at the address browsers ask for when a page names none (the pages do)."""
+        return Response(
+            (HERE / "static" / "favicon.svg").read_bytes(),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     async def healthz(self, request: Request) -> Response:
         engine = self.services.engine
         return JSONResponse(
@@ -134,4 +142,5 @@ def web_routes(services: Services) -> list[BaseRoute]:
         Route("/api/chat", p.chat, methods=["POST"], name="api_chat"),
         Route("/api/search", p.search, name="api_search"),
         Route("/healthz", p.healthz, name="healthz"),
+        Route("/favicon.ico", p.favicon, name="favicon"),
     ]

@@ -19,7 +19,6 @@ from .cards import make_details, shorten
 from .context import ChatContext
 from .followup import Refinement, refinement
 from .listing import (
-    LABEL_CHARS,
     PAGE_SIZE,
     card_with_buttons,
     facet_buttons,
@@ -120,9 +119,7 @@ class Handlers:
 
     def _suggestions(self) -> tuple[Button, ...]:
         """Where to go from nothing: two example queries, the agencies, the newest datasets."""
-        examples = [
-            Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES[:2])
-        ]
+        examples = [Button(e, payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES[:2])]
         return (
             *examples,
             Button(texts.LABEL_AGENCIES, payload.agencies(0)),
@@ -167,9 +164,7 @@ class Handlers:
         return Turn(Reply(text, quick_replies=self._help_buttons()), Outcome("greeting")), None
 
     def _help_buttons(self) -> tuple[Button, ...]:
-        examples = [
-            Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES)
-        ]
+        examples = [Button(e, payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES)]
         return (
             *examples,
             Button(texts.LABEL_AGENCIES, payload.agencies(0)),
@@ -261,12 +256,8 @@ class Handlers:
             if found.answered:
                 topics.append(word)
                 agencies.update((h.dataset.organization, None) for h in found.hits if h.dataset.organization)
-        buttons = [
-            Button(shorten(org, LABEL_CHARS), payload.agency(index[org]))
-            for org in list(agencies)[:3]
-            if org in index
-        ]
-        buttons += [Button(shorten(t, LABEL_CHARS), t, "text") for t in topics[:3]]
+        buttons = [Button(org, payload.agency(index[org])) for org in list(agencies)[:3] if org in index]
+        buttons += [Button(t, t, "text") for t in topics[:3]]
         return tuple(buttons)
 
     # -- the stored list -------------------------------------------------------------------------
@@ -412,7 +403,7 @@ class Handlers:
         ]
         choices = ctx.facets.get("org", [])
         quick = tuple(
-            Button(shorten(org, LABEL_CHARS), payload.narrow(ctx.list_id, "org", choices.index(org)))
+            Button(org, payload.narrow(ctx.list_id, "org", choices.index(org)))
             for org, _ in ranked
             if org in choices
         )
@@ -430,9 +421,7 @@ class Handlers:
             texts.AGENCY_LINE.format(number=start + i + 1, name=org, count=n)
             for i, (org, n) in enumerate(shown)
         ]
-        buttons = tuple(
-            Button(shorten(org, LABEL_CHARS), payload.agency(start + i)) for i, (org, _) in enumerate(shown)
-        )
+        buttons = tuple(Button(org, payload.agency(start + i)) for i, (org, _) in enumerate(shown))
         quick: tuple[Button, ...] = ()
         if start + AGENCIES_PAGE < len(counts):
             quick = (Button(texts.LABEL_MORE_AGENCIES, payload.agencies(start + AGENCIES_PAGE)),)

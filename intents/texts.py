@@ -62,7 +62,7 @@ FEEDBACK_DOWN = "ขอบคุณที่บอกนะคะ จะนำ�
 FALLBACK = "ขออภัยค่ะ ยังไม่เข้าใจว่าอยากได้เรื่องอะไร ลองพิมพ์เป็นชื่อเรื่อง เช่น “{example}” หรือเลือกด้านล่างได้นะคะ"
 NOT_FOUND_ELSEWHERE = "ยังไม่เจอเรื่อง{topic}ตามจังหวัดหรือปีที่ถามค่ะ แต่มีเรื่องเดียวกันของจังหวัดหรือปีอื่น เผื่อใช้แทนได้"
 
-# -- button and quick-reply labels (at most 20 characters: LINE's quick reply limit) ------------
+# -- button and quick-reply labels (whole: each renderer cuts them to its platform, LINE to 20) -----
 LABEL_DOWNLOAD = "ดาวน์โหลด"
 LABEL_DETAILS = "รายละเอียด"
 LABEL_PAGE = "เปิดใน data.go.th"

@@ -199,29 +199,106 @@ def test_end_to_end_through_uvicorn(live: str) -> None:
     assert httpx.get(f"{live}/healthz").json()["ok"] is True
 
 
+def test_web_chips_keep_whole_labels(client: TestClient) -> None:
+    """LINE cuts quick-reply labels to 20 characters; the web chat shows them whole."""
+    reply = _chat(client, "ไฟฟ้า", session="whole-labels-1")["reply"]
+    labels = [b["label"] for b in reply["quick_replies"]]
+    assert "กรมพัฒนาพลังงานทดแทนและอนุรักษ์พลังงาน" in labels, labels  # 38 characters
+    assert not any(label.endswith("…") for label in labels)
+
+
+def test_page_names_a_favicon_that_is_served(client: TestClient) -> None:
+    html = client.get("/").text
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+    assert icon, "no favicon link"
+    for path in (icon.group(1), "/favicon.ico"):
+        res = client.get(path)
+        assert res.status_code == 200 and res.headers["content-type"].startswith("image/svg+xml"), path
+        assert res.text.lstrip().startswith("<svg") and "</svg>" in res.text
+
+
+#: for every card button visible in the area its scrolling container shows: is it what a tap at its
+#: centre reaches (nothing sticky drawn over it)? The page's own scroll area is the viewport.
+_COVERED_BUTTONS = """() => {
+  function scroller(node) {
+    for (var p = node.parentElement; p; p = p.parentElement) {
+      var s = getComputedStyle(p);
+      if (/(auto|scroll)/.test(s.overflowY) && p.scrollHeight > p.clientHeight) {
+        return p.getBoundingClientRect();
+      }
+    }
+    return {top: 0, bottom: window.innerHeight};
+  }
+  var covered = [], seen = 0;
+  document.querySelectorAll(".card .buttons a, .card .buttons button").forEach(function (b) {
+    var r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2, box = scroller(b);
+    if (y < Math.max(0, box.top) || y > Math.min(window.innerHeight, box.bottom)) { return; }
+    seen += 1;
+    var hit = document.elementFromPoint(x, y);
+    if (!hit || !(hit === b || b.contains(hit))) {
+      covered.push(b.textContent + " under " + (hit && (hit.id || hit.className)));
+    }
+  });
+  return {covered: covered, seen: seen};
+}"""
+
+_FIRST_CARD = """() => {
+  var lists = document.querySelectorAll(".cards"), list = lists[lists.length - 1];
+  var first = list.firstElementChild.getBoundingClientRect();
+  var last = list.lastElementChild.getBoundingClientRect();
+  var lead = list.previousElementSibling.getBoundingClientRect();
+  return {firstBottom: first.bottom, last: last.top, lead: lead.top, height: window.innerHeight};
+}"""
+
+
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-def test_browser_types_a_thai_query_and_sees_cards(live: str, update_golden: bool, tmp_path: Path) -> None:
+def test_phone_reply_starts_at_its_first_card_and_chips_never_cover_buttons(
+    live: str, update_golden: bool, tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="th-TH"
+            )
             outside: list[str] = []
+            missing: list[str] = []
             page.on("request", lambda r: None if r.url.startswith(live) else outside.append(r.url))
+            page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
             page.goto(live + "/")
-            page.fill("#text", "ขอข้อมูลทะเบียนวัดหน่อยค่ะ")  # many provinces: paging and narrowing
-            page.press("#text", "Enter")
-            page.wait_for_selector(".card h2", timeout=10_000)
-            assert "ทะเบียนวัด" in page.inner_text(".card h2")
-            assert page.locator(".chip").count() > 0
+            for n, text in enumerate(("ทะเบียนวัด เชียงใหม่", "ขอข้อมูลท่องเที่ยวหน่อยค่ะ"), start=1):
+                page.fill("#text", text)
+                page.press("#text", "Enter")
+                page.wait_for_function("n => document.querySelectorAll('.cards').length === n", arg=n)
+            at = page.evaluate(_FIRST_CARD)
+            # the reply is read from its start: its lead and first card in view, not its last card
+            assert at["lead"] >= 0 and at["firstBottom"] <= at["height"] * 0.75, at
+            assert at["last"] > at["height"], at
+            assert "ท่องเที่ยว" in page.inner_text(".cards >> nth=-1 >> .card h2 >> nth=0")
+            chips = page.locator("#chips .chip").all_inner_texts()
+            assert "สำนักงานปลัดกระทรวงการท่องเที่ยวและกีฬา" in chips, chips  # whole, not cut to 20
             assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
             shots = screenshots_dir(update_golden, tmp_path)
             shots.mkdir(parents=True, exist_ok=True)
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(shots / "webchat.png"))
-            assert not outside
+            page.screenshot(path=str(shots / "webchat-phone.png"))
+            # whatever the scroll position, every card button in view can be tapped
+            seen = 0
+            for _ in range(40):
+                found = page.evaluate(_COVERED_BUTTONS)
+                assert not found["covered"], found
+                seen += found["seen"]
+                done = page.evaluate(
+                    "() => { var s = document.getElementById('scroll') || document.scrollingElement;"
+                    " var before = s.scrollTop; s.scrollTop += 150; return s.scrollTop === before; }"
+                )
+                if done:
+                    break
+            assert seen > 10
+            assert not outside and not missing, (outside, missing)
         finally:
             browser.close()
 
