@@ -15,7 +15,7 @@ from index.search import SearchEngine
 from index.text import has_thai
 
 from . import payload, texts
-from .cards import make_details, shorten
+from .cards import make_card, make_details, shorten
 from .context import ChatContext
 from .followup import Refinement, refinement
 from .listing import (
@@ -241,6 +241,34 @@ class Handlers:
         else:
             lead = found
         return self._show(ctx, lead, outcome, extra), ctx
+
+    def inline(self, text: str, offset: int, page: int) -> Turn:
+        """Telegram's inline mode (``@bot คำค้น`` in any chat): results ``offset`` to
+        ``offset + page`` of the same search a typed message gets, and one more when a next page
+        exists, as cards without buttons. Outside any chat: no list is kept."""
+        result = self.engine.search(text, limit=offset + page + 1)
+        q = result.query
+        hits = result.hits[offset : offset + page + 1] if result.answered else []
+        outcome = Outcome(
+            intent="fallback" if q.empty else "search",
+            query=text,
+            normalized=q.normalized,
+            hits=tuple(h.name for h in hits),
+            scores=tuple(h.score for h in hits),
+            answered=result.answered and not q.empty,
+            corrected=q.corrected,
+            key=q.key,
+            confidence=result.confidence,
+        )
+        topic = topic_of(q, text)
+        if not outcome.answered:
+            return Turn(Reply(texts.NOT_FOUND.format(topic=topic)), outcome)
+        lead = (
+            texts.FOUND_ONE.format(topic=topic)
+            if result.total == 1
+            else texts.FOUND.format(count=result.total, topic=topic)
+        )
+        return Turn(Reply(lead, cards=tuple(make_card(h.dataset) for h in hits)), outcome)
 
     def _near(self, q: ParsedQuery) -> tuple[Button, ...]:
         """For a search that found nothing: agencies with datasets on the query's words one by one,

@@ -246,6 +246,20 @@ async def test_inline_query_results_at_most_50_with_citation(tg: Any) -> None:
     assert first["input_message_content"]["parse_mode"] == "HTML"
 
 
+async def test_inline_queries_go_through_the_conversation(tg: Any) -> None:
+    """Inline mode called the engine directly: its queries were never journaled, and the
+    unanswered ones never reached staff."""
+    channel, client, api, services = tg
+    await post(client, inline_update(QUERY))
+    await post(client, inline_update("ราคาทองคำแท่งวันนี้"))
+    await channel.drain()
+    assert [m.text for m in services.inline] == [QUERY, "ราคาทองคำแท่งวันนี้"]
+    assert all(m.chat_type == "inline" and m.platform == "telegram" and m.user_id for m in services.inline)
+    assert services.seen == []  # not a chat message: no list kept, nothing sent to a chat
+    answered, missed = (c.params["results"] for c in api.of("answerInlineQuery"))
+    assert answered and missed == []
+
+
 async def test_inline_query_pages_with_next_offset(tg: Any, engine: Any) -> None:
     channel, client, api, _ = tg
     query = "ข้อมูล"

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -392,3 +393,25 @@ def test_search_cleans_its_query(client: TestClient) -> None:
     res = client.get("/api/search", params={"q": "\x00\u202eทะเบียนวัด\x07 เชียงใหม่"})
     assert res.status_code == 200 and res.json()["query"] == "ทะเบียนวัด เชียงใหม่"
     assert client.get("/api/search", params={"q": "\x00\x01"}).status_code == 400
+
+
+def test_unanswered_inline_queries_reach_the_staff_queue(app: Starlette, settings: Settings) -> None:
+    from bot import staff_data
+    from intents import Message
+
+    services = app.state.services
+    services.journal.settle_seconds = 0.0
+    asked = Message("telegram", "inline:42", text="ราคาทองคำแท่งวันนี้", user_id="42", chat_type="inline")
+    turn = services.handle_inline(asked, 0, 50)
+    assert turn.outcome.intent == "search" and not turn.outcome.answered and not turn.reply.cards
+    found = services.handle_inline(Message("telegram", "inline:42", text="ทะเบียนวัด", user_id="42"), 0, 50)
+    assert found.outcome.answered and len(found.reply.cards) > 1
+    deadline = time.monotonic() + 5
+    db = staff_data.connect(settings.state_path)
+    labels: list[str] = []
+    while "ราคาทองคำแท่งวันนี้" not in labels and time.monotonic() < deadline:
+        services.journal.flush()
+        today = datetime.now(staff_data.BANGKOK).date()
+        window = staff_data.Window.days(today - timedelta(days=1), today + timedelta(days=1))
+        labels = [g.label for g in staff_data.unanswered_groups(db, window)]
+    assert "ราคาทองคำแท่งวันนี้" in labels
