@@ -65,16 +65,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     conversation = _conversation(_settings(args))
     result = conversation.engine.search(args.query, limit=args.limit)
     if args.json:
-        out = {
-            "query": args.query,
-            "understood": result.query.corrected or result.query.normalized,
-            "answered": result.answered,
-            "results": [
-                {"name": h.name, "score": h.score, "title": h.dataset.title, "why": list(h.why)}
-                for h in result.hits
-            ],
-        }
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        from .web import search_json
+
+        print(json.dumps(search_json(args.query, result, why=True), ensure_ascii=False, indent=2))
         return 0
     if result.query.corrected:
         print(f"(understood: {result.query.corrected})")
