@@ -18,7 +18,16 @@ from intents import Message, Turn, texts
 from intents.payload import MAX_PAYLOAD_BYTES
 
 from .openapi import openapi_document
-from .requests import MAX_BODY, BadJson, BodyTooLarge, clean_text, parse_json, read_body
+from .requests import (
+    MAX_BODY,
+    SEARCH_LIMIT_MAX,
+    BadJson,
+    BodyTooLarge,
+    clean_text,
+    parse_json,
+    read_body,
+    search_limit,
+)
 from .services import Services
 
 __all__ = ["MAX_BODY", "MAX_TEXT", "search_json", "turn_json", "web_routes"]
@@ -27,7 +36,6 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 MAX_TEXT = 500
-SEARCH_LIMIT_MAX = 50
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -129,10 +137,11 @@ class WebPages:
             return _error(400, "q is required")
         if len(q) > MAX_TEXT:
             return _error(400, f"q longer than {MAX_TEXT} characters")
-        raw_limit = request.query_params.get("limit", "10")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= SEARCH_LIMIT_MAX:
-            return _error(400, f"limit must be a whole number from 1 to {SEARCH_LIMIT_MAX}")
-        result = await run_in_threadpool(self.services.engine.search, q, int(raw_limit))
+        try:
+            limit = search_limit(request.query_params.get("limit", "10"))
+        except ValueError as err:
+            return _error(400, str(err))
+        result = await run_in_threadpool(self.services.engine.search, q, limit)
         return JSONResponse(search_json(q, result))
 
     async def openapi(self, request: Request) -> Response:
