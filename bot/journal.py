@@ -29,7 +29,7 @@ from intents.types import Message, Turn
 
 from .settings import Settings
 
-__all__ = ["JOURNAL_SCHEMA", "Journal", "load_or_create_secret"]
+__all__ = ["JOURNAL_SCHEMA", "Journal", "load_or_create_secret", "migrate"]
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,15 @@ CREATE TABLE IF NOT EXISTS journal (
   chat_type TEXT NOT NULL, user_hash TEXT NOT NULL,
   text TEXT NOT NULL, normalized TEXT NOT NULL, query_key TEXT NOT NULL, intent TEXT NOT NULL,
   results TEXT NOT NULL, answered INTEGER NOT NULL,
-  latency_ms REAL NOT NULL, feedback TEXT, chat_hash TEXT NOT NULL DEFAULT '');
+  latency_ms REAL NOT NULL, feedback TEXT, chat_hash TEXT NOT NULL DEFAULT '',
+  confidence TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS journal_ts ON journal(ts);
 """
+#: columns added since the first release: (name, definition), added to older databases on open
+ADDED_COLUMNS = (
+    ("chat_hash", "TEXT NOT NULL DEFAULT ''"),
+    ("confidence", "TEXT NOT NULL DEFAULT ''"),  # a search's "high", "low" or "none"
+)
 #: platforms whose messages are not from users (the eval replays judged queries)
 NOT_JOURNALED = frozenset({"eval"})
 FEEDBACK_VALUES = ("useful", "not_useful")
@@ -51,7 +57,8 @@ FLUSH_SECONDS = 0.5
 SETTLE_SECONDS = 3.0
 _INSERT = (
     "INSERT INTO journal (ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
-    "results, answered, latency_ms, feedback, chat_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+    "results, answered, latency_ms, feedback, chat_hash, confidence) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
 )
 _STOP = object()
 
@@ -85,6 +92,17 @@ def create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+def migrate(db: sqlite3.Connection) -> None:
+    """The journal table as this version writes it: created when missing, and the columns added
+    since (ADDED_COLUMNS) added to a database an older version made."""
+    db.executescript(JOURNAL_SCHEMA)
+    have = {row[1] for row in db.execute("PRAGMA table_info(journal)")}
+    for name, definition in ADDED_COLUMNS:
+        if name not in have:
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it first
+                db.execute(f"ALTER TABLE journal ADD COLUMN {name} {definition}")
+
+
 def connect_state(path: Path) -> sqlite3.Connection:
     """A connection to the state DB: WAL, busy_timeout 5000, autocommit."""
     create_private(path)
@@ -103,7 +121,7 @@ class Journal:
         self._typing_lock = threading.Lock()
         self._key = secret_key.encode() if isinstance(secret_key, str) else secret_key
         self._db = connect_state(self.path)
-        self._db.executescript(JOURNAL_SCHEMA)
+        migrate(self._db)
         self._pending: deque[Any] = deque()  # append/popleft are atomic: no lock needed
         self._wake = threading.Event()
         self._closed = False
@@ -177,6 +195,7 @@ class Journal:
             int(out.answered),
             float(turn.extra.get("ms", 0.0)),  # type: ignore[arg-type]
             chat_hash,
+            out.confidence,
         )
 
     def feedback(self, platform: str, chat_id: str, value: str) -> None:
