@@ -218,11 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("KHOMUN_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
     )
-    args = build_parser().parse_args(argv)
     try:
-        code = int(args.func(args) or 0)
-        sys.stdout.flush()
-        return code
+        try:
+            args = build_parser().parse_args(argv)
+            return int(args.func(args) or 0)
+        finally:
+            sys.stdout.flush()  # a reader gone away shows here, not in the interpreter's exit
     except SettingsError as err:
         print(f"khomun: configuration error: {err}", file=sys.stderr)
         return 2
