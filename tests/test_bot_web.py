@@ -183,8 +183,11 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live(settings: Settings) -> Iterator[str]:
-    app = create_app(settings)
+def live(tmp_path_factory: pytest.TempPathFactory, index_path: Path) -> Iterator[str]:
+    """A real server with its own state (its journal writes on its own schedule)."""
+    data = tmp_path_factory.mktemp("live-data")
+    shutil.copy(index_path, data / "index.sqlite")
+    app = create_app(Settings(data_dir=data, secret_key="test-secret"))
     with LiveServer(app) as url:
         yield url
     app.state.services.close()
