@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
@@ -81,6 +82,16 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("Internal Server Error", status_code=500)
 
 
+async def http_error(request: Request, exc: Exception) -> Response:
+    """404, 405 and the like: JSON on /api paths (API clients parse every answer), plain text
+    elsewhere."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if request.url.path.startswith("/api"):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=headers)
+
+
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     """The whole service. Without ``services`` it builds (and on shutdown closes) its own."""
     owned = services is None
@@ -110,7 +121,11 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             if owned:
                 services.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: server_error})
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )
     app.state.services = services
     app.state.channels = channels
     return app

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .requests import SEARCH_LIMIT_MAX, search_limit
 from .settings import Settings, SettingsError
 
 __all__ = ["main"]
@@ -65,16 +66,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     conversation = _conversation(_settings(args))
     result = conversation.engine.search(args.query, limit=args.limit)
     if args.json:
-        out = {
-            "query": args.query,
-            "understood": result.query.corrected or result.query.normalized,
-            "answered": result.answered,
-            "results": [
-                {"name": h.name, "score": h.score, "title": h.dataset.title, "why": list(h.why)}
-                for h in result.hits
-            ],
-        }
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        from .web import search_json
+
+        print(json.dumps(search_json(args.query, result, why=True), ensure_ascii=False, indent=2))
         return 0
     if result.query.corrected:
         print(f"(understood: {result.query.corrected})")
@@ -150,6 +144,20 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return purge(_settings(args))
 
 
+def _limit(raw: str) -> int:
+    """--limit as the API takes it (1..SEARCH_LIMIT_MAX), refused with the API's message."""
+    try:
+        return search_limit(raw)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _positive(raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khomun", description="Thai open-data chatbot for data.go.th")
     parser.add_argument("--data-dir", help="index and state folder (default: $KHOMUN_DATA_DIR or ./var)")
@@ -164,13 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_index_build)
 
     search = sub.add_parser("search", help="search the catalog")
-    search.add_argument("query")
-    search.add_argument("--json", action="store_true")
-    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("query", help="what to look for, in Thai or English (quote it)")
+    search.add_argument("--json", action="store_true", help="print JSON, as GET /api/search answers")
+    search.add_argument(
+        "--limit", type=_limit, default=10, help=f"results to show, 1 to {SEARCH_LIMIT_MAX} (default 10)"
+    )
     search.set_defaults(func=cmd_search)
 
     ev = sub.add_parser("eval", help="measure search quality on a judged query file")
-    ev.add_argument("queries")
+    ev.add_argument("queries", help="judged queries, one JSON object a line (see tests/data/*-queries.jsonl)")
     ev.add_argument("--ranked", help="write one JSON line per query to this file")
     ev.add_argument("--catalog", help="build a fresh index from this catalog first")
     ev.set_defaults(func=cmd_eval)
@@ -179,9 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
 
     serve = sub.add_parser("serve", help="run the web service (web chat, API, webhooks)")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
     serve.set_defaults(func=cmd_serve)
     telegram = sub.add_parser("telegram", help="Telegram bot setup").add_subparsers(
         dest="action", required=True
@@ -197,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     dg = sub.add_parser(
         "digest", help="send the day's unanswered queries to staff chats, then purge old rows"
     )
-    dg.add_argument("--top", type=int, default=10)
+    dg.add_argument("--top", type=_positive, default=10, help="groups of queries to list (default 10)")
     dg.set_defaults(func=cmd_digest)
     pg = sub.add_parser("purge", help="delete journal rows older than KHOMUN_RETENTION_DAYS")
     pg.set_defaults(func=cmd_purge)
@@ -208,14 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("KHOMUN_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
     )
-    args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        try:
+            args = build_parser().parse_args(argv)
+            return int(args.func(args) or 0)
+        finally:
+            sys.stdout.flush()  # a reader gone away shows here, not in the interpreter's exit
     except SettingsError as err:
         print(f"khomun: configuration error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`khomun search ... | head`): stop quietly, as Unix tools do; point
+        # stdout at /dev/null so the interpreter's last flush at exit cannot complain again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool that SIGPIPE stopped
 
 
 if __name__ == "__main__":

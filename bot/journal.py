@@ -19,6 +19,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,7 @@ from intents.types import Message, Turn
 
 from .settings import Settings
 
-__all__ = ["JOURNAL_SCHEMA", "Journal", "load_or_create_secret"]
+__all__ = ["JOURNAL_SCHEMA", "Journal", "load_or_create_secret", "migrate"]
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +39,26 @@ CREATE TABLE IF NOT EXISTS journal (
   chat_type TEXT NOT NULL, user_hash TEXT NOT NULL,
   text TEXT NOT NULL, normalized TEXT NOT NULL, query_key TEXT NOT NULL, intent TEXT NOT NULL,
   results TEXT NOT NULL, answered INTEGER NOT NULL,
-  latency_ms REAL NOT NULL, feedback TEXT, chat_hash TEXT NOT NULL DEFAULT '');
+  latency_ms REAL NOT NULL, feedback TEXT, chat_hash TEXT NOT NULL DEFAULT '',
+  confidence TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS journal_ts ON journal(ts);
 """
+#: columns added since the first release: (name, definition), added to older databases on open
+ADDED_COLUMNS = (
+    ("chat_hash", "TEXT NOT NULL DEFAULT ''"),
+    ("confidence", "TEXT NOT NULL DEFAULT ''"),  # a search's "high", "low" or "none"
+)
 #: platforms whose messages are not from users (the eval replays judged queries)
 NOT_JOURNALED = frozenset({"eval"})
 FEEDBACK_VALUES = ("useful", "not_useful")
 _BATCH = 200  # rows that wake the writer before FLUSH_SECONDS
 FLUSH_SECONDS = 0.5
+#: an inline query is held this long before it is written (Telegram sends one per pause in typing)
+SETTLE_SECONDS = 3.0
 _INSERT = (
     "INSERT INTO journal (ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
-    "results, answered, latency_ms, feedback, chat_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+    "results, answered, latency_ms, feedback, chat_hash, confidence) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
 )
 _STOP = object()
 
@@ -82,6 +92,17 @@ def create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+def migrate(db: sqlite3.Connection) -> None:
+    """The journal table as this version writes it: created when missing, and the columns added
+    since (ADDED_COLUMNS) added to a database an older version made."""
+    db.executescript(JOURNAL_SCHEMA)
+    have = {row[1] for row in db.execute("PRAGMA table_info(journal)")}
+    for name, definition in ADDED_COLUMNS:
+        if name not in have:
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it first
+                db.execute(f"ALTER TABLE journal ADD COLUMN {name} {definition}")
+
+
 def connect_state(path: Path) -> sqlite3.Connection:
     """A connection to the state DB: WAL, busy_timeout 5000, autocommit."""
     create_private(path)
@@ -93,11 +114,14 @@ def connect_state(path: Path) -> sqlite3.Connection:
 
 
 class Journal:
-    def __init__(self, path: Path, secret_key: str | bytes) -> None:
+    def __init__(self, path: Path, secret_key: str | bytes, settle_seconds: float = SETTLE_SECONDS) -> None:
         self.path = Path(path)
+        self.settle_seconds = settle_seconds
+        self._typing: dict[str, tuple[float, str, tuple[Any, ...]]] = {}
+        self._typing_lock = threading.Lock()
         self._key = secret_key.encode() if isinstance(secret_key, str) else secret_key
         self._db = connect_state(self.path)
-        self._db.executescript(JOURNAL_SCHEMA)
+        migrate(self._db)
         self._pending: deque[Any] = deque()  # append/popleft are atomic: no lock needed
         self._wake = threading.Event()
         self._closed = False
@@ -117,13 +141,48 @@ class Journal:
         False when it is not journaled."""
         if message.platform in NOT_JOURNALED or self._closed:
             return False
+        self._pending.append(("row", self._row(message, turn)))
+        value = turn.extra.get("feedback")
+        if turn.outcome.intent == "feedback" and value in FEEDBACK_VALUES:
+            self._pending.append(("feedback", self.hash_id(message.platform, message.chat_id), value))
+        if len(self._pending) >= _BATCH:
+            self._wake.set()
+        return True
+
+    def record_typing(self, message: Message, turn: Turn) -> bool:
+        """An inline query, which Telegram sends at every pause in typing ("ทะเบ", "ทะเบียน",
+        "ทะเบียนวัด"): held for ``settle_seconds``, and dropped when the same user's next query
+        extends or shortens it, so the journal keeps the query they settled on."""
+        if message.platform in NOT_JOURNALED or self._closed:
+            return False
+        row = self._row(message, turn)
+        user, text = row[3] or message.chat_id, row[4]
+        with self._typing_lock:
+            held = self._typing.get(user)
+            if held is not None and not (text.startswith(held[1]) or held[1].startswith(text)):
+                self._pending.append(("row", held[2]))  # another query: the one held stands
+            self._typing[user] = (time.monotonic(), text, row)
+        return True
+
+    def _settled(self, everything: bool = False) -> list[Any]:
+        """Held inline queries whose user has stopped typing (all of them when ``everything``)."""
+        if not self._typing:
+            return []
+        now = time.monotonic()
+        with self._typing_lock:
+            done = [
+                u for u, (t, _, _) in self._typing.items() if everything or now - t >= self.settle_seconds
+            ]
+            return [("row", self._typing.pop(u)[2]) for u in done]
+
+    def _row(self, message: Message, turn: Turn) -> tuple[Any, ...]:
         out = turn.outcome
         results = [
             {"name": name, "score": float(score)}
             for name, score in zip(out.hits[:10], (*out.scores, *([0.0] * 10))[:10], strict=False)
         ]
         chat_hash = self.hash_id(message.platform, message.chat_id)
-        row = (
+        return (
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             message.platform,
             message.chat_type,
@@ -136,14 +195,8 @@ class Journal:
             int(out.answered),
             float(turn.extra.get("ms", 0.0)),  # type: ignore[arg-type]
             chat_hash,
+            out.confidence,
         )
-        self._pending.append(("row", row))
-        value = turn.extra.get("feedback")
-        if out.intent == "feedback" and value in FEEDBACK_VALUES:
-            self._pending.append(("feedback", chat_hash, value))
-        if len(self._pending) >= _BATCH:
-            self._wake.set()
-        return True
 
     def feedback(self, platform: str, chat_id: str, value: str) -> None:
         """Mark the chat's latest search as useful / not_useful (applied after queued rows)."""
@@ -183,9 +236,10 @@ class Journal:
             items: list[Any] = []
             while self._pending:
                 items.append(self._pending.popleft())
+            stop = any(item is _STOP for item in items)
+            items = self._settled(everything=stop) + items
             if not items:
                 continue
-            stop = any(item is _STOP for item in items)
             try:
                 self._write([i for i in items if i is not _STOP])
             except Exception:

@@ -2,8 +2,10 @@
 
 Text is HTML (parse_mode "HTML", every value passed through ``html.escape``): MarkdownV2 breaks on
 the ``.``, ``-`` and ``(`` of agency names. A search answer is one message with numbered results
-and an inline keyboard (download url, details callback, page url per result; quick replies as rows
-of callback buttons), split at result boundaries when it would pass 4096 characters. Inline-mode
+(each title links to its data.go.th page, "ดาวน์โหลด" to its best file: no URL is printed, and no
+button repeats a link the text holds) and a small inline keyboard: one row of numbers that open
+each result's details (where the download and page buttons are), then paging and narrowing, at most
+MAX_LIST_BUTTONS in all. Split at result boundaries when it would pass 4096 characters. Inline-mode
 results are articles that share one dataset card with a citation line. Limits: PLATFORMS.md.
 """
 
@@ -17,8 +19,6 @@ from typing import Any
 from intents import payload, texts
 from intents.cards import shorten
 from intents.types import Button, Card, Details, Reply
-
-from .render_line import default_buttons
 
 __all__ = [
     "MAX_CALLBACK_BYTES",
@@ -38,9 +38,14 @@ MAX_CALLBACK_BYTES = 64  # bytes of callback_data, UTF-8
 MAX_INLINE_RESULTS = 50  # results per answerInlineQuery
 MAX_INLINE_ID_BYTES = 64
 MAX_OFFSET_BYTES = 64  # next_offset
+MAX_ROW = 8  # buttons per keyboard row
 
 # -- our choices ----------------------------------------------------------------------------------
 QUICK_PER_ROW = 3
+#: buttons on a list of results: the numbers, then "more" and narrowing (a phone shows them all)
+MAX_LIST_BUTTONS = 8
+#: button labels longer than this are cut (agency names run to 80 characters; a phone shows ~30)
+LABEL_CHARS = 32
 DESCRIPTION_CHARS = 300
 DETAILS_DESCRIPTION = 1200
 INLINE_DESCRIPTION = 200
@@ -71,10 +76,11 @@ def callback_data(button: Button) -> str | None:
 
 
 def _button(button: Button) -> Json | None:
+    label = shorten(button.label, LABEL_CHARS)
     if button.kind == "url":
-        return {"text": button.label, "url": button.data} if _url_ok(button.data) else None
+        return {"text": label, "url": button.data} if _url_ok(button.data) else None
     data = callback_data(button)
-    return {"text": button.label, "callback_data": data} if data else None
+    return {"text": label, "callback_data": data} if data else None
 
 
 def _rows(buttons: Sequence[Button], per_row: int = QUICK_PER_ROW) -> list[list[Json]]:
@@ -82,38 +88,48 @@ def _rows(buttons: Sequence[Button], per_row: int = QUICK_PER_ROW) -> list[list[
     return [made[i : i + per_row] for i in range(0, len(made), per_row)]
 
 
-def _card_row(card: Card, n: int) -> list[Json]:
-    """One keyboard row per result: download url, details callback, page url, numbered."""
-    row: list[Json] = []
-    for b in default_buttons(card):
-        made = _button(b)
-        if made is None:
-            continue
-        made["text"] = (
-            f"{n}. data.go.th" if b.kind == "url" and b.data == card.page_url else f"{n}. {b.label}"
-        )
-        row.append(made)
-    if _url_ok(card.page_url) and not any(b.get("url") == card.page_url for b in row):
-        row.append({"text": f"{n}. data.go.th", "url": card.page_url})
-    return row
+def _number(card: Card, n: int) -> Json | None:
+    """The result's number as a button that opens its details (the card's postback button)."""
+    for b in card.buttons:
+        if b.kind == "postback":
+            data = callback_data(b)
+            return {"text": str(n), "callback_data": data} if data else None
+    return None
+
+
+def _list_keyboard(reply: Reply) -> list[list[Json]]:
+    """Numbers in one row (details of each result), then paging and narrowing, then feedback,
+    MAX_LIST_BUTTONS in all: every link is already in the text."""
+    numbers = [b for b in (_number(c, c.number or i) for i, c in enumerate(reply.cards, 1)) if b]
+    keyboard = [numbers[i : i + MAX_ROW] for i in range(0, len(numbers), MAX_ROW)]
+    room = max(0, MAX_LIST_BUTTONS - len(numbers))
+    rest = [b for b in (_button(x) for x in (*reply.quick_replies, *reply.buttons)) if b and "url" not in b]
+    rest = rest[:room]
+    keyboard += [rest[i : i + QUICK_PER_ROW] for i in range(0, len(rest), QUICK_PER_ROW)]
+    return keyboard
+
+
+def _link(url: str | None, text: str) -> str:
+    return f'<a href="{_e(url)}">{text}</a>' if url and _url_ok(url) else text
 
 
 def card_html(card: Card, n: int = 0, *, description: int = DESCRIPTION_CHARS) -> str:
-    title = f"{n}. {card.title}" if n else card.title
-    lines = [f"<b>{_e(shorten(title, 300))}</b>"]
+    """A result: its title links to its page, "ดาวน์โหลด" to its best file (no URL printed)."""
+    title = _e(shorten(card.title, 300))
+    lines = [f"<b>{n}. {_link(card.page_url, title)}</b>" if n else f"<b>{_link(card.page_url, title)}</b>"]
     if card.agency:
         lines.append(_e(card.agency))
     facts = []
     if card.updated:
-        facts.append(f"{texts.WEB_UPDATED} {card.updated}")
+        facts.append(_e(f"{texts.WEB_UPDATED} {card.updated}"))
     if card.formats:
-        facts.append(", ".join(card.formats[:8]))
+        facts.append(_e(", ".join(card.formats[:8])))
+    if _url_ok(card.download_url):
+        facts.append(_link(card.download_url, _e(texts.LABEL_DOWNLOAD)))
     if facts:
-        lines.append(_e(" · ".join(facts)))
+        lines.append(" · ".join(facts))
     if card.description and description:
         lines.append(f"<i>{_e(shorten(card.description, description))}</i>")
-    if _url_ok(card.page_url):
-        lines.append(f'<a href="{_e(card.page_url)}">{_e(card.page_url)}</a>')
     return "\n".join(lines)
 
 
@@ -138,7 +154,7 @@ def _pack(blocks: list[str]) -> list[str]:
 
 def details_html(details: Details) -> str:
     card = details.card
-    head = [f"<b>{_e(shorten(card.title, 300))}</b>"]
+    head = [f"<b>{_link(card.page_url, _e(shorten(card.title, 300)))}</b>"]
     if card.agency:
         head.append(_e(card.agency))
     facts = [
@@ -151,8 +167,6 @@ def details_html(details: Details) -> str:
         head.append(_e(f"{texts.WEB_TAGS}: " + ", ".join(details.tags[:12])))
     if details.description:
         head.append("\n" + _e(shorten(details.description, DETAILS_DESCRIPTION)))
-    if _url_ok(card.page_url):
-        head.append(f'\n<a href="{_e(card.page_url)}">{_e(card.page_url)}</a>')
     text = "\n".join(head)
     listed = 0
     lines = [f"\n\n<b>{texts.WEB_RESOURCES} ({max(details.num_resources, len(details.resources))})</b>"]
@@ -196,13 +210,12 @@ def render(reply: Reply) -> list[Json]:
         if row:
             keyboard.append(row)
     for i, card in enumerate(reply.cards, start=1):
-        n = card.number or i
-        blocks.append(card_html(card, n))
-        row = _card_row(card, n)
-        if row:
-            keyboard.append(row)
-    keyboard += _rows(reply.buttons)
-    keyboard += _rows(reply.quick_replies)
+        blocks.append(card_html(card, card.number or i))
+    if reply.cards:
+        keyboard += _list_keyboard(reply)
+    else:
+        keyboard += _rows(reply.buttons)
+        keyboard += _rows(reply.quick_replies)
     out = [_message(t) for t in _pack(blocks) or ["…"]]
     if keyboard:
         out[-1]["reply_markup"] = {"inline_keyboard": keyboard}

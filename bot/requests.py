@@ -132,6 +132,18 @@ def clean_id(value: object) -> str | None:
     return value if isinstance(value, str) and _ID.match(value) else None
 
 
+#: results a search may ask for (the API's ``limit``, ``khomun search --limit``)
+SEARCH_LIMIT_MAX = 50
+
+
+def search_limit(raw: str) -> int:
+    """A requested number of results: a whole number from 1 to SEARCH_LIMIT_MAX, else ValueError
+    with the message the API and the CLI both show."""
+    if not re.fullmatch(r"[0-9]{1,4}", raw.strip()) or not 1 <= int(raw) <= SEARCH_LIMIT_MAX:
+        raise ValueError(f"limit must be a whole number from 1 to {SEARCH_LIMIT_MAX}, got {raw!r}")
+    return int(raw)
+
+
 def hashed(value: str) -> str:
     """A short one-way tag for logs: the same chat gives the same tag, the id never appears."""
     return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:12] if value else ""

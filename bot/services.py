@@ -37,6 +37,17 @@ class Services:
             log.exception("journal record failed", extra={"platform": message.platform})
         return turn
 
+    def handle_inline(self, message: Message, offset: int, page: int) -> Turn:
+        """An inline query through the conversation, journaled like a message when it asks for
+        the first page (later pages are the same query), once the user has stopped typing."""
+        turn = self.conversation.inline(message, offset, page)
+        if offset == 0:
+            try:
+                self.journal.record_typing(message, turn)
+            except Exception:
+                log.exception("journal record failed", extra={"platform": message.platform})
+        return turn
+
     async def handle_async(self, message: Message) -> Turn:
         """``handle`` off the event loop (search and SQLite are blocking)."""
         return await run_in_threadpool(self.handle, message)

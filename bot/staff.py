@@ -42,6 +42,8 @@ OVERVIEW_DAYS = 14
 UNANSWERED_DAYS = 30
 #: groups listed on the unanswered page (the CSV and JSON exports have them all)
 PAGE_GROUPS = 200
+#: groups in each list of answers to review (low confidence; marked not useful)
+REVIEW_GROUPS = 50
 
 Handler = Callable[[Request, Session], Awaitable[Response]]
 
@@ -193,15 +195,27 @@ class StaffPages:
     def _platforms(self, db: Any) -> list[str]:
         return [r[0] for r in db.execute("SELECT DISTINCT platform FROM journal ORDER BY 1")]
 
+    def _reviews(self, window: data.Window) -> tuple[list[data.Group], list[data.Group], dict[str, str]]:
+        """Answers to look at again (low confidence; marked not useful) and their datasets' titles."""
+        low = self._query(data.review_groups, window, "low", REVIEW_GROUPS)
+        not_useful = self._query(data.review_groups, window, "not_useful", REVIEW_GROUPS)
+        names = list(dict.fromkeys(n for g in low + not_useful for n in g.top_results))
+        titles = {d.name: d.title for d in self.services.engine.get_many(names)}
+        return low, not_useful, titles
+
     async def unanswered(self, request: Request, session: Session) -> Response:
         window = self._window(request)
         groups, total = await run_in_threadpool(self._query, data.unanswered_page, window, PAGE_GROUPS)
         platforms = await run_in_threadpool(self._query, self._platforms)
+        low, not_useful, titles = await run_in_threadpool(self._reviews, window)
         return self.render(
             "staff_unanswered.html",
             request,
             session,
             groups=groups,
+            low=low,
+            not_useful=not_useful,
+            titles=titles,
             more=T.MORE_GROUPS.format(shown=len(groups), total=total) if total > len(groups) else "",
             platforms=platforms,
             first=window.start.astimezone(data.BANGKOK).date().isoformat(),

@@ -10,6 +10,7 @@ import csv
 import heapq
 import io
 import itertools
+import json
 import re
 import sqlite3
 from collections import Counter
@@ -20,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
+
+from .journal import JOURNAL_SCHEMA as JOURNAL_DDL
+from .journal import migrate
 
 __all__ = [
     "BANGKOK",
@@ -34,20 +38,21 @@ __all__ = [
     "merge_keys",
     "parse_since",
     "purge",
+    "review_groups",
     "top_queries",
     "unanswered_groups",
     "unanswered_page",
 ]
 
-JOURNAL_DDL = """
-CREATE TABLE IF NOT EXISTS journal (
-  id INTEGER PRIMARY KEY, ts TEXT NOT NULL, platform TEXT NOT NULL,
-  chat_type TEXT NOT NULL, user_hash TEXT NOT NULL, text TEXT NOT NULL, normalized TEXT NOT NULL,
-  query_key TEXT NOT NULL, intent TEXT NOT NULL, results TEXT NOT NULL,
-  answered INTEGER NOT NULL, latency_ms REAL NOT NULL, feedback TEXT,
-  chat_hash TEXT NOT NULL DEFAULT '');
-"""
 UNANSWERED_SQL = "intent = 'search' AND (answered = 0 OR feedback = 'not_useful')"
+#: answers to look at again: shown hedged (close matches only), or marked not useful by the user
+REVIEW_SQL = {
+    "low": "intent = 'search' AND answered = 1 AND confidence = 'low'",
+    "not_useful": "intent = 'search' AND answered = 1 AND feedback = 'not_useful'",
+}
+#: rows read per review list (the newest), and results kept per group
+REVIEW_ROWS = 5000
+REVIEW_RESULTS = 3
 #: days on the staff pages are Thai days
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 SIMILAR = 80
@@ -67,7 +72,7 @@ def connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=10, isolation_level=None)
     db.execute("PRAGMA busy_timeout=10000")
     db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(JOURNAL_DDL)
+    migrate(db)
     db.execute(UNANSWERED_INDEX)
     return db
 
@@ -163,6 +168,12 @@ class Group:
     last_seen: str = ""
     platforms: Counter[str] = field(default_factory=Counter)
     examples: Counter[str] = field(default_factory=Counter)
+    #: datasets the bot answered with (review lists only), by how often they came first to third
+    results: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def top_results(self) -> list[str]:
+        return [name for name, _ in self.results.most_common(REVIEW_RESULTS)]
 
     @property
     def label(self) -> str:
@@ -267,8 +278,31 @@ def _merged(ranked: list[Group]) -> list[Group]:
         into.last_seen = max(into.last_seen, g.last_seen)
         into.platforms.update(g.platforms)
         into.examples.update(g.examples)
+        into.results.update(g.results)
     merged = [g for i, g in enumerate(ranked) if homes[i] == i]
     return sorted(merged, key=lambda g: (-g.count, g.last_seen))
+
+
+def review_groups(db: sqlite3.Connection, window: Window, which: str, limit: int = 50) -> list[Group]:
+    """Answered searches to look at again, grouped like the unanswered ones, largest first, each
+    with the datasets the bot gave (``which``: "low" confidence, or marked "not_useful")."""
+    where, params = window.where()
+    rows = db.execute(
+        f"SELECT ts, platform, text, normalized, query_key, results FROM journal "
+        f"WHERE {where} AND {REVIEW_SQL[which]} ORDER BY id DESC LIMIT ?",
+        [*params, REVIEW_ROWS],
+    ).fetchall()
+    by_key: dict[str, Group] = {}
+    for ts, platform, text, normalized, key, results in rows:
+        k = key.strip() or normalized.strip() or text.strip()
+        group = by_key.setdefault(k, Group([k]))
+        group.add(ts, platform, text)
+        try:
+            names = [r["name"] for r in json.loads(results)[:REVIEW_RESULTS] if isinstance(r, dict)]
+        except (ValueError, TypeError, KeyError):
+            names = []
+        group.results.update(str(n) for n in names)
+    return _merged(sorted(by_key.values(), key=lambda g: (-g.count, g.keys[0])))[:limit]
 
 
 #: a row's group key: what the search understood (query_key, indexed), else what was typed

@@ -17,7 +17,8 @@ What users get:
 - button presses (callback queries) are always answered (``answerCallbackQuery``), then routed as
   ``Message(postback=data)``, or as typed text for "text" buttons (``t:`` prefix);
 - inline mode (``@bot คำค้น`` in any chat): up to 50 articles per page, ``next_offset`` paging,
-  each sharing one dataset card with a citation line.
+  each sharing one dataset card with a citation line; through ``Conversation.inline`` and the
+  journal (``Services.handle_inline``), so unanswered inline queries reach staff.
 
 Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry network errors and 5xx. A
 sendMessage that was sent but not answered within the read timeout is not sent again (Telegram
@@ -60,7 +61,6 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from intents import texts
-from intents.cards import make_card
 from intents.payload import text_of
 from intents.types import Message, Turn
 
@@ -347,7 +347,7 @@ class TelegramChannel:
         results: list[dict[str, Any]] = []
         next_offset = ""
         if text and offset < INLINE_MAX_OFFSET:
-            cards = await self._background.run(self._inline_cards, text, offset)
+            cards = await self._background.run(self._inline_cards, update, text, offset)
             results = render_telegram.inline_results(cards)
             if len(cards) > render_telegram.MAX_INLINE_RESULTS:
                 next_offset = str(offset + render_telegram.MAX_INLINE_RESULTS)
@@ -365,13 +365,14 @@ class TelegramChannel:
         except TelegramError:
             log.exception("answerInlineQuery failed")
 
-    def _inline_cards(self, text: str, offset: int) -> list[Any]:
-        """One page of cards (plus one to tell whether a next page exists), from the same engine."""
-        page = render_telegram.MAX_INLINE_RESULTS
-        result = self.services.engine.search(text, limit=offset + page + 1)
-        if not result.answered:
-            return []
-        return [make_card(h.dataset) for h in result.hits[offset : offset + page + 1]]
+    def _inline_cards(self, update: Update, text: str, offset: int) -> list[Any]:
+        """One page of cards (plus one to tell whether a next page exists), through the
+        conversation: journaled like a message, so unanswered ones reach staff."""
+        user = update.effective_user
+        uid = str(user.id) if user else ""
+        message = Message("telegram", f"inline:{uid}", text=text, user_id=uid, chat_type="inline")
+        turn = self.services.handle_inline(message, offset, render_telegram.MAX_INLINE_RESULTS)
+        return list(turn.reply.cards)
 
     # -- answering ----------------------------------------------------------------------------
     async def answer(self, update: Update, message: Message) -> None:

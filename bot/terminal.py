@@ -1,9 +1,11 @@
 """`khomun chat`: the whole conversation in a terminal. Buttons are listed as [#1] [#2] ...: type
-"#1" to press one (a typed "2" still means "item 2 of the list", as on LINE)."""
+"#1" to press one (a typed "2" still means "item 2 of the list", as on LINE); a card's details
+button says which card it opens; a number with no button says so rather than searching for it."""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from intents import Button, Conversation, Message, Reply, texts
 
@@ -14,8 +16,14 @@ __all__ = ["chat", "choices", "render_text"]
 
 def choices(reply: Reply) -> list[Button]:
     """The buttons a user can press, in the order they are numbered: card buttons that send
-    something back (details), then the reply's buttons, then its quick replies."""
-    found = [b for card in reply.cards for b in card.buttons if b.kind != "url"]
+    something back (details, labelled with the card's number), then the reply's buttons, then
+    its quick replies."""
+    found = [
+        replace(b, label=texts.TERMINAL_DETAILS.format(n=card.number)) if card.number else b
+        for card in reply.cards
+        for b in card.buttons
+        if b.kind != "url"
+    ]
     if reply.details:
         found += [b for b in reply.details.card.buttons if b.kind != "url"]
     return found + list(reply.buttons) + list(reply.quick_replies)
@@ -42,7 +50,7 @@ def render_text(reply: Reply) -> str:
 
 
 def chat(conversation: Conversation) -> int:
-    print("khomun: พิมพ์คำค้น (#เลข เพื่อกดปุ่ม, Ctrl-D เพื่อออก)")
+    print(texts.TERMINAL_INTRO)
     last: list[Button] = []
     while True:
         try:
@@ -52,7 +60,11 @@ def chat(conversation: Conversation) -> int:
             return 0
         message = Message(platform="cli", chat_id="terminal", user_id="terminal", text=text)
         pick = text.strip()
-        if pick.startswith("#") and pick[1:].isdigit() and 1 <= int(pick[1:]) <= len(last):
+        if pick.startswith("#") and pick[1:].isdigit() and not 1 <= int(pick[1:]) <= len(last):
+            n = int(pick[1:])
+            print(texts.TERMINAL_NO_BUTTON.format(n=n, last=len(last)) if last else texts.TERMINAL_NO_BUTTONS)
+            continue
+        if pick.startswith("#") and pick[1:].isdigit():
             button = last[int(pick[1:]) - 1]
             if button.kind == "url":
                 print(button.data)

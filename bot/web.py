@@ -17,21 +17,55 @@ from starlette.templating import Jinja2Templates
 from intents import Message, Turn, texts
 from intents.payload import MAX_PAYLOAD_BYTES
 
-from .requests import MAX_BODY, BadJson, BodyTooLarge, clean_text, parse_json, read_body
+from .openapi import openapi_document
+from .requests import (
+    MAX_BODY,
+    SEARCH_LIMIT_MAX,
+    BadJson,
+    BodyTooLarge,
+    clean_text,
+    parse_json,
+    read_body,
+    search_limit,
+)
 from .services import Services
 
-__all__ = ["MAX_BODY", "MAX_TEXT", "turn_json", "web_routes"]
+__all__ = ["MAX_BODY", "MAX_TEXT", "search_json", "turn_json", "web_routes"]
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 MAX_TEXT = 500
-SEARCH_LIMIT_MAX = 50
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def search_json(query: str, result: Any, *, why: bool = False) -> dict[str, Any]:
+    """A search's answer as JSON: the API's ``/api/search`` and ``khomun search --json`` alike.
+    ``understood`` is the query as the search read it: corrected, else normalised."""
+    hits = []
+    for h in result.hits:
+        best = h.dataset.best_resource
+        hit = {
+            "name": h.name,
+            "title": h.dataset.title,
+            "agency": h.dataset.organization,
+            "page_url": h.dataset.page_url,
+            "download_url": best.url if best else None,
+            "score": h.score,
+        }
+        if why:
+            hit["why"] = list(h.why)
+        hits.append(hit)
+    return {
+        "query": query,
+        "understood": result.query.corrected or result.query.normalized,
+        "answered": result.answered,
+        "results": hits,
+    }
 
 
 def turn_json(turn: Turn) -> dict[str, Any]:
@@ -76,11 +110,15 @@ class WebPages:
             return _error(400, 'body must be JSON: {"text": ..., "session": ...}')
         if not isinstance(data, dict):
             return _error(400, "body must be a JSON object")
+        if "text" not in data and not data.get("postback"):
+            return _error(400, "text is required (or postback, for a button pressed)")
         text, session, postback = data.get("text", ""), data.get("session"), data.get("postback", "")
         if text is None:
             text = ""
         if not isinstance(text, str):
             return _error(400, "text must be a string")
+        if session is None:
+            return _error(400, "session is required: 8-64 characters of A-Z a-z 0-9 _ -")
         if not isinstance(session, str) or not _SESSION.match(session):
             return _error(400, "session must be 8-64 characters of A-Z a-z 0-9 _ -")
         if not isinstance(postback, str) or len(postback.encode()) > MAX_PAYLOAD_BYTES:
@@ -99,25 +137,22 @@ class WebPages:
             return _error(400, "q is required")
         if len(q) > MAX_TEXT:
             return _error(400, f"q longer than {MAX_TEXT} characters")
-        raw_limit = request.query_params.get("limit", "10")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= SEARCH_LIMIT_MAX:
-            return _error(400, f"limit must be a whole number from 1 to {SEARCH_LIMIT_MAX}")
-        result = await run_in_threadpool(self.services.engine.search, q, int(raw_limit))
-        hits = []
-        for h in result.hits:
-            best = h.dataset.best_resource
-            hits.append(
-                {
-                    "name": h.name,
-                    "title": h.dataset.title,
-                    "agency": h.dataset.organization,
-                    "page_url": h.dataset.page_url,
-                    "download_url": best.url if best else None,
-                    "score": h.score,
-                }
-            )
-        return JSONResponse(
-            {"query": q, "understood": result.query.corrected, "answered": result.answered, "results": hits}
+        try:
+            limit = search_limit(request.query_params.get("limit", "10"))
+        except ValueError as err:
+            return _error(400, str(err))
+        result = await run_in_threadpool(self.services.engine.search, q, limit)
+        return JSONResponse(search_json(q, result))
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(openapi_document(MAX_TEXT, SEARCH_LIMIT_MAX))
+
+    async def favicon(self, request: Request) -> Response:
+        """The icon at the address browsers ask for when a page names none (the pages do)."""
+        return Response(
+            (HERE / "static" / "favicon.svg").read_bytes(),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
         )
 
     async def healthz(self, request: Request) -> Response:
@@ -134,4 +169,6 @@ def web_routes(services: Services) -> list[BaseRoute]:
         Route("/api/chat", p.chat, methods=["POST"], name="api_chat"),
         Route("/api/search", p.search, name="api_search"),
         Route("/healthz", p.healthz, name="healthz"),
+        Route("/favicon.ico", p.favicon, name="favicon"),
+        Route("/openapi.json", p.openapi, name="openapi"),
     ]

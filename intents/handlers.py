@@ -15,11 +15,10 @@ from index.search import SearchEngine
 from index.text import has_thai
 
 from . import payload, texts
-from .cards import make_details, shorten
+from .cards import make_card, make_details, shorten
 from .context import ChatContext
 from .followup import Refinement, refinement
 from .listing import (
-    LABEL_CHARS,
     PAGE_SIZE,
     card_with_buttons,
     facet_buttons,
@@ -120,9 +119,7 @@ class Handlers:
 
     def _suggestions(self) -> tuple[Button, ...]:
         """Where to go from nothing: two example queries, the agencies, the newest datasets."""
-        examples = [
-            Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES[:2])
-        ]
+        examples = [Button(e, payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES[:2])]
         return (
             *examples,
             Button(texts.LABEL_AGENCIES, payload.agencies(0)),
@@ -167,9 +164,7 @@ class Handlers:
         return Turn(Reply(text, quick_replies=self._help_buttons()), Outcome("greeting")), None
 
     def _help_buttons(self) -> tuple[Button, ...]:
-        examples = [
-            Button(shorten(e, LABEL_CHARS), payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES)
-        ]
+        examples = [Button(e, payload.example(i)) for i, e in enumerate(texts.HELP_EXAMPLES)]
         return (
             *examples,
             Button(texts.LABEL_AGENCIES, payload.agencies(0)),
@@ -247,6 +242,34 @@ class Handlers:
             lead = found
         return self._show(ctx, lead, outcome, extra), ctx
 
+    def inline(self, text: str, offset: int, page: int) -> Turn:
+        """Telegram's inline mode (``@bot คำค้น`` in any chat): results ``offset`` to
+        ``offset + page`` of the same search a typed message gets, and one more when a next page
+        exists, as cards without buttons. Outside any chat: no list is kept."""
+        result = self.engine.search(text, limit=offset + page + 1)
+        q = result.query
+        hits = result.hits[offset : offset + page + 1] if result.answered else []
+        outcome = Outcome(
+            intent="fallback" if q.empty else "search",
+            query=text,
+            normalized=q.normalized,
+            hits=tuple(h.name for h in hits),
+            scores=tuple(h.score for h in hits),
+            answered=result.answered and not q.empty,
+            corrected=q.corrected,
+            key=q.key,
+            confidence=result.confidence,
+        )
+        topic = topic_of(q, text)
+        if not outcome.answered:
+            return Turn(Reply(texts.NOT_FOUND.format(topic=topic)), outcome)
+        lead = (
+            texts.FOUND_ONE.format(topic=topic)
+            if result.total == 1
+            else texts.FOUND.format(count=result.total, topic=topic)
+        )
+        return Turn(Reply(lead, cards=tuple(make_card(h.dataset) for h in hits)), outcome)
+
     def _near(self, q: ParsedQuery) -> tuple[Button, ...]:
         """For a search that found nothing: agencies with datasets on the query's words one by one,
         and those words as searches of their own (what the partial matches were about)."""
@@ -261,12 +284,8 @@ class Handlers:
             if found.answered:
                 topics.append(word)
                 agencies.update((h.dataset.organization, None) for h in found.hits if h.dataset.organization)
-        buttons = [
-            Button(shorten(org, LABEL_CHARS), payload.agency(index[org]))
-            for org in list(agencies)[:3]
-            if org in index
-        ]
-        buttons += [Button(shorten(t, LABEL_CHARS), t, "text") for t in topics[:3]]
+        buttons = [Button(org, payload.agency(index[org])) for org in list(agencies)[:3] if org in index]
+        buttons += [Button(t, t, "text") for t in topics[:3]]
         return tuple(buttons)
 
     # -- the stored list -------------------------------------------------------------------------
@@ -412,7 +431,7 @@ class Handlers:
         ]
         choices = ctx.facets.get("org", [])
         quick = tuple(
-            Button(shorten(org, LABEL_CHARS), payload.narrow(ctx.list_id, "org", choices.index(org)))
+            Button(org, payload.narrow(ctx.list_id, "org", choices.index(org)))
             for org, _ in ranked
             if org in choices
         )
@@ -430,9 +449,7 @@ class Handlers:
             texts.AGENCY_LINE.format(number=start + i + 1, name=org, count=n)
             for i, (org, n) in enumerate(shown)
         ]
-        buttons = tuple(
-            Button(shorten(org, LABEL_CHARS), payload.agency(start + i)) for i, (org, _) in enumerate(shown)
-        )
+        buttons = tuple(Button(org, payload.agency(start + i)) for i, (org, _) in enumerate(shown))
         quick: tuple[Button, ...] = ()
         if start + AGENCIES_PAGE < len(counts):
             quick = (Button(texts.LABEL_MORE_AGENCIES, payload.agencies(start + AGENCIES_PAGE)),)

@@ -15,13 +15,12 @@ from index.lexicon import lexicon
 from index.text import has_thai, normalize
 
 from . import payload, texts
-from .cards import dataset_formats, make_card, shorten
+from .cards import dataset_formats, make_card
 from .context import ChatContext
 from .types import Button, Card
 
 __all__ = [
     "FACET_KINDS",
-    "LABEL_CHARS",
     "PAGE_SIZE",
     "card_with_buttons",
     "dataset_formats",
@@ -36,8 +35,6 @@ __all__ = [
 ]
 
 PAGE_SIZE = 5
-#: quick reply labels are cut to this (LINE allows 20 characters)
-LABEL_CHARS = 20
 FACET_KINDS = ("org", "fmt", "yr")
 #: choices kept per facet (the agencies of a list are offered in full when asked "ของกรมไหนบ้าง") ...
 _FACET_CHOICES = 10
@@ -115,12 +112,12 @@ def _facet_label(kind: str, value: str) -> str:
         return texts.LABEL_FMT.format(value=value)
     if kind == "yr":
         return texts.LABEL_YR.format(value=value)
-    return shorten(value, LABEL_CHARS)
+    return value
 
 
 def facet_buttons(ctx: ChatContext) -> tuple[Button, ...]:
     buttons = [
-        Button(_facet_label(kind, value)[:LABEL_CHARS], payload.narrow(ctx.list_id, kind, i))
+        Button(_facet_label(kind, value), payload.narrow(ctx.list_id, kind, i))
         for kind in FACET_KINDS
         for i, value in enumerate(ctx.facets.get(kind, [])[:_FACET_BUTTONS])
     ]

@@ -43,6 +43,19 @@ class Conversation:
         turn.extra["ms"] = (time.perf_counter() - started) * 1000
         return turn
 
+    def inline(self, message: Message, offset: int = 0, page: int = 50) -> Turn:
+        """An inline query (Telegram's ``@bot คำค้น``): the search a typed message gets, results
+        ``offset`` to ``offset + page`` (one more when there is a next page), outside any chat
+        (no context read or stored). Never raises, like ``route``."""
+        started = time.perf_counter()
+        try:
+            turn = self.handlers.inline(message.text.strip(), max(0, offset), max(1, page))
+        except Exception:
+            log.exception("inline search failed", extra={"platform": message.platform})
+            turn = Turn(Reply(texts.ERROR), Outcome(intent="error", query=message.text, answered=False))
+        turn.extra["ms"] = (time.perf_counter() - started) * 1000
+        return turn
+
     def _route(self, message: Message) -> Turn:
         ctx = self.contexts.get(message.platform, message.chat_id)
         stored = ctx

@@ -62,7 +62,7 @@ FEEDBACK_DOWN = "ขอบคุณที่บอกนะคะ จะนำ�
 FALLBACK = "ขออภัยค่ะ ยังไม่เข้าใจว่าอยากได้เรื่องอะไร ลองพิมพ์เป็นชื่อเรื่อง เช่น “{example}” หรือเลือกด้านล่างได้นะคะ"
 NOT_FOUND_ELSEWHERE = "ยังไม่เจอเรื่อง{topic}ตามจังหวัดหรือปีที่ถามค่ะ แต่มีเรื่องเดียวกันของจังหวัดหรือปีอื่น เผื่อใช้แทนได้"
 
-# -- button and quick-reply labels (at most 20 characters: LINE's quick reply limit) ------------
+# -- button and quick-reply labels (whole: each renderer cuts them to its platform, LINE to 20) -----
 LABEL_DOWNLOAD = "ดาวน์โหลด"
 LABEL_DETAILS = "รายละเอียด"
 LABEL_PAGE = "เปิดใน data.go.th"
@@ -108,6 +108,14 @@ LICENSES = {
 }
 SOURCE = "ที่มา"
 TERMINAL_DOWNLOAD = "ดาวน์โหลด:"
+TERMINAL_INTRO = (
+    "khomun: พิมพ์เรื่องที่อยากได้ แล้วกด Enter ได้เลยค่ะ\n"
+    "ปุ่มจะมีเลขกำกับ เช่น [#1] พิมพ์ #1 เพื่อกดปุ่มนั้น (พิมพ์เลขเฉย ๆ เช่น 2 คือดูรายการที่ 2)\n"
+    "กด Ctrl-D เพื่อออกค่ะ"
+)
+TERMINAL_DETAILS = "รายละเอียดอันที่ {n}"
+TERMINAL_NO_BUTTON = "ไม่มีปุ่ม #{n} ค่ะ ปุ่มที่กดได้ตอนนี้คือ #1 ถึง #{last}"
+TERMINAL_NO_BUTTONS = "ตอนนี้ยังไม่มีปุ่มให้กดค่ะ ลองพิมพ์เรื่องที่อยากได้ก่อนนะคะ"
 
 # -- Telegram's command menu (setMyCommands): name -> (Thai, English) --------------------------
 COMMANDS = {

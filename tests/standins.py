@@ -20,6 +20,7 @@ class StandInServices:
     engine: Any
     conversation: Conversation
     seen: list[Message] = field(default_factory=list)
+    inline: list[Message] = field(default_factory=list)
     fail: bool = False
 
     def handle(self, message: Message) -> Turn:
@@ -27,3 +28,7 @@ class StandInServices:
         if self.fail:
             raise RuntimeError("boom")
         return self.conversation.route(message)
+
+    def handle_inline(self, message: Message, offset: int, page: int) -> Turn:
+        self.inline.append(message)
+        return self.conversation.inline(message, offset, page)

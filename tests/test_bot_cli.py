@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -135,3 +136,55 @@ def test_index_build_harvests_ckan_then_refreshes_incrementally(
     assert "index: 151 datasets" in capsys.readouterr().out
     assert main(["--data-dir", data_dir, "search", "โบราณสถานใหม่", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"][0]["name"] == "brand-new-temples"
+
+
+@pytest.mark.parametrize("args", [["unanswered", "--csv"], ["search", "ทะเบียนวัด", "--limit", "50"]])
+def test_no_traceback_when_the_reader_goes_away(data_dir: Path, args: list[str]) -> None:
+    """`khomun ... | head`: head exits early and the next write meets a closed pipe."""
+    import subprocess
+    import sys
+
+    if args[0] == "search" and not os.environ.get("KHOMUN_SLOW_TESTS"):
+        pytest.skip("5 s (opens the index): the same handler as unanswered; KHOMUN_SLOW_TESTS=1 runs it")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before it writes a line: every write now fails with EPIPE
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+@pytest.mark.parametrize("limit", ["0", "51", "lots", "-3", "1e3"])
+def test_limit_is_validated_like_the_api(
+    data_dir: Path, limit: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data-dir", str(data_dir), "search", "วัด", "--limit", limit])
+    assert exit_.value.code == 2
+    assert "limit must be a whole number from 1 to 50" in capsys.readouterr().err
+
+
+def test_every_argument_has_help() -> None:
+    import argparse
+
+    from bot.cli import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    missing += walk(sub, f"{path} {name}")
+                    if not any(c.dest == name and c.help for c in action._choices_actions):
+                        missing.append(f"{path} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+        return missing
+
+    assert walk(build_parser(), "khomun") == []

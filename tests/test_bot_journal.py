@@ -190,3 +190,30 @@ def test_state_database_holding_user_texts_is_private(tmp_path: Path, index_path
     for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
         if (tmp_path / name).exists():
             assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+
+
+def test_inline_typing_keeps_the_query_settled_on(tmp_path: Path) -> None:
+    """Telegram sends an inline query at every pause in typing: the journal keeps the one the
+    user settled on, not "ทะเบ" and "ทะเบียน" on the way."""
+    journal = Journal(tmp_path / "state.sqlite", "k", settle_seconds=0.3)
+    turn = Turn(Reply("x"), Outcome("search", answered=False))
+
+    def typed(text: str, user: str = "7") -> None:
+        message = Message("telegram", f"inline:{user}", text=text, user_id=user, chat_type="inline")
+        journal.record_typing(message, turn)
+
+    for text in ("ทะเบ", "ทะเบียน", "ทะเบียนวัด", "ทะเบียนวั"):  # a backspace too
+        typed(text)
+    typed("ไฟฟ้า", user="8")
+    typed("ราคาทอง")  # user 7 starts another query: the one before stands
+    journal.flush()
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    rows = lambda: [r[0] for r in db.execute("SELECT text FROM journal ORDER BY id")]  # noqa: E731
+    assert rows() == ["ทะเบียนวั"]
+    time.sleep(0.9)
+    journal.flush()
+    assert sorted(rows()) == sorted(["ทะเบียนวั", "ไฟฟ้า", "ราคาทอง"])
+    typed("ถนน")
+    journal.close()  # a clean shutdown writes what is held
+    assert rows()[-1] == "ถนน"
+    assert {r[0] for r in db.execute("SELECT chat_type FROM journal")} == {"inline"}

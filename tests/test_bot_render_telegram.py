@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot import render_telegram as rt
 from intents import payload, texts
 from intents.types import Button, Card, Details, Reply, ResourceLink
@@ -39,20 +41,54 @@ def test_search_reply_snapshot() -> None:
     assert msg["link_preview_options"] == {"is_disabled": True}
     assert msg["text"] == (
         "พบ 1 ชุดข้อมูลค่ะ\n\n"
-        "<b>1. ทะเบียนวัด &lt;จังหวัด&gt; นครราชสีมา &amp; อำเภอ</b>\n"
+        '<b>1. <a href="https://data.go.th/dataset/temple-registry-1">'
+        "ทะเบียนวัด &lt;จังหวัด&gt; นครราชสีมา &amp; อำเภอ</a></b>\n"
         "สำนักงานพระพุทธศาสนาแห่งชาติ (พศ.)\n"
-        "อัปเดต 31 ต.ค. 2564 · CSV\n"
-        "<i>รายชื่อวัด</i>\n"
-        '<a href="https://data.go.th/dataset/temple-registry-1">https://data.go.th/dataset/temple-registry-1</a>'
+        "อัปเดต 31 ต.ค. 2564 · CSV · "
+        '<a href="https://data.go.th/dataset/temple-registry-1/resource/1/download/a.csv?x=1&amp;y=2">'
+        "ดาวน์โหลด</a>\n"
+        "<i>รายชื่อวัด</i>"
     )
     assert msg["reply_markup"]["inline_keyboard"] == [
-        [
-            {"text": f"1. {texts.LABEL_DOWNLOAD}", "url": card().download_url},
-            {"text": f"1. {texts.LABEL_DETAILS}", "callback_data": "d:1@k7list"},
-            {"text": "1. data.go.th", "url": card().page_url},
-        ],
+        [{"text": "1", "callback_data": "d:1@k7list"}],
         [{"text": "ดูเพิ่มเติม", "callback_data": "p:next"}],
     ]
+
+
+def test_a_page_of_results_has_numbers_then_more_and_narrowing_and_no_printed_links() -> None:
+    """A search page (five results, feedback, "more" and nine narrowing choices) had 27 buttons,
+    three per result, with every page URL printed again in the text."""
+    quick = (
+        Button("ดูเพิ่มเติม", payload.more("k7list")),
+        *(
+            Button(f"หน่วยงานที่ {i} ที่มีชื่อยาวมากจนเกินหน้าจอโทรศัพท์", payload.narrow("k7list", "org", i))
+            for i in range(3)
+        ),
+        *(Button(f"ปี {2560 + i}", payload.narrow("k7list", "yr", i)) for i in range(3)),
+        *(
+            Button(f"ไฟล์ {f}", payload.narrow("k7list", "fmt", i))
+            for i, f in enumerate(("CSV", "XLS", "PDF"))
+        ),
+    )
+    feedback = (
+        Button("มีประโยชน์", payload.feedback(True, "k7list")),
+        Button("ไม่ตรง", payload.feedback(False, "k7list")),
+    )
+    reply = Reply(
+        "เจอ 12 ชุดข้อมูลค่ะ", cards=tuple(card(i) for i in range(1, 6)), buttons=feedback, quick_replies=quick
+    )
+    [msg] = rt.render(reply)
+    keyboard = msg["reply_markup"]["inline_keyboard"]
+    buttons = [b for row in keyboard for b in row]
+    assert len(buttons) <= rt.MAX_LIST_BUTTONS == 8
+    assert keyboard[0] == [{"text": str(i), "callback_data": f"d:{i}@k7list"} for i in range(1, 6)]
+    assert keyboard[1][0]["text"] == "ดูเพิ่มเติม" and len(keyboard[1]) == 3
+    assert all("url" not in b for b in buttons)  # the links are in the text, not repeated as buttons
+    assert all(len(b["text"]) <= rt.LABEL_CHARS for b in buttons)
+    visible = re.sub(r"<[^>]+>", "", msg["text"])
+    assert "http" not in visible and "data.go.th/dataset" not in visible
+    for i in range(1, 6):
+        assert f'href="https://data.go.th/dataset/temple-registry-{i}"' in msg["text"]
 
 
 def test_callback_data_never_passes_64_bytes() -> None:
@@ -75,7 +111,9 @@ def test_long_lists_are_split_under_4096_and_keyboard_on_the_last() -> None:
         assert rt.tg_len(m["text"]) <= rt.MAX_TEXT
         assert m["text"].count("<b>") == m["text"].count("</b>")  # no block cut in half
     assert all("reply_markup" not in m for m in messages[:-1])
-    assert len(messages[-1]["reply_markup"]["inline_keyboard"]) == 20
+    rows = messages[-1]["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for row in rows for b in row] == [str(i) for i in range(1, 21)]
+    assert all(len(row) <= rt.MAX_ROW for row in rows)
 
 
 def test_details_message_lists_resources_within_the_limit() -> None:
@@ -88,6 +126,7 @@ def test_details_message_lists_resources_within_the_limit() -> None:
     assert rt.tg_len(msg["text"]) <= rt.MAX_TEXT
     assert "https://data.go.th/r/0.csv" in msg["text"]
     assert "และอีก" in msg["text"]
+    assert card().page_url not in re.sub(r"<[^>]+>", "", msg["text"])  # the title links there
     keyboard = msg["reply_markup"]["inline_keyboard"]
     assert keyboard[0][0]["url"] == card().download_url
     assert keyboard[-1] == [{"text": "👍", "callback_data": "fb:up"}]

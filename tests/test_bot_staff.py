@@ -68,14 +68,17 @@ def log(
     ago: timedelta = timedelta(hours=1),
     feedback: str | None = None,
     intent: str = "search",
+    confidence: str = "",
+    results: tuple[str, ...] = (),
 ) -> None:
     q = w.engine.parse(text)
     ts = data.iso(datetime.now(UTC) - ago)
+    found = json.dumps([{"name": n, "score": 0.5} for n in results])
     w.db.execute(
         "INSERT INTO journal (ts, platform, chat_type, user_hash, text, normalized, query_key, intent, "
-        "results, answered, latency_ms, feedback) "
-        "VALUES (?, ?, 'private', 'u1', ?, ?, ?, ?, '[]', ?, 12.5, ?)",
-        (ts, platform, text, q.normalized, q.key, intent, int(answered), feedback),
+        "results, answered, latency_ms, feedback, confidence) "
+        "VALUES (?, ?, 'private', 'u1', ?, ?, ?, ?, ?, ?, 12.5, ?, ?)",
+        (ts, platform, text, q.normalized, q.key, intent, found, int(answered), feedback, confidence),
     )
 
 
@@ -469,3 +472,60 @@ def test_forwarded_for_is_trusted_only_from_configured_proxies() -> None:
     assert uvicorn_options(Settings())["proxy_headers"] is False
     opts = uvicorn_options(Settings.from_env({"KHOMUN_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2"}))
     assert opts["proxy_headers"] is True and opts["forwarded_allow_ips"] == "10.0.0.1,10.0.0.2"
+
+
+def test_low_confidence_and_not_useful_answers_are_listed_with_what_the_bot_gave(
+    world: SimpleNamespace,
+) -> None:
+    temples = [h.name for h in world.engine.search("ทะเบียนวัด", limit=3).hits]
+    title = world.engine.get(temples[0]).title
+    for text in ("ทะเบียนวัดหน่อย", "ทะเบียนวัด"):
+        log(world, text, answered=True, confidence="low", results=tuple(temples))
+    log(world, "ข้อมูลรถไฟฟ้า", answered=True, confidence="high", results=(GOLD,), feedback="not_useful")
+    log(world, "ข้อมูลรถไฟฟ้า", answered=True, confidence="high", results=(GOLD,))  # fine: not listed
+    today = datetime.now(data.BANGKOK).date()
+    window = data.Window.days(today - timedelta(days=1), today)
+    [low] = data.review_groups(world.db, window, "low")
+    assert low.count == 2 and low.top_results == temples
+    [bad] = data.review_groups(world.db, window, "not_useful")
+    assert bad.count == 1 and bad.top_results == [GOLD]
+
+    html = client_for(world.services).get("/staff/unanswered", headers=BEARER).text
+    low_part = html[html.index('id="low"') : html.index('id="not-useful"')]
+    assert "ทะเบียนวัดหน่อย" in low_part and title in low_part and f"<code>{temples[0]}</code>" in low_part
+    assert "สอนบอท" in low_part  # each group can be taught from here
+    bad_part = html[html.index('id="not-useful"') :]
+    assert "ข้อมูลรถไฟฟ้า" in bad_part and world.engine.get(GOLD).title in bad_part
+
+
+def test_staff_times_are_thai_time_and_say_so(world: SimpleNamespace) -> None:
+    log(world, "ราคาทอง", ago=timedelta(minutes=5))
+    html = client_for(world.services).get("/staff/unanswered", headers=BEARER).text
+    thai = (datetime.now(UTC) - timedelta(minutes=5)).astimezone(data.BANGKOK).strftime("%Y-%m-%d %H:%M")
+    assert thai in html and "(เวลาไทย)" in html
+
+
+def test_an_older_journal_gains_the_confidence_column(tmp_path: Path) -> None:
+    from bot.journal import Journal
+    from intents import Message, Outcome, Reply, Turn
+
+    path = tmp_path / "state.sqlite"
+    old = sqlite3.connect(path)  # the journal as the first release made it: no chat_hash, no confidence
+    old.execute(
+        "CREATE TABLE journal (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, platform TEXT NOT NULL, "
+        "chat_type TEXT NOT NULL, user_hash TEXT NOT NULL, text TEXT NOT NULL, normalized TEXT NOT NULL, "
+        "query_key TEXT NOT NULL, intent TEXT NOT NULL, results TEXT NOT NULL, answered INTEGER NOT NULL, "
+        "latency_ms REAL NOT NULL, feedback TEXT)"
+    )
+    old.execute(
+        "INSERT INTO journal VALUES (1, '2026-01-01T00:00:00Z', 'line', 'private', 'u', 'วัด', 'วัด', 'วัด', "
+        "'search', '[]', 1, 3.0, NULL)"
+    )
+    old.commit()
+    journal = Journal(path, "k")
+    turn = Turn(Reply("x"), Outcome("search", query="ทะเบียนวัด", answered=True, confidence="low"))
+    journal.record(Message("web", "session-1", text="ทะเบียนวัด"), turn)
+    journal.close()
+    rows = old.execute("SELECT text, confidence, chat_hash FROM journal ORDER BY id").fetchall()
+    assert rows[0] == ("วัด", "", "") and rows[1][:2] == ("ทะเบียนวัด", "low")
+    data.connect(path).close()  # the staff side opens it too, and adds nothing twice

@@ -123,3 +123,63 @@ def test_staff_teach_in_a_real_browser(live: tuple[str, Any], update_golden: boo
     for text in ("ราคาผักสด", "ราคาผักสดวันนี้ครับ"):
         reply = chat(base, text)
         assert reply["outcome"]["answered"] and reply["outcome"]["hits"][0] == VEGETABLES, text
+
+
+_PHONE_CHECKS = """() => {
+  var rows = Array.from(document.querySelectorAll("table.groups tbody tr"));
+  var nav = Array.from(document.querySelectorAll(".bar a, .bar button")).map(function (a) {
+    var range = document.createRange();
+    range.selectNodeContents(a);  // one line box per line the words take
+    var tops = new Set(Array.from(range.getClientRects()).map(function (r) { return Math.round(r.top); }));
+    return {text: a.textContent.trim(), lines: tops.size};
+  });
+  return {
+    width: document.documentElement.scrollWidth,
+    rows: rows.length,
+    cards: rows.filter(function (r) {
+      var box = r.getBoundingClientRect();
+      return getComputedStyle(r).display === "block" && box.left >= 0 && box.right <= window.innerWidth;
+    }).length,
+    nav: nav,
+  };
+}"""
+
+
+def test_staff_pages_on_a_phone(live: tuple[str, Any], update_golden: bool, tmp_path: Path) -> None:
+    """390x844: the unanswered groups are cards with a teach button a thumb can reach, the nav
+    words never break, nothing scrolls sideways."""
+    from playwright.sync_api import sync_playwright
+
+    base, services = live
+    for text in ("ราคาทองวันนี้ครับ", "ค่าไฟฟ้ารายเดือนของหมู่บ้านเล็ก ๆ ในอำเภอแม่ริม"):
+        chat(base, text)
+    services.journal.flush()
+    _backfill(services.settings.state_path, lambda text: services.engine.parse(text).key)
+    shots = screenshots_dir(update_golden, tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="th-TH")
+        page.goto(f"{base}/staff/login?next=/staff/unanswered")
+        page.fill("#token", TOKEN)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/staff/unanswered")
+        found = page.evaluate(_PHONE_CHECKS)
+        assert found["width"] <= 390, found
+        assert found["rows"] >= 3 and found["cards"] == found["rows"], found
+        assert all(item["lines"] == 1 for item in found["nav"]), found["nav"]
+        page.screenshot(path=str(shots / "staff-phone.png"))
+        teach = page.locator("table.groups a.button", has_text="สอนบอท").first
+        teach.scroll_into_view_if_needed()
+        box = teach.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 36, box
+        hit = page.evaluate(
+            "([x, y]) => { var e = document.elementFromPoint(x, y); return !!e && !!e.closest('a.button'); }",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        assert hit
+        teach.click()
+        page.wait_for_url(f"{base}/staff/teach?*")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        browser.close()

@@ -194,12 +194,11 @@ async def test_text_search_sends_html_with_an_inline_keyboard(tg: Any, engine: A
     await channel.drain()
     [sent] = api.of("sendMessage")
     assert sent.params["parse_mode"] == "HTML"
-    assert "<b>1. " in sent.params["text"]
+    assert "<b>1. " in sent.params["text"] and f"/dataset/{expected}" in sent.params["text"]
     assert len(sent.params["text"]) <= render_telegram.MAX_TEXT
     keyboard = sent.params["reply_markup"]["inline_keyboard"]
-    urls = [b.get("url", "") for b in keyboard[0]]
-    assert any(expected in u for u in urls)
-    details = [b for b in keyboard[0] if b["text"] == "1. รายละเอียด"]
+    assert sum(len(row) for row in keyboard) <= render_telegram.MAX_LIST_BUTTONS
+    details = [b for b in keyboard[0] if b["text"] == "1"]
     assert details and details[0]["callback_data"].startswith("d:1@")
     for row in keyboard:
         for b in row:
@@ -245,6 +244,20 @@ async def test_inline_query_results_at_most_50_with_citation(tg: Any) -> None:
     assert first["type"] == "article"
     assert "ที่มา:" in first["input_message_content"]["message_text"]
     assert first["input_message_content"]["parse_mode"] == "HTML"
+
+
+async def test_inline_queries_go_through_the_conversation(tg: Any) -> None:
+    """Inline mode called the engine directly: its queries were never journaled, and the
+    unanswered ones never reached staff."""
+    channel, client, api, services = tg
+    await post(client, inline_update(QUERY))
+    await post(client, inline_update("ราคาทองคำแท่งวันนี้"))
+    await channel.drain()
+    assert [m.text for m in services.inline] == [QUERY, "ราคาทองคำแท่งวันนี้"]
+    assert all(m.chat_type == "inline" and m.platform == "telegram" and m.user_id for m in services.inline)
+    assert services.seen == []  # not a chat message: no list kept, nothing sent to a chat
+    answered, missed = (c.params["results"] for c in api.of("answerInlineQuery"))
+    assert answered and missed == []
 
 
 async def test_inline_query_pages_with_next_offset(tg: Any, engine: Any) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.terminal import chat, choices, render_text
-from intents import Conversation
+from intents import Conversation, texts
 
 
 def test_buttons_are_numbered_and_pressed(
@@ -58,3 +58,32 @@ def test_typed_text_is_cleaned_like_every_other_entry_point(
     monkeypatch.setattr(conversation, "route", recording)
     assert chat(conversation) == 0
     assert seen == ["ทะเบียนวัด[31m", "ก" * 1000]
+
+
+def test_chat_explains_its_buttons_and_ctrl_d(
+    conversation: Conversation, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    typed: Iterator[str] = iter(["#3", "ทะเบียนวัด", "#99"])
+    routed: list[str] = []
+    route = conversation.route
+
+    def fake_input(prompt: str = "") -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    def recording(message):  # type: ignore[no-untyped-def]
+        routed.append(message.text)
+        return route(message)
+
+    monkeypatch.setattr(builtins, "input", fake_input)
+    monkeypatch.setattr(conversation, "route", recording)
+    assert chat(conversation) == 0
+    out = capsys.readouterr().out
+    intro = out.splitlines()[:3]
+    assert "#1" in "".join(intro) and "Ctrl-D" in "".join(intro)
+    assert routed == ["ทะเบียนวัด"]  # "#3" and "#99" name no button: not searched for
+    assert texts.TERMINAL_NO_BUTTONS in out
+    assert "ไม่มีปุ่ม #99" in out
+    assert "[#1] รายละเอียดอันที่ 1" in out and "[#2] รายละเอียดอันที่ 2" in out

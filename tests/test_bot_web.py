@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -182,8 +183,11 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live(settings: Settings) -> Iterator[str]:
-    app = create_app(settings)
+def live(tmp_path_factory: pytest.TempPathFactory, index_path: Path) -> Iterator[str]:
+    """A real server with its own state (its journal writes on its own schedule)."""
+    data = tmp_path_factory.mktemp("live-data")
+    shutil.copy(index_path, data / "index.sqlite")
+    app = create_app(Settings(data_dir=data, secret_key="test-secret"))
     with LiveServer(app) as url:
         yield url
     app.state.services.close()
@@ -199,29 +203,106 @@ def test_end_to_end_through_uvicorn(live: str) -> None:
     assert httpx.get(f"{live}/healthz").json()["ok"] is True
 
 
+def test_web_chips_keep_whole_labels(client: TestClient) -> None:
+    """LINE cuts quick-reply labels to 20 characters; the web chat shows them whole."""
+    reply = _chat(client, "ไฟฟ้า", session="whole-labels-1")["reply"]
+    labels = [b["label"] for b in reply["quick_replies"]]
+    assert "กรมพัฒนาพลังงานทดแทนและอนุรักษ์พลังงาน" in labels, labels  # 38 characters
+    assert not any(label.endswith("…") for label in labels)
+
+
+def test_page_names_a_favicon_that_is_served(client: TestClient) -> None:
+    html = client.get("/").text
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+    assert icon, "no favicon link"
+    for path in (icon.group(1), "/favicon.ico"):
+        res = client.get(path)
+        assert res.status_code == 200 and res.headers["content-type"].startswith("image/svg+xml"), path
+        assert res.text.lstrip().startswith("<svg") and "</svg>" in res.text
+
+
+#: for every card button visible in the area its scrolling container shows: is it what a tap at its
+#: centre reaches (nothing sticky drawn over it)? The page's own scroll area is the viewport.
+_COVERED_BUTTONS = """() => {
+  function scroller(node) {
+    for (var p = node.parentElement; p; p = p.parentElement) {
+      var s = getComputedStyle(p);
+      if (/(auto|scroll)/.test(s.overflowY) && p.scrollHeight > p.clientHeight) {
+        return p.getBoundingClientRect();
+      }
+    }
+    return {top: 0, bottom: window.innerHeight};
+  }
+  var covered = [], seen = 0;
+  document.querySelectorAll(".card .buttons a, .card .buttons button").forEach(function (b) {
+    var r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2, box = scroller(b);
+    if (y < Math.max(0, box.top) || y > Math.min(window.innerHeight, box.bottom)) { return; }
+    seen += 1;
+    var hit = document.elementFromPoint(x, y);
+    if (!hit || !(hit === b || b.contains(hit))) {
+      covered.push(b.textContent + " under " + (hit && (hit.id || hit.className)));
+    }
+  });
+  return {covered: covered, seen: seen};
+}"""
+
+_FIRST_CARD = """() => {
+  var lists = document.querySelectorAll(".cards"), list = lists[lists.length - 1];
+  var first = list.firstElementChild.getBoundingClientRect();
+  var last = list.lastElementChild.getBoundingClientRect();
+  var lead = list.previousElementSibling.getBoundingClientRect();
+  return {firstBottom: first.bottom, last: last.top, lead: lead.top, height: window.innerHeight};
+}"""
+
+
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-def test_browser_types_a_thai_query_and_sees_cards(live: str, update_golden: bool, tmp_path: Path) -> None:
+def test_phone_reply_starts_at_its_first_card_and_chips_never_cover_buttons(
+    live: str, update_golden: bool, tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="th-TH"
+            )
             outside: list[str] = []
+            missing: list[str] = []
             page.on("request", lambda r: None if r.url.startswith(live) else outside.append(r.url))
+            page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
             page.goto(live + "/")
-            page.fill("#text", "ขอข้อมูลทะเบียนวัดหน่อยค่ะ")  # many provinces: paging and narrowing
-            page.press("#text", "Enter")
-            page.wait_for_selector(".card h2", timeout=10_000)
-            assert "ทะเบียนวัด" in page.inner_text(".card h2")
-            assert page.locator(".chip").count() > 0
+            for n, text in enumerate(("ทะเบียนวัด เชียงใหม่", "ขอข้อมูลท่องเที่ยวหน่อยค่ะ"), start=1):
+                page.fill("#text", text)
+                page.press("#text", "Enter")
+                page.wait_for_function("n => document.querySelectorAll('.cards').length === n", arg=n)
+            at = page.evaluate(_FIRST_CARD)
+            # the reply is read from its start: its lead and first card in view, not its last card
+            assert at["lead"] >= 0 and at["firstBottom"] <= at["height"] * 0.75, at
+            assert at["last"] > at["height"], at
+            assert "ท่องเที่ยว" in page.inner_text(".cards >> nth=-1 >> .card h2 >> nth=0")
+            chips = page.locator("#chips .chip").all_inner_texts()
+            assert "สำนักงานปลัดกระทรวงการท่องเที่ยวและกีฬา" in chips, chips  # whole, not cut to 20
             assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
             shots = screenshots_dir(update_golden, tmp_path)
             shots.mkdir(parents=True, exist_ok=True)
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(shots / "webchat.png"))
-            assert not outside
+            page.screenshot(path=str(shots / "webchat-phone.png"))
+            # whatever the scroll position, every card button in view can be tapped
+            seen = 0
+            for _ in range(40):
+                found = page.evaluate(_COVERED_BUTTONS)
+                assert not found["covered"], found
+                seen += found["seen"]
+                done = page.evaluate(
+                    "() => { var s = document.getElementById('scroll') || document.scrollingElement;"
+                    " var before = s.scrollTop; s.scrollTop += 150; return s.scrollTop === before; }"
+                )
+                if done:
+                    break
+            assert seen > 10
+            assert not outside and not missing, (outside, missing)
         finally:
             browser.close()
 
@@ -316,3 +397,25 @@ def test_search_cleans_its_query(client: TestClient) -> None:
     res = client.get("/api/search", params={"q": "\x00\u202eทะเบียนวัด\x07 เชียงใหม่"})
     assert res.status_code == 200 and res.json()["query"] == "ทะเบียนวัด เชียงใหม่"
     assert client.get("/api/search", params={"q": "\x00\x01"}).status_code == 400
+
+
+def test_unanswered_inline_queries_reach_the_staff_queue(app: Starlette, settings: Settings) -> None:
+    from bot import staff_data
+    from intents import Message
+
+    services = app.state.services
+    services.journal.settle_seconds = 0.0
+    asked = Message("telegram", "inline:42", text="ราคาทองคำแท่งวันนี้", user_id="42", chat_type="inline")
+    turn = services.handle_inline(asked, 0, 50)
+    assert turn.outcome.intent == "search" and not turn.outcome.answered and not turn.reply.cards
+    found = services.handle_inline(Message("telegram", "inline:42", text="ทะเบียนวัด", user_id="42"), 0, 50)
+    assert found.outcome.answered and len(found.reply.cards) > 1
+    deadline = time.monotonic() + 5
+    db = staff_data.connect(settings.state_path)
+    labels: list[str] = []
+    while "ราคาทองคำแท่งวันนี้" not in labels and time.monotonic() < deadline:
+        services.journal.flush()
+        today = datetime.now(staff_data.BANGKOK).date()
+        window = staff_data.Window.days(today - timedelta(days=1), today + timedelta(days=1))
+        labels = [g.label for g in staff_data.unanswered_groups(db, window)]
+    assert "ราคาทองคำแท่งวันนี้" in labels

@@ -4,6 +4,7 @@
   "use strict";
   var app = document.getElementById("app");
   var log = document.getElementById("log");
+  var scroller = document.getElementById("scroll");
   var chips = document.getElementById("chips");
   var form = document.getElementById("ask");
   var input = document.getElementById("text");
@@ -64,7 +65,19 @@
     return row;
   }
 
-  function scrollDown() { window.scrollTo(0, document.body.scrollHeight); }
+  function scrollDown() { scroller.scrollTop = scroller.scrollHeight; }
+
+  // A reply is read from its start: its text and first card at the top of the conversation (the
+  // text alone when both do not fit), not its last card at the bottom.
+  function scrollToReply(lead, firstCard) {
+    var target = lead || firstCard;
+    if (!target) { scrollDown(); return; }
+    var box = scroller.getBoundingClientRect();
+    if (lead && firstCard && firstCard.getBoundingClientRect().bottom - lead.getBoundingClientRect().top > box.height) {
+      target = firstCard;
+    }
+    scroller.scrollTop += target.getBoundingClientRect().top - box.top - 8;
+  }
 
   function say(text, who) {
     var node = el("div", "msg " + who, text);
@@ -120,16 +133,18 @@
   }
 
   function render(reply) {
-    if (reply.text) { say(reply.text, "bot"); }
+    var lead = reply.text ? say(reply.text, "bot") : null;
+    var first = null;
     if (reply.cards && reply.cards.length) {
       var list = el("div", "cards");
       reply.cards.forEach(function (c) { list.appendChild(renderCard(c)); });
       log.appendChild(list);
+      first = list.firstChild;
     }
-    if (reply.details) { log.appendChild(renderDetails(reply.details)); }
+    if (reply.details) { first = log.appendChild(renderDetails(reply.details)); }
     if (reply.buttons && reply.buttons.length) { log.appendChild(buttonRow(reply.buttons)); }
     setChips(reply.quick_replies);
-    scrollDown();
+    scrollToReply(lead, first);
   }
 
   function send(text, postback, shown) {
