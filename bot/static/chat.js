@@ -111,6 +111,23 @@
     return box;
   }
 
+  function renderPreview(p) {
+    var wrap = el("div", "preview");
+    var table = el("table");
+    var head = el("tr");
+    p.columns.forEach(function (c) { head.appendChild(el("th", "", c)); });
+    var thead = el("thead"); thead.appendChild(head); table.appendChild(thead);
+    var tbody = el("tbody");
+    p.rows.forEach(function (r) {
+      var tr = el("tr");
+      r.forEach(function (c) { tr.appendChild(el("td", "", c)); });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    wrap.appendChild(table);
+    return wrap;
+  }
+
   function setChips(buttons) {
     while (chips.firstChild) { chips.removeChild(chips.firstChild); }
     (buttons || []).forEach(function (b) {
@@ -127,6 +144,7 @@
       log.appendChild(list);
     }
     if (reply.details) { log.appendChild(renderDetails(reply.details)); }
+    if (reply.preview) { log.appendChild(renderPreview(reply.preview)); }
     if (reply.buttons && reply.buttons.length) { log.appendChild(buttonRow(reply.buttons)); }
     setChips(reply.quick_replies);
     scrollDown();
