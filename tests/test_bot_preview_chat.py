@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fake_files import TEMPLES_ID, serve_fake_files
+from fake_line import serve_app
 from linebot.v3.messaging import ReplyMessageRequest
 from portal_index import build_changed_index
 from starlette.testclient import TestClient
@@ -18,6 +20,7 @@ from bot.settings import Settings
 from index.dataset import Resource
 from intents import texts
 from intents.types import Preview, Reply
+from tests.browser import CHROMIUM, launch, screenshots_dir
 
 TEMPLES = "item_2df6add3-2ebd-455c-8020-af962accbee2"  # รายงานทะเบียนวัดจังหวัดเชียงใหม่
 SESSION = "preview-session-01"
@@ -99,3 +102,43 @@ def test_telegram_shows_a_pre_block_of_aligned_columns() -> None:
     assert lines[0].startswith("จังหวัด") and "ชาย" in lines[0] and lines[1].startswith("---")
     assert len(lines) == 7 and "อย่างน้อย 38,128 แถว" in message["text"]
     assert render_telegram.tg_len(message["text"]) <= render_telegram.MAX_TEXT
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_browser_shows_a_preview_table_on_a_phone(
+    tmp_path_factory, update_golden: bool, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with serve_fake_files() as files:
+        url = files.url(f"/dataset/temples/resource/{TEMPLES_ID}/download/temples.csv")
+        data = tmp_path_factory.mktemp("browser-data")
+        csv = Resource("ทะเบียนวัด เชียงใหม่", "CSV", url)
+        build_changed_index(data / "index.sqlite", {TEMPLES: lambda d: replace(d, resources=(csv,))})
+        app = create_app(Settings(data_dir=data, secret_key="k", fetch_allow_hosts="localhost"))
+        with serve_app(app, lifespan="on") as live, sync_playwright() as p:
+            browser = launch(p)
+            try:
+                page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+                page.goto(live + "/")
+                page.fill("#text", "รายงานทะเบียนวัดจังหวัดเชียงใหม่")
+                page.press("#text", "Enter")
+                page.wait_for_selector(".card h2", timeout=10_000)
+                page.locator(".card").filter(has_text="รายงานทะเบียนวัดจังหวัดเชียงใหม่").first.get_by_text(
+                    texts.LABEL_DETAILS
+                ).click()
+                page.wait_for_selector(".card.details", timeout=10_000)
+                page.get_by_text(texts.LABEL_PREVIEW).last.click()
+                page.wait_for_selector(".preview table", timeout=10_000)
+                assert page.locator(".preview th").all_inner_texts() == ["ลำดับ", "ชื่อวัด", "อำเภอ", "จังหวัด"]
+                assert page.locator(".preview tbody tr").count() == 5
+                assert page.evaluate("document.documentElement.scrollWidth") <= 390
+                shots = screenshots_dir(update_golden, tmp_path)
+                shots.mkdir(parents=True, exist_ok=True)
+                page.locator(".preview").scroll_into_view_if_needed()
+                page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+                page.screenshot(path=str(shots / "preview.png"))
+            finally:
+                browser.close()
+        app.state.services.close()
