@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from .feeds import feed_routes
 from .services import Services, build_services
 from .settings import Settings
 from .web import HERE, web_routes
@@ -97,7 +98,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     owned = services is None
     services = services if services is not None else build_services(settings)
     channels = _channels(settings, services)
-    routes: list[BaseRoute] = [*web_routes(services)]
+    routes: list[BaseRoute] = [*web_routes(services), *feed_routes(services)]
     for channel in channels:
         routes.extend(channel.routes)
     routes.extend(_staff(services))

@@ -158,6 +158,12 @@ def _positive(raw: str) -> int:
     return int(raw)
 
 
+def cmd_alerts_send(args: argparse.Namespace) -> int:
+    from .alerts import send_alerts
+
+    return send_alerts(_settings(args), dry_run=args.dry_run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khomun", description="Thai open-data chatbot for data.go.th")
     parser.add_argument("--data-dir", help="index and state folder (default: $KHOMUN_DATA_DIR or ./var)")
@@ -211,6 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
     dg.set_defaults(func=cmd_digest)
     pg = sub.add_parser("purge", help="delete journal rows older than KHOMUN_RETENTION_DAYS")
     pg.set_defaults(func=cmd_purge)
+    alerts = sub.add_parser("alerts", help="alerts to followers").add_subparsers(dest="action", required=True)
+    send = alerts.add_parser(
+        "send", help="tell followers about new or updated datasets (run after a refresh)"
+    )
+    send.add_argument("--dry-run", action="store_true", help="print what would go; send and record nothing")
+    send.set_defaults(func=cmd_alerts_send)
     return parser
 
 

@@ -24,7 +24,8 @@ Which events are answered:
 - postbacks (our own buttons): ``Message(postback=data)``;
 - follow (friend added) and join (invited to a group): the greeting, with an example;
 - stickers, images, video, audio, files, locations in a 1:1 chat: the help text;
-- everything else (unfollow, leave, reactions, unknown event types): ignored.
+- unfollow (the user blocked the bot): that user's follows, and with them their raw id, are deleted;
+- everything else (leave, reactions, unknown event types): ignored.
 
 Calls post the renderer's JSON as compact UTF-8 on one pooled aiohttp session (bearer auth), and
 report failures as line-bot-sdk's ``ApiException``. Not through the SDK's client: its model round
@@ -66,6 +67,7 @@ from linebot.v3.webhooks import (
     RoomSource,
     StickerMessageContent,
     TextMessageContent,
+    UnfollowEvent,
     UserSource,
     VideoMessageContent,
 )
@@ -120,7 +122,11 @@ _MEDIA = (
 
 
 class Services(Protocol):
+    follows: Any
+
     def handle(self, message: Message) -> Turn: ...
+
+    async def complete(self, turn: Turn) -> Turn: ...
 
 
 def _strip_address(text: str, content: TextMessageContent) -> str | None:
@@ -276,6 +282,9 @@ class LineChannel:
         return None
 
     async def _process(self, event: Any) -> None:
+        if isinstance(event, UnfollowEvent):  # blocked: forget the user's follows and raw id
+            await self._background.run(self._forget, event)
+            return
         reply_token = clean_id(getattr(event, "reply_token", None))
         chat = ""
         try:
@@ -290,7 +299,7 @@ class LineChannel:
                 done, _ = await asyncio.wait({work}, timeout=self.loading_after)
                 if not done:
                     await self._loading(message.chat_id)
-            turn = await work
+            turn = await self.services.complete(await work)  # a preview asked for is fetched here
             messages = render_line.render(turn.reply)
         except Exception:
             log.exception("LINE event handling failed", extra={"chat": hashed(chat)})
@@ -301,6 +310,14 @@ class LineChannel:
             await self.send(reply_token, chat, messages)
         except Exception:
             log.exception("LINE reply failed", extra={"chat": hashed(chat)})
+
+    def _forget(self, event: Any) -> None:
+        user_id = clean_id(getattr(event.source, "user_id", None))
+        if user_id and isinstance(event.source, UserSource):
+            n = self.services.follows.remove_all("line", user_id)
+            log.info(
+                "LINE user blocked the bot; follows deleted", extra={"chat": hashed(user_id), "follows": n}
+            )
 
     # -- sending ------------------------------------------------------------------------------
     async def _loading(self, chat_id: str) -> None:

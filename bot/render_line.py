@@ -331,7 +331,12 @@ def _texts(text: str, room: int) -> list[Json]:
 def render(reply: Reply) -> list[Json]:
     """The messages for one reply (at most MAX_MESSAGES), quick replies on the last one."""
     flex: Json | None = None
-    if reply.details is not None:
+    if reply.preview is not None:
+        from .render_preview import flex_table
+
+        name = reply.preview.resource_name or texts.LABEL_PREVIEW
+        flex = {"type": "flex", "altText": alt_text(reply), "contents": flex_table(reply.preview, name)}
+    elif reply.details is not None:
         flex = {
             "type": "flex",
             "altText": alt_text(reply),

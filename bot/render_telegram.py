@@ -199,6 +199,10 @@ def render(reply: Reply) -> list[Json]:
     """sendMessage payloads (without chat_id) for one reply; the keyboard rides on the last one."""
     keyboard: list[list[Json]] = []
     blocks = [_e(reply.text)] if reply.text.strip() else []
+    if reply.preview is not None:
+        from .render_preview import pre_table
+
+        blocks.append(pre_table(reply.preview))
     if reply.details is not None:
         blocks.append(details_html(reply.details))
         card = reply.details.card

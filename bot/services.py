@@ -10,8 +10,10 @@ from starlette.concurrency import run_in_threadpool
 
 from index.search import SearchEngine, Teachings
 from intents import ContextStore, Conversation, Message, Turn
+from intents.follows import FollowStore
 
 from .journal import Journal, create_private, load_or_create_secret
+from .preview import PreviewCache, Previewer
 from .runtime import open_engine
 from .settings import Settings
 
@@ -27,6 +29,15 @@ class Services:
     conversation: Conversation
     journal: Journal
     contexts: ContextStore
+    #: the conversation's follows, and an in-memory preview cache, unless given
+    follows: FollowStore | None = None
+    previews: Previewer | None = None
+
+    def __post_init__(self) -> None:
+        if self.follows is None:
+            self.follows = self.conversation.follows
+        if self.previews is None:
+            self.previews = Previewer(PreviewCache(":memory:"))
 
     def handle(self, message: Message) -> Turn:
         """Route one message and journal it. Never raises (the journal only queues)."""
@@ -52,9 +63,18 @@ class Services:
         """``handle`` off the event loop (search and SQLite are blocking)."""
         return await run_in_threadpool(self.handle, message)
 
+    async def complete(self, turn: Turn) -> Turn:
+        """The turn with anything it asked the channel to fetch (a preview) filled in; never raises."""
+        assert self.previews is not None
+        return await self.previews.complete(turn)
+
     def close(self) -> None:
         self.journal.close()
         self.contexts.close()
+        if self.follows is not None:
+            self.follows.close()
+        if self.previews is not None:
+            self.previews.cache.close()
 
 
 def _teachings(settings: Settings) -> Teachings | None:
@@ -78,4 +98,11 @@ def build_services(settings: Settings) -> Services:
     journal = Journal(settings.state_path, secret)
     journal.purge(settings.retention_days)
     contexts.purge()
-    return Services(settings, engine, Conversation(engine, contexts), journal, contexts)
+    follows = FollowStore(settings.state_path)
+    previews = Previewer(
+        PreviewCache(settings.state_path),
+        allow_hosts=settings.fetch_allow_hosts.split(","),
+        ckan_url=settings.ckan_url,
+    )
+    conversation = Conversation(engine, contexts, follows)
+    return Services(settings, engine, conversation, journal, contexts, follows, previews)

@@ -45,6 +45,10 @@ class Settings:
     ckan_api_key: str = ""
     #: addresses whose X-Forwarded-For is believed (comma separated); empty: none
     trusted_proxies: str = ""
+    #: hosts a preview may fetch from even at private addresses (comma separated)
+    fetch_allow_hosts: str = ""
+    #: LINE alert pushes per calendar month, at most (push messages cost the account money)
+    line_push_monthly_cap: int = 200
 
     @property
     def index_path(self) -> Path:
@@ -71,6 +75,9 @@ class Settings:
         retention = _int(env, "KHOMUN_RETENTION_DAYS", 180, problems)
         if retention < 1:
             problems.append("KHOMUN_RETENTION_DAYS must be at least 1")
+        push_cap = _int(env, "LINE_PUSH_MONTHLY_CAP", 200, problems)
+        if push_cap < 0:
+            problems.append("LINE_PUSH_MONTHLY_CAP must be 0 or more")
         secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
         if secret and not all(c.isalnum() or c in "_-" for c in secret):
             problems.append("TELEGRAM_WEBHOOK_SECRET may only use A-Z a-z 0-9 _ -")
@@ -98,6 +105,10 @@ class Settings:
             trusted_proxies=",".join(
                 p.strip() for p in env.get("KHOMUN_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
+            fetch_allow_hosts=",".join(
+                h.strip().lower() for h in env.get("KHOMUN_FETCH_ALLOW_HOSTS", "").split(",") if h.strip()
+            ),
+            line_push_monthly_cap=push_cap,
         )
 
     def __repr__(self) -> str:  # never print secrets

@@ -184,6 +184,7 @@ class TelegramChannel:
         self.app.add_handler(CommandHandler("search", self._on_search))
         self.app.add_handler(CommandHandler("latest", self._on_latest))
         self.app.add_handler(CommandHandler("agencies", self._on_agencies))
+        self.app.add_handler(CommandHandler(["follow", "unfollow", "following"], self._on_follow))
         self.app.add_handler(
             MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, self._on_text)
         )
@@ -307,6 +308,12 @@ class TelegramChannel:
     async def _on_agencies(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.answer(update, self._message(update, postback="agencies"))
 
+    async def _on_follow(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/follow <คำค้น>, /unfollow [เรื่อง], /following: as typed (intents.understand reads them)."""
+        msg = update.effective_message
+        command = (msg.text or "").split(maxsplit=1)[0].split("@", 1)[0] if msg is not None else ""
+        await self.answer(update, self._message(update, text=" ".join([command, *(context.args or [])])))
+
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         msg = update.effective_message
         if msg is None or not msg.text:
@@ -381,6 +388,7 @@ class TelegramChannel:
             return
         try:
             turn: Turn = await self._background.run(self.services.handle, message)
+            turn = await self.services.complete(turn)  # a preview asked for is fetched here
             payloads = render_telegram.render(turn.reply)
         except Exception:
             log.exception("Telegram update handling failed", extra={"chat": hashed(message.chat_id)})

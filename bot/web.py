@@ -129,6 +129,7 @@ class WebPages:
         text, postback = clean_text(text, MAX_TEXT) or "", clean_text(postback) or ""
         message = Message(platform="web", chat_id=session, user_id=session, text=text, postback=postback)
         turn = await self.services.handle_async(message)
+        turn = await self.services.complete(turn)  # a preview asked for is fetched here
         return JSONResponse(turn_json(turn))
 
     async def search(self, request: Request) -> Response:

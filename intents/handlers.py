@@ -17,6 +17,8 @@ from index.text import has_thai
 from . import payload, texts
 from .cards import make_card, make_details, shorten
 from .context import ChatContext
+from .follow import FollowHandlers, preview_button
+from .follows import FollowStore
 from .followup import Refinement, refinement
 from .listing import (
     PAGE_SIZE,
@@ -81,9 +83,11 @@ def _list_fields(ctx: ChatContext) -> dict[str, object]:
 
 
 class Handlers:
-    def __init__(self, engine: SearchEngine) -> None:
+    def __init__(self, engine: SearchEngine, follows: FollowStore | None = None) -> None:
         self.engine = engine
         self._agencies: list[tuple[str, int]] | None = None
+        self.follows = follows if follows is not None else FollowStore()
+        following = FollowHandlers(engine, self.follows, self.agency_counts, topic_of)  # type: ignore[arg-type]
         self._table: dict[str, Callable[[Intent, Message, ChatContext], Result]] = {
             "greeting": self.greeting,
             "help": self.help,
@@ -102,6 +106,7 @@ class Handlers:
             "fallback": self.fallback,
             "stale": self.stale,
             "expired": self.expired,
+            **following.table(),
         }
 
     def handle(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
@@ -240,7 +245,11 @@ class Handlers:
             lead = texts.UNSURE
         else:
             lead = found
-        return self._show(ctx, lead, outcome, extra), ctx
+        turn = self._show(ctx, lead, outcome, extra)
+        if result.confidence == "high":  # only what the answer bar answers can be followed
+            follow = Button(texts.LABEL_FOLLOW, payload.follow(ctx.list_id))
+            turn = Turn(replace(turn.reply, buttons=(follow, *turn.reply.buttons)), turn.outcome, turn.extra)
+        return turn, ctx
 
     def inline(self, text: str, offset: int, page: int) -> Turn:
         """Telegram's inline mode (``@bot คำค้น`` in any chat): results ``offset`` to
@@ -306,10 +315,11 @@ class Handlers:
         card = card_with_buttons(d, number, "")  # no details button on the details themselves
         more = (ctx.page + 1) * PAGE_SIZE < len(ctx.names)
         quick = (Button(texts.LABEL_MORE, payload.more(ctx.list_id)),) if more else ()
+        preview = preview_button(d, ctx.list_id, n)
         reply = Reply(
             texts.DETAILS.format(title=d.title),
             details=make_details(d, card),
-            buttons=feedback_buttons(ctx.list_id),
+            buttons=((preview,) if preview else ()) + feedback_buttons(ctx.list_id),
             quick_replies=quick,
         )
         return Turn(reply, replace(outcome, hits=(d.name,), scores=(1.0,), answered=True)), None
@@ -463,7 +473,9 @@ class Handlers:
         org, count = counts[i]
         ctx = self._list(ctx, "agency", org, self.engine.by_agency(org, limit=LIST_LIMIT))
         lead = texts.AGENCY_LIST.format(agency=org, count=count)
-        return self._show(ctx, lead, Outcome("agencies", query=org)), ctx
+        turn = self._show(ctx, lead, Outcome("agencies", query=org))
+        follow = Button(texts.LABEL_FOLLOW_AGENCY, payload.follow_agency(i))
+        return Turn(replace(turn.reply, buttons=(follow, *turn.reply.buttons)), turn.outcome, turn.extra), ctx
 
     def latest(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         ctx = self._list(ctx, "latest", "", self.engine.latest(limit=LIST_LIMIT))

@@ -15,6 +15,10 @@ the list it came from, and one whose list is gone says so:
 ``ag:<i>``            the agency list from position i
 ``ex:<i>``            search example query i
 ``x:no``              "not what I meant" after a corrected query
+``pv:<n>@<list>``     a preview of item n's data file (its columns and first rows)
+``fo@<list>``         follow the search that made the list (alerts on new or updated datasets)
+``fa:<i>``            follow agency i (in SearchEngine.agencies() order)
+``uf:<id>``           stop following follow ``id`` (a number); ``fl`` the chat's follows
 ``latest``            the newest datasets; ``help`` the help text; ``agencies`` the agencies
 ====================  ================================================================
 
@@ -41,14 +45,19 @@ __all__ = [
     "encode",
     "example",
     "feedback",
+    "follow",
+    "follow_agency",
+    "following",
     "latest",
     "more",
     "narrow",
     "new_list_id",
     "not_meant",
+    "preview",
     "show_help",
     "text_data",
     "text_of",
+    "unfollow",
 ]
 
 #: the tightest platform limit (Telegram's callback_data); every payload we build is far shorter
@@ -56,8 +65,19 @@ MAX_PAYLOAD_BYTES = 64
 LIST_ID_CHARS = 6
 FACETS = ("org", "fmt", "yr")
 #: actions that only mean something together with the list they were shown with
-LIST_ACTIONS = frozenset({"details", "more", "narrow"})
-ACTIONS = LIST_ACTIONS | {"feedback", "agency", "agencies", "example", "not_meant", "latest", "help"}
+LIST_ACTIONS = frozenset({"details", "more", "narrow", "preview", "follow"})
+ACTIONS = LIST_ACTIONS | {
+    "feedback",
+    "agency",
+    "agencies",
+    "example",
+    "not_meant",
+    "latest",
+    "help",
+    "follow_agency",
+    "unfollow",
+    "following",
+}
 
 _TEXT_PREFIX = "t:"
 _LIST_ID = re.compile(r"^[a-z0-9]{1,12}$")
@@ -85,6 +105,10 @@ def _index(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 6
 
 
+def _follow_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 12 and int(text) > 0
+
+
 def encode(p: Payload) -> str:
     """The payload string for ``p``; ValueError for anything the grammar cannot say."""
     if p.list_id and not _LIST_ID.match(p.list_id):
@@ -106,6 +130,16 @@ def encode(p: Payload) -> str:
         body = "x:no"
     elif p.action in ("latest", "help") and not p.arg:
         body = p.action
+    elif p.action == "preview" and _index(p.arg) and int(p.arg) > 0:
+        body = f"pv:{int(p.arg)}"
+    elif p.action == "follow" and not p.arg:
+        body = "fo"
+    elif p.action == "follow_agency" and _index(p.arg):
+        body = f"fa:{int(p.arg)}"
+    elif p.action == "unfollow" and _follow_id(p.arg):
+        body = f"uf:{int(p.arg)}"
+    elif p.action == "following" and not p.arg:
+        body = "fl"
     else:
         raise ValueError(f"no payload for {p!r}")
     return f"{body}@{p.list_id}" if p.list_id else body
@@ -141,6 +175,16 @@ def decode(data: str) -> Payload | None:
         p = Payload(body)
     elif body == "agencies" and not list_id:
         p = Payload("agencies", "0")
+    elif head == "pv" and _index(rest) and int(rest) > 0:
+        p = Payload("preview", str(int(rest)), list_id)
+    elif body == "fo":
+        p = Payload("follow", "", list_id)
+    elif head == "fa" and _index(rest) and not list_id:
+        p = Payload("follow_agency", str(int(rest)))
+    elif head == "uf" and _follow_id(rest) and not list_id:
+        p = Payload("unfollow", str(int(rest)))
+    elif body == "fl" and not list_id:
+        p = Payload("following")
     if p is None or (p.action in LIST_ACTIONS and not p.list_id):
         return None
     return p
@@ -189,6 +233,26 @@ def latest() -> str:
 
 def show_help() -> str:
     return encode(Payload("help"))
+
+
+def preview(list_id: str, n: int) -> str:
+    return encode(Payload("preview", str(n), list_id))
+
+
+def follow(list_id: str) -> str:
+    return encode(Payload("follow", "", list_id))
+
+
+def follow_agency(i: int) -> str:
+    return encode(Payload("follow_agency", str(i)))
+
+
+def unfollow(follow_id: int) -> str:
+    return encode(Payload("unfollow", str(follow_id)))
+
+
+def following() -> str:
+    return encode(Payload("following"))
 
 
 # -- Telegram's text buttons --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from index.search import SearchEngine
 
 from . import texts
 from .context import ChatContext, ContextStore
+from .follows import FollowStore
 from .handlers import Handlers
 from .listing import PAGE_SIZE
 from .types import Message, Outcome, Reply, Turn
@@ -27,10 +28,13 @@ class Conversation:
     """The bot's side of every chat. ``contexts`` remembers what each chat was shown (an
     in-memory store when not given: fine for one process, forgotten on restart)."""
 
-    def __init__(self, engine: SearchEngine, contexts: ContextStore | None = None) -> None:
+    def __init__(
+        self, engine: SearchEngine, contexts: ContextStore | None = None, follows: FollowStore | None = None
+    ) -> None:
         self.engine = engine
         self.contexts = contexts if contexts is not None else ContextStore()
-        self.handlers = Handlers(engine)
+        self.handlers = Handlers(engine, follows)
+        self.follows = self.handlers.follows
 
     def route(self, message: Message) -> Turn:
         """Never raises: a failing handler still gets the user a polite reply (intent "error")."""

@@ -72,12 +72,40 @@ class Details:
 
 
 @dataclass(frozen=True, slots=True)
+class PreviewRequest:
+    """A dataset's data file whose first rows the user asked to see (fetched by the channel after
+    the conversation has answered: the conversation never waits on a download)."""
+
+    dataset: str
+    title: str
+    url: str
+    format: str
+    resource_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a data file holds: its columns, its first rows and how many rows it has (``at_least``
+    when the file was cut before its end)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total: int
+    at_least: bool = False
+    resource_name: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str
     cards: tuple[Card, ...] = ()
     details: Details | None = None
     buttons: tuple[Button, ...] = ()
     quick_replies: tuple[Button, ...] = ()
+    #: asked for a preview (to be fetched), and the preview once fetched
+    preview_of: PreviewRequest | None = None
+    preview: Preview | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,17 @@ _LATEST = re.compile(
     r"|อัปเดตล่าสุด|อัพเดทล่าสุด)" + _PARTICLES + "$"
 )
 
+_UNFOLLOW = re.compile(
+    r"^(?:/unfollow|unfollow|เลิกติดตาม|ยกเลิกการติดตาม|ยกเลิกติดตาม)(?:\s*เรื่อง)?\s*(.*?)" + _PARTICLES + "$"
+)
+_UNFOLLOW_ALL = re.compile(r"^(?:ทั้งหมด|ทุกเรื่อง|all)$")
+_FOLLOWING = re.compile(
+    r"^(?:/following|following|รายการที่ติดตาม|รายการติดตาม|เรื่องที่ติดตาม|ติดตามอะไรอยู่(?:บ้าง)?"
+    r"|ติดตามเรื่องอะไรอยู่(?:บ้าง)?|ดูที่ติดตาม)" + _PARTICLES + "$"
+)
+#: "ติดตาม ค่าฝุ่น", "ติดตามเรื่องค่าฝุ่น", "/follow pm2.5"; not "ติดตามผลการเลือกตั้ง" (a search: monitoring)
+_FOLLOW = re.compile(r"^(?:(?:/follow|follow|ขอติดตาม|ติดตาม)(?:\s*เรื่อง\s*|\s+)(.+)|/follow|ติดตาม)$")
+
 
 @dataclass(frozen=True, slots=True)
 class Intent:
@@ -92,6 +103,15 @@ def detect(text: str, postback: str = "", *, has_list: bool = False) -> Intent:
     chat = detect_chitchat(t)
     if chat:
         return Intent(chat)
+    m = _UNFOLLOW.match(t)
+    if m:
+        rest = m.group(1).strip()
+        return Intent("unfollow_text", "all" if _UNFOLLOW_ALL.match(rest) else rest)
+    if _FOLLOWING.match(t):
+        return Intent("following")
+    m = _FOLLOW.match(t)
+    if m:
+        return Intent("follow_query", (m.group(1) or "").strip())
     if _MORE.match(t):
         return Intent("more")
     if _AGENCIES.match(t):

@@ -26,11 +26,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-__all__ = ["LOADING", "PUSH", "REPLY", "FakeLine", "Recorded", "serve_app"]
+__all__ = [
+    "CONSUMPTION",
+    "LOADING",
+    "MULTICAST",
+    "PUSH",
+    "QUOTA",
+    "REPLY",
+    "FakeLine",
+    "Recorded",
+    "serve_app",
+]
 
 REPLY = "/v2/bot/message/reply"
 PUSH = "/v2/bot/message/push"
 LOADING = "/v2/bot/chat/loading/start"
+MULTICAST = "/v2/bot/message/multicast"
+QUOTA = "/v2/bot/message/quota"
+CONSUMPTION = "/v2/bot/message/quota/consumption"
 
 
 @dataclass(slots=True)
@@ -86,10 +99,16 @@ class FakeLine:
         self.listeners: list[Callable[[Recorded], None]] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
+        #: the account's monthly message quota (None: unlimited) and what was pushed so far
+        self.quota: int | None = None
+        self.usage = 0
         self.app = Starlette(
             routes=[
                 Route(REPLY, self._reply, methods=["POST"]),
                 Route(PUSH, self._push, methods=["POST"]),
+                Route(MULTICAST, self._multicast, methods=["POST"]),
+                Route(QUOTA, self._quota, methods=["GET"]),
+                Route(CONSUMPTION, self._consumption, methods=["GET"]),
                 Route(LOADING, self._loading, methods=["POST"]),
                 Route("/{path:path}", self._unexpected, methods=["GET", "POST", "PUT", "DELETE"]),
             ]
@@ -191,6 +210,44 @@ class FakeLine:
             return self._done(rec, 409, {"message": "The retry key is already accepted"})
         messages = (rec.body or {}).get("messages") or []
         return self._done(rec, 200, {"sentMessages": [{"id": uuid.uuid4().hex[:18]} for _ in messages]})
+
+    async def _multicast(self, request: Request) -> Response:
+        rec = await self._record(request)
+        refusal = self._authorized(rec) or self._injected(rec)
+        if refusal is not None:
+            return refusal
+        key = rec.headers.get("x-line-retry-key", "")
+        body = rec.body if isinstance(rec.body, dict) else {}
+        to, messages = body.get("to") or [], body.get("messages") or []
+        with self._lock:
+            duplicate = bool(key) and key in self._retry_keys
+            if key:
+                self._retry_keys.add(key)
+            over = self.quota is not None and self.usage + len(to) * len(messages) > self.quota
+            if not duplicate and not over:
+                self.usage += len(to) * len(messages)
+        if duplicate:
+            return self._done(rec, 409, {"message": "The retry key is already accepted"})
+        if over:
+            return self._done(rec, 429, {"message": "You have reached your monthly limit."})
+        if not (1 <= len(to) <= 500) or not (1 <= len(messages) <= 5):
+            return self._done(rec, 400, {"message": "The request body has 1 error(s)"})
+        return self._done(rec, 200, {})
+
+    async def _quota(self, request: Request) -> Response:
+        rec = await self._record(request)
+        refusal = self._authorized(rec)
+        if refusal is not None:
+            return refusal
+        body = {"type": "none"} if self.quota is None else {"type": "limited", "value": self.quota}
+        return self._done(rec, 200, body)
+
+    async def _consumption(self, request: Request) -> Response:
+        rec = await self._record(request)
+        refusal = self._authorized(rec)
+        if refusal is not None:
+            return refusal
+        return self._done(rec, 200, {"totalUsage": self.usage})
 
     async def _loading(self, request: Request) -> Response:
         rec = await self._record(request)

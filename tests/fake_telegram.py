@@ -133,7 +133,13 @@ class FakeTelegram:
             with self._changed:
                 call.status = status
                 self._changed.notify_all()
-            if status == 429:
+            if status == 403:
+                body = {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                }
+            elif status == 429:
                 body = {
                     "ok": False,
                     "error_code": 429,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.preview import PreviewCache, Previewer
 from bot.settings import Settings
 from intents import Conversation, Message, Turn
 
@@ -22,6 +23,14 @@ class StandInServices:
     seen: list[Message] = field(default_factory=list)
     inline: list[Message] = field(default_factory=list)
     fail: bool = False
+    previews: Previewer = field(default_factory=lambda: Previewer(PreviewCache(":memory:")))
+
+    @property
+    def follows(self) -> Any:
+        return self.conversation.follows
+
+    async def complete(self, turn: Turn) -> Turn:
+        return await self.previews.complete(turn)
 
     def handle(self, message: Message) -> Turn:
         self.seen.append(message)

@@ -482,3 +482,21 @@ async def test_slow_api_never_sends_a_reply_twice(
             len([c for c in api.of("sendMessage") if int(c.params["chat_id"]) == chat]) for chat in chats
         ]
         assert per_chat == [1] * len(chats)
+
+
+async def test_follow_commands_save_list_and_remove_follows(tg: Any) -> None:
+    channel, client, api, services = tg
+    await post(client, message_update("/follow bike lanes in Bangkok", command=True))
+    await channel.drain()
+    [f] = services.follows.of_chat("telegram", str(USER_ID))
+    assert f.query == "bike lanes in bangkok"
+    await post(client, message_update(f"/following@{BOT_USERNAME}", command=True))
+    await channel.drain()
+    listed = api.of("sendMessage")[-1].params
+    assert any(
+        b["callback_data"] == f"uf:{f.id}" for row in listed["reply_markup"]["inline_keyboard"] for b in row
+    )
+    await post(client, message_update("/unfollow ทั้งหมด", command=True))
+    await channel.drain()
+    assert services.follows.of_chat("telegram", str(USER_ID)) == []
+    assert channel.errors == []

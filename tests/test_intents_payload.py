@@ -33,6 +33,11 @@ def payloads(draw: st.DrawFn) -> Payload:
                 lambda t: Payload(t[0], str(t[1]))
             ),
             st.sampled_from((Payload("not_meant"), Payload("latest"), Payload("help"))),
+            positive.map(lambda n: Payload("preview", str(n), lid)),
+            st.just(Payload("follow", "", lid)),
+            index.map(lambda i: Payload("follow_agency", str(i))),
+            st.integers(min_value=1, max_value=999_999_999_999).map(lambda i: Payload("unfollow", str(i))),
+            st.just(Payload("following")),
         )
     )
 
@@ -54,7 +59,8 @@ def test_anything_else_decodes_to_a_payload_that_encodes_back_or_to_none(data: s
 
 def test_list_actions_need_their_list() -> None:
     for action in LIST_ACTIONS:
-        assert decode({"details": "d:1", "more": "p:next", "narrow": "f:clear"}[action]) is None
+        bare = {"details": "d:1", "more": "p:next", "narrow": "f:clear", "preview": "pv:1", "follow": "fo"}
+        assert decode(bare[action]) is None
     assert decode("a:1@k7list") is None  # agencies are not a list's
 
 
@@ -63,6 +69,10 @@ def test_builders_match_the_grammar() -> None:
     assert decode(payload.details(lid, 2)) == Payload("details", "2", lid)
     assert decode(payload.narrow(lid, "yr", 1)) == Payload("narrow", "yr:1", lid)
     assert payload.new_list_id() != lid
+    assert decode(payload.preview(lid, 3)) == Payload("preview", "3", lid)
+    assert decode(payload.follow(lid)) == Payload("follow", "", lid)
+    assert decode(payload.unfollow(42)) == Payload("unfollow", "42")
+    assert decode("uf:0") is None and decode("uf:42@k7list") is None
 
 
 @given(st.text(min_size=1, max_size=40))

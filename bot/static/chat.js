@@ -124,6 +124,23 @@
     return box;
   }
 
+  function renderPreview(p) {
+    var wrap = el("div", "preview");
+    var table = el("table");
+    var head = el("tr");
+    p.columns.forEach(function (c) { head.appendChild(el("th", "", c)); });
+    var thead = el("thead"); thead.appendChild(head); table.appendChild(thead);
+    var tbody = el("tbody");
+    p.rows.forEach(function (r) {
+      var tr = el("tr");
+      r.forEach(function (c) { tr.appendChild(el("td", "", c)); });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    wrap.appendChild(table);
+    return wrap;
+  }
+
   function setChips(buttons) {
     while (chips.firstChild) { chips.removeChild(chips.firstChild); }
     (buttons || []).forEach(function (b) {
@@ -142,6 +159,7 @@
       first = list.firstChild;
     }
     if (reply.details) { first = log.appendChild(renderDetails(reply.details)); }
+    if (reply.preview) { var shown = log.appendChild(renderPreview(reply.preview)); first = first || shown; }
     if (reply.buttons && reply.buttons.length) { log.appendChild(buttonRow(reply.buttons)); }
     setChips(reply.quick_replies);
     scrollToReply(lead, first);

@@ -1,0 +1,356 @@
+"""``khomun alerts send``: tell each follower about datasets new or modified since they were last
+told, one message per follower per run, at most ``MAX_ITEMS`` datasets in it.
+
+Idempotent: the datasets of a message are recorded as "sending" before it goes and "sent" after
+(``FollowStore.claim``/``settle``); a message that surely did not go releases them for the next run,
+one that may have gone (a timeout after sending) keeps them, so nobody gets a dataset twice.
+
+Telegram: sendMessage paced to at most ``TELEGRAM_PER_SECOND`` overall (one message per chat per
+run keeps the 1/s per chat), 429 ``retry_after`` honoured; 403 (the user blocked the bot, or left)
+deletes that chat's follows. LINE: pushes cost money, so at most one per user per day, multicast to
+everyone whose message is identical, never past ``LINE_PUSH_MONTHLY_CAP`` this month, and never
+past what LINE's quota endpoints say is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from index.dataset import Dataset
+from index.search import SearchEngine
+from intents import texts
+from intents.cards import safe_url, shorten
+from intents.follow import PUSHED, news_for
+from intents.follows import Follow, FollowStore
+
+from .requests import hashed
+from .settings import Settings
+
+__all__ = ["MAX_ITEMS", "Alert", "AlertReport", "plan", "run", "send_alerts"]
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 10
+TELEGRAM_PER_SECOND = 25  # under Telegram's ~30 messages/s for a bot
+ATTEMPTS = 3
+MAX_RETRY_AFTER = 60.0
+MULTICAST_MAX = 500  # recipients per LINE multicast
+TIMEOUT = 10.0
+
+
+@dataclass(slots=True)
+class Alert:
+    """One message to one follower."""
+
+    platform: str
+    chat_id: str
+    datasets: list[Dataset]
+    more: int  # news beyond MAX_ITEMS, left for the next run
+    follows: list[Follow]
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        return [(d.name, d.metadata_modified) for d in self.datasets]
+
+
+@dataclass(slots=True)
+class AlertReport:
+    sent: int = 0  # messages
+    datasets: int = 0
+    skipped_daily: int = 0  # LINE users already pushed to today
+    skipped_budget: int = 0  # LINE users past the monthly cap or LINE's quota
+    blocked: int = 0  # chats that blocked the bot (follows deleted)
+    failed: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"alerts: {self.sent} messages, {self.datasets} datasets; "
+            f"{self.blocked} blocked chats forgotten; "
+            f"LINE skipped {self.skipped_daily} (already today), {self.skipped_budget} (cap or quota); "
+            f"{self.failed} failed"
+        )
+
+
+def plan(engine: SearchEngine, store: FollowStore) -> list[Alert]:
+    """Who should be told what: each pushed follower's unsent news, newest first."""
+    by_chat: dict[tuple[str, str], list[Follow]] = {}
+    for f in store.all():
+        if f.platform in PUSHED:
+            by_chat.setdefault((f.platform, f.chat_id), []).append(f)
+    alerts = []
+    for (platform, chat_id), follows in by_chat.items():
+        news: dict[str, Dataset] = {}
+        for f in follows:
+            for d in news_for(engine, f):
+                news.setdefault(d.name, d)
+        ordered = sorted(news.values(), key=lambda d: d.metadata_modified, reverse=True)
+        unsent = set(store.unsent(platform, chat_id, [(d.name, d.metadata_modified) for d in ordered]))
+        fresh = [d for d in ordered if (d.name, d.metadata_modified) in unsent]
+        if fresh:
+            alerts.append(
+                Alert(platform, chat_id, fresh[:MAX_ITEMS], max(0, len(fresh) - MAX_ITEMS), follows)
+            )
+    return alerts
+
+
+def telegram_text(alert: Alert) -> str:
+    lines = [html.escape(texts.ALERT_HEAD)]
+    for d in alert.datasets:
+        title = html.escape(shorten(d.title, 150))
+        agency = f" · {html.escape(shorten(d.organization, 60))}" if d.organization else ""
+        lines.append(f'• <a href="{html.escape(safe_url(d.page_url))}">{title}</a>{agency}')
+    if alert.more:
+        lines.append(html.escape(texts.ALERT_MORE.format(n=alert.more)))
+    return "\n".join(lines)
+
+
+def line_text(alert: Alert) -> str:
+    lines = [texts.ALERT_HEAD]
+    for d in alert.datasets:
+        lines.append(f"• {shorten(d.title, 120)}\n{safe_url(d.page_url)}")
+    if alert.more:
+        lines.append(texts.ALERT_MORE.format(n=alert.more))
+    return "\n".join(lines)[:5000]
+
+
+class Pacer:
+    """At most ``rate`` starts per second."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate
+        self.clock = clock
+        self.next = 0.0
+
+    async def wait(self) -> None:
+        now = self.clock()
+        if now < self.next:
+            await asyncio.sleep(self.next - now)
+        self.next = max(now, self.next) + self.interval
+
+
+class _Sender:
+    def __init__(
+        self, settings: Settings, store: FollowStore, report: AlertReport, client: httpx.AsyncClient
+    ):
+        self.settings = settings
+        self.store = store
+        self.report = report
+        self.client = client
+        self.pacer = Pacer(TELEGRAM_PER_SECOND)
+        self.today = datetime.now(UTC).strftime("%Y-%m-%d")
+
+    def _done(self, alert: Alert, sent: bool, watermark: str) -> None:
+        self.store.settle(alert.platform, alert.chat_id, alert.items, sent)
+        if sent:
+            self.report.sent += 1
+            self.report.datasets += len(alert.datasets)
+            if not alert.more:  # everything this follow had is told: later runs look past it
+                self.store.advance([f.id for f in alert.follows], watermark)
+
+    # -- Telegram ------------------------------------------------------------------------------
+    async def telegram(self, alert: Alert, watermark: str) -> None:
+        base = f"{self.settings.telegram_api_base_url}/bot{self.settings.telegram_bot_token}"
+        body = {
+            "chat_id": alert.chat_id,
+            "text": telegram_text(alert),
+            "parse_mode": "HTML",
+            "link_preview_options": '{"is_disabled": true}',
+        }
+        self.store.claim(alert.platform, alert.chat_id, alert.items)
+        for attempt in range(ATTEMPTS):
+            await self.pacer.wait()
+            try:
+                r = await self.client.post(f"{base}/sendMessage", data=body)
+            except httpx.ConnectError:
+                if attempt == ATTEMPTS - 1:
+                    break
+                await asyncio.sleep(0.5 * 2**attempt)
+                continue
+            except httpx.HTTPError:  # sent, but no answer: it may have arrived; never again
+                log.warning("Telegram alert unanswered; not resending", extra={"chat": hashed(alert.chat_id)})
+                self.store.settle(alert.platform, alert.chat_id, alert.items, True)
+                self.report.failed += 1
+                return
+            if r.status_code == 200:
+                self._done(alert, True, watermark)
+                return
+            if r.status_code == 403:
+                self.store.remove_all(alert.platform, alert.chat_id)
+                self.report.blocked += 1
+                log.info(
+                    "Telegram chat blocked the bot; follows deleted", extra={"chat": hashed(alert.chat_id)}
+                )
+                return
+            if r.status_code == 429 and attempt < ATTEMPTS - 1:
+                wait = _retry_after(r)
+                log.info("Telegram rate limit on alerts; waiting", extra={"seconds": wait})
+                self.pacer.next = max(self.pacer.next, self.pacer.clock() + wait)  # everyone waits
+                continue
+            if r.status_code >= 500 and attempt < ATTEMPTS - 1:
+                await asyncio.sleep(0.5 * 2**attempt)
+                continue
+            break
+        self.store.settle(alert.platform, alert.chat_id, alert.items, False)
+        self.report.failed += 1
+
+    # -- LINE ------------------------------------------------------------------------------------
+    async def _line_get(self, path: str) -> dict[str, Any]:
+        r = await self.client.get(
+            self.settings.line_api_base_url + path,
+            headers={"Authorization": f"Bearer {self.settings.line_channel_access_token}"},
+        )
+        r.raise_for_status()
+        data = r.json()
+        return data if isinstance(data, dict) else {}
+
+    async def line_budget(self) -> int:
+        """Pushes still allowed: our monthly cap, and what LINE says the account has left."""
+        budget = self.settings.line_push_monthly_cap - self.store.pushes_in_month("line", self.today[:7])
+        quota = await self._line_get("/v2/bot/message/quota")
+        if quota.get("type") == "limited":
+            used = await self._line_get("/v2/bot/message/quota/consumption")
+            budget = min(budget, int(quota.get("value", 0)) - int(used.get("totalUsage", 0)))
+        return max(0, budget)
+
+    async def line(self, alerts: list[Alert], watermark: str) -> None:
+        due = []
+        for a in alerts:
+            if self.store.pushes("line", a.chat_id, self.today) >= 1:
+                self.report.skipped_daily += 1  # their news waits for tomorrow's run
+            else:
+                due.append(a)
+        if not due:
+            return
+        try:
+            budget = await self.line_budget()
+        except (httpx.HTTPError, ValueError) as err:
+            log.error("LINE quota unreadable; no LINE alerts this run", extra={"error": type(err).__name__})
+            self.report.skipped_budget += len(due)
+            return
+        groups: dict[str, list[Alert]] = {}
+        for a in due:
+            groups.setdefault(line_text(a), []).append(a)
+        for text, members in groups.items():
+            for start in range(0, len(members), MULTICAST_MAX):
+                batch = members[start : start + MULTICAST_MAX]
+                if budget <= 0:
+                    self.report.skipped_budget += len(batch)
+                    continue
+                skipped = batch[budget:]
+                batch = batch[:budget]
+                self.report.skipped_budget += len(skipped)
+                budget -= len(batch)
+                await self._multicast(text, batch, watermark)
+
+    async def _multicast(self, text: str, batch: list[Alert], watermark: str) -> None:
+        for a in batch:
+            self.store.claim(a.platform, a.chat_id, a.items)
+        body = {"to": [a.chat_id for a in batch], "messages": [{"type": "text", "text": text}]}
+        key = str(uuid.uuid4())  # the same key on every retry: LINE sends it once
+        headers = {
+            "Authorization": f"Bearer {self.settings.line_channel_access_token}",
+            "X-Line-Retry-Key": key,
+        }
+        sent: bool | None = False
+        for attempt in range(ATTEMPTS):
+            try:
+                r = await self.client.post(
+                    self.settings.line_api_base_url + "/v2/bot/message/multicast", json=body, headers=headers
+                )
+            except httpx.ConnectError:
+                await asyncio.sleep(0.5 * 2**attempt)
+                continue
+            except httpx.HTTPError:
+                sent = None  # maybe: the retry key makes a retry safe
+                await asyncio.sleep(0.5 * 2**attempt)
+                continue
+            if r.status_code in (200, 409):  # 409: this retry key was accepted before
+                sent = True
+                break
+            if r.status_code == 429 or r.status_code >= 500:
+                await asyncio.sleep(min(_retry_after(r), 5.0) if r.status_code == 429 else 0.5 * 2**attempt)
+                continue
+            break
+        for a in batch:
+            if sent:
+                self.store.record_push("line", a.chat_id, self.today)
+                self._done(a, True, watermark)
+            elif sent is None:  # may have been delivered: keep them claimed
+                self.store.settle(a.platform, a.chat_id, a.items, True)
+                self.report.failed += 1
+            else:
+                self._done(a, False, watermark)
+                self.report.failed += 1
+
+
+def _retry_after(r: httpx.Response) -> float:
+    try:
+        seconds = float(r.json().get("parameters", {}).get("retry_after", 1))
+    except (ValueError, AttributeError):
+        seconds = float(r.headers.get("retry-after", "1") or 1)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+async def run(
+    settings: Settings,
+    engine: SearchEngine,
+    store: FollowStore,
+    *,
+    dry_run: bool = False,
+    client: httpx.AsyncClient | None = None,
+) -> AlertReport:
+    report = AlertReport()
+    alerts = plan(engine, store)
+    newest = engine.latest(limit=1)
+    watermark = newest[0].metadata_modified if newest else ""
+    if dry_run:
+        for a in alerts:
+            titles = "; ".join(shorten(d.title, 60) for d in a.datasets)
+            report.lines.append(
+                f"{a.platform} chat {hashed(a.chat_id)}: {len(a.datasets)} datasets: {titles}"
+            )
+        return report
+    own = client is None
+    client = client or httpx.AsyncClient(timeout=TIMEOUT, trust_env=False)
+    try:
+        sender = _Sender(settings, store, report, client)
+        telegram = [a for a in alerts if a.platform == "telegram"]
+        line = [a for a in alerts if a.platform == "line"]
+        if telegram and settings.telegram_enabled:
+            for a in telegram:
+                await sender.telegram(a, watermark)
+        if line and settings.line_channel_access_token:
+            await sender.line(line, watermark)
+    finally:
+        if own:
+            await client.aclose()
+    return report
+
+
+def send_alerts(settings: Settings, *, dry_run: bool = False) -> int:
+    """The command: plan, send (or print), report. Exit status 0, or 1 when some failed."""
+    from .journal import create_private
+    from .runtime import open_engine
+
+    create_private(settings.state_path)
+    engine = open_engine(settings.index_path)
+    store = FollowStore(settings.state_path)
+    try:
+        report = asyncio.run(run(settings, engine, store, dry_run=dry_run))
+    finally:
+        store.close()
+    for line in report.lines:
+        print(line)
+    print(report.summary() if not dry_run else f"alerts (dry run): {len(report.lines)} messages would go")
+    return 1 if report.failed else 0
