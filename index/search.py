@@ -23,7 +23,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .build import tokenizer_for
 from .dataset import Dataset, Resource
-from .decide import answer_model, features, holds_all
+from .decide import COMMON_PER_MILLION, answer_model, features, holds_all
 from .entities import find_entities
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
@@ -276,7 +276,10 @@ class SearchEngine:
             parts = self.tokenizer.pieces(token)
             if parts and all(p in self.df for p in parts):
                 return min(self._topicness(p) for p in parts)
-            return PERSON_TOPIC if self.wordnet.is_person(token) else 1.0
+            if self.wordnet.is_person(token):
+                return PERSON_TOPIC
+            # everyday Thai the catalog never uses: context as often as a missing topic
+            return WEAK_TOPIC if self.general.get(token, 0.0) >= COMMON_PER_MILLION else 1.0
         return 1.0 if bool((sparse[1] >= CODE_WEIGHTS[1]).any()) else WEAK_TOPIC
 
     @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
