@@ -1,20 +1,36 @@
 """What a chat channel shares once its webhook is answered: the background tasks it must finish
-before shutting down, one worker thread for the blocking conversation (search, SQLite), and the
-pooled aiohttp session its replies go out on."""
+before shutting down, one worker thread for the blocking conversation (search, SQLite), the
+durable queue of events to answer (``Deliveries``, on ``bot.inbox``), and the pooled aiohttp
+session its replies go out on."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import ssl
+import time
 import urllib.request
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 
-__all__ = ["Background", "https_proxy", "outbound_session"]
+from .inbox import Inbox, Pending
+
+__all__ = ["RETRY", "SENT", "Background", "Deliveries", "https_proxy", "outbound_session"]
+
+log = logging.getLogger(__name__)
+
+#: what answering an event came to: the reply went out (or never will), or try again later
+SENT: Literal["sent"] = "sent"
+RETRY: Literal["retry"] = "retry"
+Outcome = Literal["sent", "retry"]
+#: seconds before an event whose reply failed is tried again (by whichever process claims it)
+RETRY_DELAY = 5.0
+#: seconds between two looks for events left by a dead process (or handed back for a retry)
+CLAIM_EVERY = 1.0
 
 
 class Background:
@@ -52,6 +68,93 @@ class Background:
         if self._worker is not None:
             self._worker.shutdown(wait=True)
             self._worker = None
+
+
+class Deliveries:
+    """A channel's durable queue. ``accept`` records a webhook's events in the inbox (before the
+    200) and starts answering the new ones; ``answer(item)`` says whether the reply went out.
+    At most ``capacity`` events are held per process (``full`` tells the webhook to answer 503).
+    Every CLAIM_EVERY seconds it renews this process's leases and takes over events left by a
+    dead process or handed back after a failure."""
+
+    def __init__(
+        self,
+        platform: str,
+        inbox: Inbox,
+        background: Background,
+        answer: Callable[[Pending], Awaitable[Outcome]],
+        capacity: int,
+    ) -> None:
+        self.platform = platform
+        self.inbox = inbox
+        self.capacity = capacity
+        self.in_flight = 0
+        self._background = background
+        self._answer = answer
+        self._task: asyncio.Task[None] | None = None
+
+    def full(self, incoming: int = 1) -> bool:
+        return self.in_flight + incoming > self.capacity
+
+    def accept(self, events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[bool]:
+        """Which events are new (InboxUnavailable when none could be recorded); the new ones with
+        a payload are being answered when this returns."""
+        fresh = self.inbox.accept(self.platform, events)
+        now = time.time()
+        for (event_id, payload), new in zip(events, fresh, strict=True):
+            if new and payload is not None:
+                self._start(Pending(event_id, payload, now))
+        return fresh
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._claim_loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def claim(self) -> int:
+        """Take over what is due now (also called by tests); how many were taken."""
+        items = self.inbox.claim(self.platform, self.capacity - self.in_flight)
+        if items:
+            log.info(
+                "taking over unanswered webhook events",
+                extra={"platform": self.platform, "events": len(items)},
+            )
+        for item in items:
+            self._start(item)
+        return len(items)
+
+    def _start(self, item: Pending) -> None:
+        self.in_flight += 1
+        self._background.spawn(self._run(item))
+
+    async def _run(self, item: Pending) -> None:
+        outcome: Outcome = SENT
+        try:
+            outcome = await self._answer(item)
+        except Exception:
+            log.exception("answering a webhook event failed", extra={"platform": self.platform})
+        finally:
+            self.in_flight -= 1
+            if outcome == RETRY:
+                self.inbox.release(self.platform, item.event_id, RETRY_DELAY)
+            else:
+                self.inbox.done(self.platform, item.event_id)
+
+    async def _claim_loop(self) -> None:
+        renewed = time.monotonic()
+        while True:
+            try:
+                if time.monotonic() - renewed > self.inbox.lease_seconds / 3:
+                    self.inbox.renew()
+                    renewed = time.monotonic()
+                self.claim()
+            except Exception:
+                log.exception("inbox upkeep failed", extra={"platform": self.platform})
+            await asyncio.sleep(CLAIM_EVERY)
 
 
 def https_proxy() -> str | None:

@@ -45,6 +45,8 @@ class Settings:
     ckan_api_key: str = ""
     #: addresses whose X-Forwarded-For is believed (comma separated); empty: none
     trusted_proxies: str = ""
+    #: webhook events one process holds per platform, accepted but not yet answered (then 503)
+    inbox_capacity: int = 500
 
     @property
     def index_path(self) -> Path:
@@ -71,6 +73,9 @@ class Settings:
         retention = _int(env, "KHOMUN_RETENTION_DAYS", 180, problems)
         if retention < 1:
             problems.append("KHOMUN_RETENTION_DAYS must be at least 1")
+        capacity = _int(env, "KHOMUN_INBOX_CAPACITY", 500, problems)
+        if capacity < 1:
+            problems.append("KHOMUN_INBOX_CAPACITY must be at least 1")
         secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
         if secret and not all(c.isalnum() or c in "_-" for c in secret):
             problems.append("TELEGRAM_WEBHOOK_SECRET may only use A-Z a-z 0-9 _ -")
@@ -98,6 +103,7 @@ class Settings:
             trusted_proxies=",".join(
                 p.strip() for p in env.get("KHOMUN_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
+            inbox_capacity=capacity,
         )
 
     def __repr__(self) -> str:  # never print secrets
