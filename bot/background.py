@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import aiohttp
 
-from .inbox import Inbox, Pending
+from .inbox import Busy, Inbox, InboxUnavailable, Pending
 
 __all__ = ["RETRY", "SENT", "Background", "Deliveries", "https_proxy", "outbound_session"]
 
@@ -31,6 +31,10 @@ Outcome = Literal["sent", "retry"]
 RETRY_DELAY = 5.0
 #: seconds between two looks for events left by a dead process (or handed back for a retry)
 CLAIM_EVERY = 1.0
+#: seconds an inbox write waits for another writer's lock (asleep on the event loop, not in SQLite)
+LOCK_WAIT = 5.0
+#: seconds between two WAL checkpoints of the inbox's database (in a thread)
+CHECKPOINT_EVERY = 10.0
 
 
 class Background:
@@ -96,10 +100,13 @@ class Deliveries:
     def full(self, incoming: int = 1) -> bool:
         return self.in_flight + incoming > self.capacity
 
-    def accept(self, events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[bool]:
+    async def accept(self, events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[bool]:
         """Which events are new (InboxUnavailable when none could be recorded); the new ones with
         a payload are being answered when this returns."""
-        fresh = self.inbox.accept(self.platform, events)
+        try:
+            fresh = await _unlocked(self.inbox.accept, self.platform, events)
+        except Busy as err:
+            raise InboxUnavailable from err
         now = time.time()
         for (event_id, payload), new in zip(events, fresh, strict=True):
             if new and payload is not None:
@@ -115,9 +122,9 @@ class Deliveries:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    def claim(self) -> int:
+    async def claim(self) -> int:
         """Take over what is due now (also called by tests); how many were taken."""
-        items = self.inbox.claim(self.platform, self.capacity - self.in_flight)
+        items = await _unlocked(self.inbox.claim, self.platform, self.capacity - self.in_flight)
         if items:
             log.info(
                 "taking over unanswered webhook events",
@@ -139,22 +146,43 @@ class Deliveries:
             log.exception("answering a webhook event failed", extra={"platform": self.platform})
         finally:
             self.in_flight -= 1
-            if outcome == RETRY:
-                self.inbox.release(self.platform, item.event_id, RETRY_DELAY)
-            else:
-                self.inbox.done(self.platform, item.event_id)
+            try:
+                if outcome == RETRY:
+                    await _unlocked(self.inbox.release, self.platform, item.event_id, RETRY_DELAY)
+                else:
+                    await _unlocked(self.inbox.done, self.platform, item.event_id)
+            except Busy:
+                log.error("inbox: could not mark an event answered", extra={"platform": self.platform})
 
     async def _claim_loop(self) -> None:
-        renewed = time.monotonic()
+        renewed = checkpointed = time.monotonic()
         while True:
             try:
                 if time.monotonic() - renewed > self.inbox.lease_seconds / 3:
-                    self.inbox.renew()
+                    await _unlocked(self.inbox.renew)
                     renewed = time.monotonic()
-                self.claim()
+                await self.claim()
+                if time.monotonic() - checkpointed > CHECKPOINT_EVERY:
+                    checkpointed = time.monotonic()
+                    await asyncio.to_thread(self.inbox.checkpoint)
             except Exception:
                 log.exception("inbox upkeep failed", extra={"platform": self.platform})
             await asyncio.sleep(CLAIM_EVERY)
+
+
+async def _unlocked(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` on an Inbox opened with ``wait=0``: while another connection holds the write
+    lock, sleep on the event loop (other requests go on) and try again, for up to LOCK_WAIT s."""
+    deadline = time.monotonic() + LOCK_WAIT
+    pause = 0.0005
+    while True:
+        try:
+            return fn(*args)
+        except Busy:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.01)
 
 
 def https_proxy() -> str | None:

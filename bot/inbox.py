@@ -36,7 +36,7 @@ from typing import Any
 
 from .journal import connect_state
 
-__all__ = ["Inbox", "InboxUnavailable", "Pending"]
+__all__ = ["Busy", "Inbox", "InboxUnavailable", "Pending"]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,14 @@ CREATE INDEX IF NOT EXISTS inbox_lease ON inbox(platform, lease_until);
 
 class InboxUnavailable(Exception):
     """The state database could not record the events: answer 503 so the platform redelivers."""
+
+
+class Busy(Exception):
+    """Another connection holds the database's write lock (only with ``wait=0``): try again."""
+
+
+def _locked(err: sqlite3.Error) -> bool:
+    return isinstance(err, sqlite3.OperationalError) and "locked" in str(err)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +113,23 @@ def _dead_here(owner: str, me: str) -> bool:
 class Inbox:
     """The webhook inbox of one process, in the state database at ``path``."""
 
-    def __init__(self, path: Path, lease_seconds: float = LEASE_SECONDS, owner: str | None = None) -> None:
+    def __init__(
+        self, path: Path, lease_seconds: float = LEASE_SECONDS, owner: str | None = None, wait: float = 5.0
+    ) -> None:
+        """``wait``: seconds to wait for another writer's lock; 0 raises ``Busy`` at once instead,
+        for callers on an event loop that must never sleep in SQLite (``bot.background``)."""
         self.owner = owner or process_owner()
         self.lease_seconds = lease_seconds
         self._lock = threading.Lock()
         self._accepted = 0
-        self._db = connect_state(Path(path))
+        self.path = Path(path)
+        self._db = connect_state(self.path)
         self._db.executescript(SCHEMA)
+        # a checkpoint writes the WAL back with an fsync: never on the event loop (this connection
+        # serves it), but in the journal's writer thread or ``checkpoint`` (from a thread)
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        self._db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+        self._checkpointer: sqlite3.Connection | None = None
 
     # -- writing ------------------------------------------------------------------------------
     def accept(self, platform: str, events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[bool]:
@@ -146,6 +164,8 @@ class Inbox:
                     self._db.execute("ROLLBACK")
                     raise
             except (sqlite3.Error, ValueError) as err:
+                if isinstance(err, sqlite3.Error) and _locked(err):
+                    raise Busy from err
                 log.error("inbox: could not record webhook events", extra={"error": type(err).__name__})
                 raise InboxUnavailable from err
         return fresh
@@ -203,7 +223,9 @@ class Inbox:
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
-            except sqlite3.Error:
+            except sqlite3.Error as err:
+                if _locked(err):
+                    raise Busy from err
                 log.exception("inbox: claiming pending events failed")
                 return []
         if given_up:
@@ -221,15 +243,26 @@ class Inbox:
         with self._lock:
             return int(self._db.execute(sql, args).fetchone()[0])
 
+    def checkpoint(self) -> None:
+        """Write the WAL back to the database (PASSIVE: never waits for readers or writers). Blocking
+        I/O with an fsync: call it from a thread."""
+        if self._checkpointer is None:
+            self._checkpointer = connect_state(self.path)
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._checkpointer is not None:
+                self._checkpointer.close()
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> None:
         with self._lock:
             try:
                 self._db.execute(sql, args)
-            except sqlite3.Error:
+            except sqlite3.Error as err:
+                if _locked(err):
+                    raise Busy from err
                 log.exception("inbox write failed")
 
 

@@ -172,7 +172,7 @@ class LineChannel:
         self.routes = [Route("/webhooks/line", self.webhook, methods=["POST"])]
         self._signature = SignatureValidator(settings.line_channel_secret)
         self._background = Background("khomun-line")
-        self.inbox = Inbox(settings.state_path)
+        self.inbox = Inbox(settings.state_path, wait=0)
         self.deliveries = Deliveries(
             "line", self.inbox, self._background, self._answer, settings.inbox_capacity
         )
@@ -240,7 +240,7 @@ class LineChannel:
             )
             return PlainTextResponse("busy", 503)
         try:
-            fresh = self.deliveries.accept(batch)
+            fresh = await self.deliveries.accept(batch)
         except InboxUnavailable:
             return PlainTextResponse("not ready", 503)
         if not all(fresh):

@@ -217,7 +217,7 @@ class TelegramChannel:
         self.routes = [Route("/webhooks/telegram", self.webhook, methods=["POST"])]
         self.errors: list[BaseException] = []
         self._background = Background("khomun-telegram")
-        self.inbox = Inbox(settings.state_path)
+        self.inbox = Inbox(settings.state_path, wait=0)
         self.deliveries = Deliveries(
             "telegram", self.inbox, self._background, self._answer, settings.inbox_capacity
         )
@@ -336,7 +336,7 @@ class TelegramChannel:
         if payload is not None:
             self._parsed[event_id] = update
         try:
-            [new] = self.deliveries.accept([(event_id, payload)])
+            [new] = await self.deliveries.accept([(event_id, payload)])
         except InboxUnavailable:
             self._parsed.pop(event_id, None)
             return PlainTextResponse("not ready", 503)

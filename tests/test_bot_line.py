@@ -517,7 +517,7 @@ async def test_an_event_left_by_a_dead_process_is_replied_to_with_its_token(line
     channel, client, api, services = line
     e = text_event(QUERY)
     left_by_a_dead_process(channel.settings, e)
-    assert channel.deliveries.claim() == 1
+    assert await channel.deliveries.claim() == 1
     await channel.drain()
     [reply] = api.replies()
     assert reply.body["replyToken"] == e["replyToken"]
@@ -534,7 +534,7 @@ async def test_a_token_the_dead_process_used_means_answered_no_push(line: Any) -
     e = text_event(QUERY)
     left_by_a_dead_process(channel.settings, e)
     api._used_tokens.add(e["replyToken"])  # the dead process's reply got through
-    channel.deliveries.claim()
+    await channel.deliveries.claim()
     await channel.drain()
     assert api.replies() == [] and api.calls(PUSH, status=None) == []
     assert channel.inbox.pending() == 0
@@ -544,7 +544,7 @@ async def test_an_old_event_is_pushed_with_its_own_retry_key(line: Any) -> None:
     channel, _, api, _ = line
     e = text_event(QUERY)
     left_by_a_dead_process(channel.settings, e, age=120.0)
-    channel.deliveries.claim()
+    await channel.deliveries.claim()
     await channel.drain()
     [push] = api.calls(PUSH)
     assert api.replies() == [] and push.body["to"] == USER
@@ -561,7 +561,7 @@ async def test_a_reply_that_keeps_failing_is_tried_again_later(line: Any, monkey
     await post(client, webhook(e))
     await channel.drain()
     assert api.replies() == [] and channel.inbox.pending() == 1
-    assert channel.deliveries.claim() == 1
+    assert await channel.deliveries.claim() == 1
     await channel.drain()
     [reply] = api.replies()
     assert reply.body["replyToken"] == e["replyToken"] and channel.inbox.pending() == 0

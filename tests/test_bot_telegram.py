@@ -498,7 +498,7 @@ async def test_an_update_left_by_a_dead_process_is_answered_once(tg: Any) -> Non
     gone = Inbox(channel.settings.state_path, lease_seconds=0.0, owner="elsewhere:1:gone")
     gone.accept("telegram", [(str(update["update_id"]), minimal_update(update))])
     gone.close()
-    assert channel.deliveries.claim() == 1
+    assert await channel.deliveries.claim() == 1
     await channel.drain()
     assert [m.text for m in services.seen] == [QUERY]
     assert api.of("sendMessage") and all(
@@ -536,7 +536,7 @@ async def test_a_rate_limit_that_outlasts_the_retries_is_tried_again_later(tg: A
     await channel.drain()
     assert api.of("sendMessage") == [] and channel.inbox.pending() == 1
     channel.inbox.release("telegram", next(iter(_pending_ids(channel))), 0.0)
-    assert channel.deliveries.claim() == 1
+    assert await channel.deliveries.claim() == 1
     await channel.drain()
     assert len(api.of("sendMessage")) >= 1 and channel.inbox.pending() == 0
 
