@@ -96,6 +96,7 @@ class Deliveries:
         self._background = background
         self._answer = answer
         self._task: asyncio.Task[None] | None = None
+        self._commit = GroupCommit(platform, inbox)
 
     def full(self, incoming: int = 1) -> bool:
         return self.in_flight + incoming > self.capacity
@@ -103,10 +104,7 @@ class Deliveries:
     async def accept(self, events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[bool]:
         """Which events are new (InboxUnavailable when none could be recorded); the new ones with
         a payload are being answered when this returns."""
-        try:
-            fresh = await _unlocked(self.inbox.accept, self.platform, events)
-        except Busy as err:
-            raise InboxUnavailable from err
+        fresh: list[bool] = await self._commit.submit(("accept", events))
         now = time.time()
         for (event_id, payload), new in zip(events, fresh, strict=True):
             if new and payload is not None:
@@ -148,10 +146,10 @@ class Deliveries:
             self.in_flight -= 1
             try:
                 if outcome == RETRY:
-                    await _unlocked(self.inbox.release, self.platform, item.event_id, RETRY_DELAY)
+                    await self._commit.submit(("release", (item.event_id, RETRY_DELAY)))
                 else:
-                    await _unlocked(self.inbox.done, self.platform, item.event_id)
-            except Busy:
+                    await self._commit.submit(("done", item.event_id))
+            except InboxUnavailable:
                 log.error("inbox: could not mark an event answered", extra={"platform": self.platform})
 
     async def _claim_loop(self) -> None:
@@ -168,6 +166,59 @@ class Deliveries:
             except Exception:
                 log.exception("inbox upkeep failed", extra={"platform": self.platform})
             await asyncio.sleep(CLAIM_EVERY)
+
+
+class GroupCommit:
+    """Inbox writes from one event loop, gathered per turn of the loop into one transaction
+    (``Inbox.apply``): under load several webhooks and finished replies share a commit. While
+    another connection holds the write lock it sleeps on the loop, not in SQLite, for up to
+    LOCK_WAIT s; if a whole batch fails, each write is tried alone so one cannot cost another."""
+
+    def __init__(self, platform: str, inbox: Inbox) -> None:
+        self.platform = platform
+        self.inbox = inbox
+        self._ops: list[tuple[str, Any]] = []
+        self._futures: list[asyncio.Future[Any]] = []
+        self._scheduled = False
+
+    def submit(self, op: tuple[str, Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._ops.append(op)
+        self._futures.append(future)
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush, time.monotonic() + LOCK_WAIT, 0.0005)
+        return future
+
+    def _flush(self, deadline: float, pause: float) -> None:
+        ops, futures = self._ops, self._futures
+        self._ops, self._futures = [], []
+        try:
+            results = self.inbox.apply(self.platform, ops)
+        except Busy:
+            if time.monotonic() < deadline:  # again soon, with whatever joined meanwhile
+                self._ops, self._futures = ops + self._ops, futures + self._futures
+                asyncio.get_running_loop().call_later(pause, self._flush, deadline, min(pause * 2, 0.01))
+                return
+            results = [InboxUnavailable("the state database stayed locked")] * len(ops)
+        except Exception as err:
+            failed = err if isinstance(err, InboxUnavailable) else InboxUnavailable(type(err).__name__)
+            results = [self._alone(op) for op in ops] if len(ops) > 1 else [failed]
+        self._scheduled = False
+        for future, result in zip(futures, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    def _alone(self, op: tuple[str, Any]) -> Any:
+        try:
+            return self.inbox.apply(self.platform, [op])[0]
+        except Exception as err:
+            return InboxUnavailable(type(err).__name__)
 
 
 async def _unlocked(fn: Callable[..., Any], *args: Any) -> Any:

@@ -136,50 +136,68 @@ class Inbox:
         """Record ``(event_id, payload)`` pairs in one transaction; for each, True when it is new.
         A new event with a payload is pending until ``done``; one without (nothing to answer) is
         only remembered. Raises InboxUnavailable when nothing could be recorded."""
+        result: list[bool] = self.apply(platform, [("accept", events)])[0]
+        return result
+
+    def done(self, platform: str, event_id: str) -> None:
+        """The reply went out (or will never be sent): forget the payload."""
+        self.apply(platform, [("done", event_id)])
+
+    def release(self, platform: str, event_id: str, delay: float) -> None:
+        """Hand the row back: any process may take it over ``delay`` seconds from now."""
+        self.apply(platform, [("release", (event_id, delay))])
+
+    def apply(self, platform: str, ops: Sequence[tuple[str, Any]]) -> list[Any]:
+        """Several ``("accept", events)``, ``("done", event_id)`` and ``("release", (event_id,
+        delay))`` in one transaction, a group commit: what an event loop gathered in one turn
+        takes the write lock once. The results in order (accept: which events are new). Raises
+        Busy (``wait=0``, another writer holds the lock) or InboxUnavailable; either way nothing
+        was written."""
         now = time.time()
-        lease = now + self.lease_seconds
-        fresh: list[bool] = []
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    for event_id, payload in events:
-                        key = _key(platform, event_id)
-                        new = self._db.execute(
-                            "INSERT OR IGNORE INTO seen_events VALUES (?, ?)", (key, now)
-                        ).rowcount
-                        if new and payload is not None:
-                            self._db.execute(
-                                "INSERT INTO inbox (key, platform, payload, received, owner, lease_until)"
-                                " VALUES (?, ?, ?, ?, ?, ?)",
-                                (key, platform, _dump(payload), now, self.owner, lease),
-                            )
-                        fresh.append(bool(new))
-                    self._accepted += len(events)
-                    if self._accepted >= _PURGE_EVERY:
-                        self._accepted = 0
-                        self._db.execute("DELETE FROM seen_events WHERE at < ?", (now - KEEP_SECONDS,))
+                    out = [self._apply(platform, kind, arg, now) for kind, arg in ops]
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
-            except (sqlite3.Error, ValueError) as err:
+            except (sqlite3.Error, ValueError, TypeError) as err:
                 if isinstance(err, sqlite3.Error) and _locked(err):
                     raise Busy from err
-                log.error("inbox: could not record webhook events", extra={"error": type(err).__name__})
+                log.error("inbox: could not write webhook events", extra={"error": type(err).__name__})
                 raise InboxUnavailable from err
+        return out
+
+    def _apply(self, platform: str, kind: str, arg: Any, now: float) -> Any:
+        if kind == "done":
+            self._db.execute("DELETE FROM inbox WHERE key = ?", (_key(platform, arg),))
+            return None
+        if kind == "release":
+            event_id, delay = arg
+            self._db.execute(
+                "UPDATE inbox SET owner = '', lease_until = ? WHERE key = ?",
+                (now + delay, _key(platform, event_id)),
+            )
+            return None
+        assert kind == "accept", kind
+        fresh: list[bool] = []
+        for event_id, payload in arg:
+            key = _key(platform, event_id)
+            new = self._db.execute("INSERT OR IGNORE INTO seen_events VALUES (?, ?)", (key, now)).rowcount
+            if new and payload is not None:
+                self._db.execute(
+                    "INSERT INTO inbox (key, platform, payload, received, owner, lease_until)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, platform, _dump(payload), now, self.owner, now + self.lease_seconds),
+                )
+            fresh.append(bool(new))
+        self._accepted += len(arg)
+        if self._accepted >= _PURGE_EVERY:
+            self._accepted = 0
+            self._db.execute("DELETE FROM seen_events WHERE at < ?", (now - KEEP_SECONDS,))
         return fresh
-
-    def done(self, platform: str, event_id: str) -> None:
-        """The reply went out (or will never be sent): forget the payload."""
-        self._write("DELETE FROM inbox WHERE key = ?", (_key(platform, event_id),))
-
-    def release(self, platform: str, event_id: str, delay: float) -> None:
-        """Hand the row back: any process may take it over ``delay`` seconds from now."""
-        self._write(
-            "UPDATE inbox SET owner = '', lease_until = ? WHERE key = ?",
-            (time.time() + delay, _key(platform, event_id)),
-        )
 
     def renew(self) -> None:
         """Extend the leases of every row this process holds."""

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from bot.inbox import MAX_ATTEMPTS, Inbox
 
@@ -139,3 +140,48 @@ def test_lone_surrogates_are_stored_not_refused(tmp_path: Path) -> None:
     assert taken.payload == {"text": "a\udfffb"}
     inbox.done("line", "e\ud800")
     assert rows(path) == []
+
+
+async def test_writes_of_one_loop_turn_share_a_commit_and_wait_out_a_lock(tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.background import GroupCommit
+
+    path = tmp_path / "state.sqlite"
+    inbox = Inbox(path, wait=0)
+    commits: list[int] = []
+    apply = inbox.apply
+
+    def counting(platform: str, ops: Any) -> list[Any]:
+        result = apply(platform, ops)
+        commits.append(len(ops))
+        return result
+
+    inbox.apply = counting  # type: ignore[method-assign]
+    group = GroupCommit("line", inbox)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.05, other.execute, "COMMIT")
+    results = await asyncio.gather(*(group.submit(("accept", [(f"e{i}", TEXT)])) for i in range(5)))
+    assert results == [[True]] * 5 and commits == [5]
+    assert len(rows(path)) == 5
+
+
+async def test_one_failing_write_does_not_cost_the_others(tmp_path: Path) -> None:
+    import asyncio
+
+    import pytest
+
+    from bot.background import GroupCommit
+    from bot.inbox import InboxUnavailable
+
+    inbox = Inbox(tmp_path / "state.sqlite", wait=0)
+    group = GroupCommit("line", inbox)
+    good = group.submit(("accept", [("e1", TEXT)]))
+    bad = group.submit(("accept", [("e2", {"n": float("nan")} | {"x": object()})]))  # not JSON
+    other = group.submit(("accept", [("e3", TEXT)]))
+    assert await good == [True] and await other == [True]
+    with pytest.raises(InboxUnavailable):
+        await bad
+    assert await asyncio.gather(group.submit(("accept", [("e2", None)]))) == [[True]]

@@ -499,7 +499,7 @@ async def test_a_database_that_cannot_record_gets_503(line: Any, monkeypatch: An
     def broken(*_: Any) -> Any:
         raise InboxUnavailable
 
-    monkeypatch.setattr(channel.inbox, "accept", broken)
+    monkeypatch.setattr(channel.inbox, "apply", broken)
     assert (await post(client, webhook(text_event(QUERY)))).status_code == 503
     await channel.drain()
     assert api.requests == [] and services.seen == []
