@@ -54,8 +54,9 @@ CREATE TABLE IF NOT EXISTS inbox (
   key TEXT PRIMARY KEY, platform TEXT NOT NULL, payload TEXT NOT NULL, received REAL NOT NULL,
   owner TEXT NOT NULL, lease_until REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS inbox_lease ON inbox(platform, lease_until);
 """
+# no index on leases: the table holds only unanswered events (a few hundred at most), and every
+# index page is one more page written per webhook
 
 
 class InboxUnavailable(Exception):
