@@ -7,7 +7,7 @@ export PYTHAINLP_OFFLINE := 1
 export PYTHAINLP_READ_ONLY := 1
 export KHOMUN_DATA_DIR ?= var
 
-.PHONY: run test lint fmt typecheck bench eval fit quality browser-deps clean
+.PHONY: run test lint fmt typecheck bench soak eval fit quality browser-deps clean
 
 $(BIN)/khomun: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ fit: $(BIN)/khomun
 # Quality per kind beside a never-abstaining BM25 baseline (docs/quality.md).
 quality: $(BIN)/khomun
 	$(BIN)/python bench/quality.py tests/data/{dev,extra,blind,holdout,unseen,phrased}-queries.jsonl --out docs/quality.md
+
+# Chaos on loopback (~100 s): mixed load at concurrency 50, malformed bodies, API faults, kill -9
+# and restart midway; fails when an acknowledged message is lost or duplicated, on a 5xx or a traceback.
+soak: $(BIN)/khomun
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,20 +1,40 @@
 """What a chat channel shares once its webhook is answered: the background tasks it must finish
-before shutting down, one worker thread for the blocking conversation (search, SQLite), and the
-pooled aiohttp session its replies go out on."""
+before shutting down, one worker thread for the blocking conversation (search, SQLite), the
+durable queue of events to answer (``Deliveries``, on ``bot.inbox``), and the pooled aiohttp
+session its replies go out on."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import ssl
+import time
 import urllib.request
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 
-__all__ = ["Background", "https_proxy", "outbound_session"]
+from .inbox import Busy, Inbox, InboxUnavailable, Pending
+
+__all__ = ["RETRY", "SENT", "Background", "Deliveries", "https_proxy", "outbound_session"]
+
+log = logging.getLogger(__name__)
+
+#: what answering an event came to: the reply went out (or never will), or try again later
+SENT: Literal["sent"] = "sent"
+RETRY: Literal["retry"] = "retry"
+Outcome = Literal["sent", "retry"]
+#: seconds before an event whose reply failed is tried again (by whichever process claims it)
+RETRY_DELAY = 5.0
+#: seconds between two looks for events left by a dead process (or handed back for a retry)
+CLAIM_EVERY = 1.0
+#: seconds an inbox write waits for another writer's lock (asleep on the event loop, not in SQLite)
+LOCK_WAIT = 5.0
+#: seconds between two WAL checkpoints of the inbox's database (in a thread)
+CHECKPOINT_EVERY = 10.0
 
 
 class Background:
@@ -52,6 +72,168 @@ class Background:
         if self._worker is not None:
             self._worker.shutdown(wait=True)
             self._worker = None
+
+
+class Deliveries:
+    """A channel's durable queue. ``accept`` records a webhook's events in the inbox (before the
+    200) and starts answering the new ones; ``answer(item)`` says whether the reply went out.
+    At most ``capacity`` events are held per process (``full`` tells the webhook to answer 503).
+    Every CLAIM_EVERY seconds it renews this process's leases and takes over events left by a
+    dead process or handed back after a failure."""
+
+    def __init__(
+        self,
+        platform: str,
+        inbox: Inbox,
+        background: Background,
+        answer: Callable[[Pending], Awaitable[Outcome]],
+        capacity: int,
+    ) -> None:
+        self.platform = platform
+        self.inbox = inbox
+        self.capacity = capacity
+        self.in_flight = 0
+        self._background = background
+        self._answer = answer
+        self._task: asyncio.Task[None] | None = None
+        self._commit = GroupCommit(platform, inbox)
+
+    def full(self, incoming: int = 1) -> bool:
+        return self.in_flight + incoming > self.capacity
+
+    async def accept(self, events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[bool]:
+        """Which events are new (InboxUnavailable when none could be recorded); the new ones with
+        a payload are being answered when this returns."""
+        fresh: list[bool] = await self._commit.submit(("accept", events))
+        now = time.time()
+        for (event_id, payload), new in zip(events, fresh, strict=True):
+            if new and payload is not None:
+                self._start(Pending(event_id, payload, now))
+        return fresh
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._claim_loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def claim(self) -> int:
+        """Take over what is due now (also called by tests); how many were taken."""
+        items = await _unlocked(self.inbox.claim, self.platform, self.capacity - self.in_flight)
+        if items:
+            log.info(
+                "taking over unanswered webhook events",
+                extra={"platform": self.platform, "events": len(items)},
+            )
+        for item in items:
+            self._start(item)
+        return len(items)
+
+    def _start(self, item: Pending) -> None:
+        self.in_flight += 1
+        self._background.spawn(self._run(item))
+
+    async def _run(self, item: Pending) -> None:
+        outcome: Outcome = SENT
+        try:
+            outcome = await self._answer(item)
+        except Exception:
+            log.exception("answering a webhook event failed", extra={"platform": self.platform})
+        finally:
+            self.in_flight -= 1
+            try:
+                if outcome == RETRY:
+                    await self._commit.submit(("release", (item.event_id, RETRY_DELAY)))
+                else:
+                    await self._commit.submit(("done", item.event_id))
+            except InboxUnavailable:
+                log.error("inbox: could not mark an event answered", extra={"platform": self.platform})
+
+    async def _claim_loop(self) -> None:
+        renewed = checkpointed = time.monotonic()
+        while True:
+            try:
+                if time.monotonic() - renewed > self.inbox.lease_seconds / 3:
+                    await _unlocked(self.inbox.renew)
+                    renewed = time.monotonic()
+                await self.claim()
+                if time.monotonic() - checkpointed > CHECKPOINT_EVERY:
+                    checkpointed = time.monotonic()
+                    await asyncio.to_thread(self.inbox.checkpoint)
+            except Exception:
+                log.exception("inbox upkeep failed", extra={"platform": self.platform})
+            await asyncio.sleep(CLAIM_EVERY)
+
+
+class GroupCommit:
+    """Inbox writes from one event loop, gathered per turn of the loop into one transaction
+    (``Inbox.apply``): under load several webhooks and finished replies share a commit. While
+    another connection holds the write lock it sleeps on the loop, not in SQLite, for up to
+    LOCK_WAIT s; if a whole batch fails, each write is tried alone so one cannot cost another."""
+
+    def __init__(self, platform: str, inbox: Inbox) -> None:
+        self.platform = platform
+        self.inbox = inbox
+        self._ops: list[tuple[str, Any]] = []
+        self._futures: list[asyncio.Future[Any]] = []
+        self._scheduled = False
+
+    def submit(self, op: tuple[str, Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._ops.append(op)
+        self._futures.append(future)
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush, time.monotonic() + LOCK_WAIT, 0.0005)
+        return future
+
+    def _flush(self, deadline: float, pause: float) -> None:
+        ops, futures = self._ops, self._futures
+        self._ops, self._futures = [], []
+        try:
+            results = self.inbox.apply(self.platform, ops)
+        except Busy:
+            if time.monotonic() < deadline:  # again soon, with whatever joined meanwhile
+                self._ops, self._futures = ops + self._ops, futures + self._futures
+                asyncio.get_running_loop().call_later(pause, self._flush, deadline, min(pause * 2, 0.01))
+                return
+            results = [InboxUnavailable("the state database stayed locked")] * len(ops)
+        except Exception as err:
+            failed = err if isinstance(err, InboxUnavailable) else InboxUnavailable(type(err).__name__)
+            results = [self._alone(op) for op in ops] if len(ops) > 1 else [failed]
+        self._scheduled = False
+        for future, result in zip(futures, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    def _alone(self, op: tuple[str, Any]) -> Any:
+        try:
+            return self.inbox.apply(self.platform, [op])[0]
+        except Exception as err:
+            return InboxUnavailable(type(err).__name__)
+
+
+async def _unlocked(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` on an Inbox opened with ``wait=0``: while another connection holds the write
+    lock, sleep on the event loop (other requests go on) and try again, for up to LOCK_WAIT s."""
+    deadline = time.monotonic() + LOCK_WAIT
+    pause = 0.0005
+    while True:
+        try:
+            return fn(*args)
+        except Busy:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.01)
 
 
 def https_proxy() -> str | None:

@@ -9,10 +9,15 @@ What the webhook does, in order:
    read is skipped with one log line, never marked seen, and never costs the events beside it.
    Texts and ids are cleaned at the edge (``clean_text``, ``clean_id``). The console's "Verify"
    (``{"events": []}``) -> 200.
-2. Drops events already seen (``webhookEventId``; LINE redelivers): ``bot.seen.SeenEvents``
-   remembers them for a day in the state database, shared by worker processes and restarts.
-3. Answers 200 at once and handles each event in a background task (LINE wants the webhook
-   answered within 2 s); ``await channel.drain()`` waits for them (tests, shutdown).
+2. Turns each event into what answering it needs (chat, text or postback, reply token, a push
+   retry key) and records them all in the inbox (``bot.inbox``) in one transaction, which also
+   drops events already seen (``webhookEventId``; LINE redelivers). When this process already
+   holds ``KHOMUN_INBOX_CAPACITY`` unanswered events, or the state database cannot record them,
+   it answers 503 instead and records nothing, so LINE redelivers (with webhook redelivery on).
+3. Answers 200 and handles each new event in a background task (LINE wants the webhook
+   answered within 2 s); ``await channel.drain()`` waits for them (tests, shutdown). The inbox
+   row is deleted once the reply has gone out; after a crash, the next process (or another
+   worker) answers what was left (``bot.background.Deliveries``).
 
 Which events are answered:
 
@@ -35,10 +40,14 @@ the bytes); together a tenth of a LINE message's CPU under load. tests/test_bot_
 checks that every rendered reply parses as a ``ReplyMessageRequest``.
 
 Replies use the reply token; when LINE says the token is invalid or expired the reply is pushed
-instead with one ``X-Line-Retry-Key`` (a UUID) reused on every retry, so a retried push is sent
-once. Each call is retried up to ``ATTEMPTS`` times on 5xx, 429 (``Retry-After`` honoured, capped)
-and timeouts. A handler that fails still sends ``texts.ERROR``; logs carry a hash of the chat id,
-never tokens, signatures, bodies or raw user ids.
+instead with the event's ``X-Line-Retry-Key`` (a UUID kept in the inbox) on every retry and after
+a restart, so a retried push is sent once. An event taken over from a dead process is replied to
+with its token while it is younger than ``REPLY_TOKEN_SECONDS`` (a token lasts about a minute),
+and there "invalid reply token" means the dead process used it, so nothing is pushed; an older
+event is pushed. A reply that still fails after the retries below is handed back to the inbox and
+tried again ``RETRY_DELAY`` seconds later. Each call is retried up to ``ATTEMPTS`` times on 5xx,
+429 (``Retry-After`` honoured, capped) and timeouts. A handler that fails still sends
+``texts.ERROR``; logs carry a hash of the chat id, never tokens, signatures, bodies or raw user ids.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from typing import Any, Protocol
 
@@ -79,7 +89,8 @@ from intents import texts
 from intents.types import Message, Turn
 
 from . import render_line
-from .background import Background, https_proxy, outbound_session
+from .background import RETRY, SENT, Background, Deliveries, Outcome, https_proxy, outbound_session
+from .inbox import Inbox, InboxUnavailable, Pending
 from .requests import (
     BadJson,
     BodyTooLarge,
@@ -90,7 +101,6 @@ from .requests import (
     parse_json,
     read_body,
 )
-from .seen import SeenEvents
 from .settings import Settings
 
 __all__ = ["ADDRESS_PREFIXES", "LineChannel"]
@@ -107,6 +117,8 @@ LOADING_SECONDS = 10  # 5-60, a multiple of 5
 POOL_SIZE = 100
 #: start LINE's loading animation only when a reply takes longer than this (seconds)
 LOADING_AFTER = 0.3
+#: a reply token younger than this (seconds) is still used after a restart; LINE's last about a minute
+REPLY_TOKEN_SECONDS = 50.0
 REPLY_PATH = "/v2/bot/message/reply"
 PUSH_PATH = "/v2/bot/message/push"
 LOADING_PATH = "/v2/bot/chat/loading/start"
@@ -165,8 +177,11 @@ class LineChannel:
         self.services = services
         self.routes = [Route("/webhooks/line", self.webhook, methods=["POST"])]
         self._signature = SignatureValidator(settings.line_channel_secret)
-        self._seen = SeenEvents(settings.state_path)
         self._background = Background("khomun-line")
+        self.inbox = Inbox(settings.state_path, wait=0)
+        self.deliveries = Deliveries(
+            "line", self.inbox, self._background, self._answer, settings.inbox_capacity
+        )
         self._session: aiohttp.ClientSession | None = None
         self._headers = {
             "Authorization": f"Bearer {settings.line_channel_access_token}",
@@ -180,13 +195,16 @@ class LineChannel:
         self._proxy = https_proxy()
         self._session = outbound_session(POOL_SIZE)
         self._background.start()
+        self.deliveries.start()
         log.info("LINE channel ready", extra={"api": self.settings.line_api_base_url})
 
     async def shutdown(self) -> None:
+        await self.deliveries.stop()
         await self._background.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None
+        self.inbox.close()
 
     async def drain(self) -> None:
         """Wait until every event accepted so far has been answered."""
@@ -215,15 +233,27 @@ class LineChannel:
         except BadJson as err:
             log.warning("LINE webhook with a malformed body refused", extra={"reason": str(err)})
             return PlainTextResponse("bad request", 400)
-        for raw in data["events"]:
-            event = self._event(raw)
-            if event is None:
-                continue
-            event_id = clean_id(getattr(event, "webhook_event_id", None)) or ""
-            if event_id and not self._seen.first_time("line", event_id):
-                log.info("LINE event already handled", extra={"event": event_id})
-                continue
-            self._background.spawn(self._process(event))
+        events = [e for e in (self._event(raw) for raw in data["events"]) if e is not None]
+        if not events:
+            return PlainTextResponse("OK")
+        batch = [
+            (clean_id(getattr(e, "webhook_event_id", None)) or uuid.uuid4().hex, self.payload(e))
+            for e in events
+        ]
+        if self.deliveries.full(sum(p is not None for _, p in batch)):
+            log.warning(
+                "LINE webhook refused: the inbox is full", extra={"capacity": self.deliveries.capacity}
+            )
+            return PlainTextResponse("busy", 503)
+        try:
+            fresh = await self.deliveries.accept(batch)
+        except InboxUnavailable:
+            return PlainTextResponse("not ready", 503)
+        if not all(fresh):
+            log.info("LINE events already handled", extra={"events": fresh.count(False)})
+        for event in events:
+            if isinstance(event, UnfollowEvent):  # blocked: forget the user's follows and raw id
+                await self._background.run(self._forget, event)
         return PlainTextResponse("OK")
 
     @staticmethod
@@ -281,17 +311,34 @@ class LineChannel:
             return msg(text=GREETING_TEXT)
         return None
 
-    async def _process(self, event: Any) -> None:
-        if isinstance(event, UnfollowEvent):  # blocked: forget the user's follows and raw id
-            await self._background.run(self._forget, event)
-            return
-        reply_token = clean_id(getattr(event, "reply_token", None))
-        chat = ""
+    def payload(self, event: Any) -> dict[str, Any] | None:
+        """What answering the event needs (None: the bot stays silent): the chat, the text or
+        postback, the reply token and a push retry key. Nothing else of the event is kept."""
+        message = self.to_message(event)
+        if message is None:
+            return None
+        return {
+            "chat": message.chat_id,
+            "type": message.chat_type,
+            "user": message.user_id,
+            "text": message.text,
+            "postback": message.postback,
+            "token": clean_id(getattr(event, "reply_token", None)) or "",
+            "retry": str(uuid.uuid4()),
+        }
+
+    async def _answer(self, item: Pending) -> Outcome:
+        p = item.payload
+        chat = str(p.get("chat") or "")
+        message = Message(
+            "line",
+            chat,
+            text=str(p.get("text") or ""),
+            user_id=str(p.get("user") or ""),
+            postback=str(p.get("postback") or ""),
+            chat_type=str(p.get("type") or "private"),
+        )
         try:
-            message = self.to_message(event)
-            if message is None:
-                return
-            chat = message.chat_id
             work = asyncio.ensure_future(self._background.run(self.services.handle, message))
             if message.chat_type == "private" and (message.text or message.postback):
                 # the typing dots only when the answer is not there at once: most answers take a
@@ -303,13 +350,29 @@ class LineChannel:
             messages = render_line.render(turn.reply)
         except Exception:
             log.exception("LINE event handling failed", extra={"chat": hashed(chat)})
-            if not chat:
-                return
             messages = [{"type": "text", "text": texts.ERROR}]
+        # a token past its minute is not tried: push at once
+        young = time.time() - item.received < REPLY_TOKEN_SECONDS
+        token = str(p.get("token") or "") if young else ""
         try:
-            await self.send(reply_token, chat, messages)
-        except Exception:
-            log.exception("LINE reply failed", extra={"chat": hashed(chat)})
+            await self.send(
+                token,
+                chat,
+                messages,
+                retry_key=str(p.get("retry") or "") or None,
+                spent_is_sent=item.attempts > 0,
+            )
+        except (ApiException, aiohttp.ClientError, TimeoutError) as err:
+            status = getattr(err, "status", None)
+            if isinstance(err, ApiException) and status is not None and status < 500 and status != 429:
+                log.error("LINE refused the reply", extra={"chat": hashed(chat), "status": status})
+                return SENT  # never will be
+            log.warning(
+                "LINE reply failed; trying again later",
+                extra={"chat": hashed(chat), "status": status, "error": type(err).__name__},
+            )
+            return RETRY
+        return SENT
 
     def _forget(self, event: Any) -> None:
         user_id = clean_id(getattr(event.source, "user_id", None))
@@ -346,8 +409,18 @@ class LineChannel:
         if not 200 <= response.status <= 299:
             raise ApiException(http_resp=RESTResponse(response, payload))
 
-    async def send(self, reply_token: str | None, to: str, messages: list[dict[str, Any]]) -> None:
-        """Reply with the token; push when the token is invalid or expired (or missing)."""
+    async def send(
+        self,
+        reply_token: str | None,
+        to: str,
+        messages: list[dict[str, Any]],
+        *,
+        retry_key: str | None = None,
+        spent_is_sent: bool = False,
+    ) -> None:
+        """Reply with the token; push when the token is invalid or expired (or missing), with
+        ``retry_key`` (a new one when None). With ``spent_is_sent`` (an earlier attempt may have
+        used the token) an invalid token means the reply was delivered: nothing is pushed."""
         if reply_token:
             body = {"replyToken": reply_token, "messages": messages}
             try:
@@ -356,6 +429,9 @@ class LineChannel:
             except ApiException as err:
                 if not _invalid_reply_token(err):
                     raise
+                if spent_is_sent:
+                    log.info("LINE reply token already used: answered before", extra={"chat": hashed(to)})
+                    return
                 if getattr(err, "_khomun_ambiguous", False):
                     # an earlier attempt timed out and may have been delivered: do not push twice
                     log.warning(
@@ -365,9 +441,9 @@ class LineChannel:
                 log.info("LINE reply token expired; pushing instead", extra={"chat": hashed(to)})
         if not to:
             return
-        retry_key = {"X-Line-Retry-Key": str(uuid.uuid4())}  # the same key on every retry
+        key = {"X-Line-Retry-Key": retry_key or str(uuid.uuid4())}  # the same key on every retry
         try:
-            await self._call(lambda: self._post(PUSH_PATH, {"to": to, "messages": messages}, retry_key))
+            await self._call(lambda: self._post(PUSH_PATH, {"to": to, "messages": messages}, key))
         except ApiException as err:
             if err.status != 409:  # 409: this retry key was already accepted, so it was sent
                 raise

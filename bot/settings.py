@@ -49,6 +49,8 @@ class Settings:
     fetch_allow_hosts: str = ""
     #: LINE alert pushes per calendar month, at most (push messages cost the account money)
     line_push_monthly_cap: int = 200
+    #: webhook events one process holds per platform, accepted but not yet answered (then 503)
+    inbox_capacity: int = 500
 
     @property
     def index_path(self) -> Path:
@@ -78,6 +80,9 @@ class Settings:
         push_cap = _int(env, "LINE_PUSH_MONTHLY_CAP", 200, problems)
         if push_cap < 0:
             problems.append("LINE_PUSH_MONTHLY_CAP must be 0 or more")
+        capacity = _int(env, "KHOMUN_INBOX_CAPACITY", 500, problems)
+        if capacity < 1:
+            problems.append("KHOMUN_INBOX_CAPACITY must be at least 1")
         secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
         if secret and not all(c.isalnum() or c in "_-" for c in secret):
             problems.append("TELEGRAM_WEBHOOK_SECRET may only use A-Z a-z 0-9 _ -")
@@ -109,6 +114,7 @@ class Settings:
                 h.strip().lower() for h in env.get("KHOMUN_FETCH_ALLOW_HOSTS", "").split(",") if h.strip()
             ),
             line_push_monthly_cap=push_cap,
+            inbox_capacity=capacity,
         )
 
     def __repr__(self) -> str:  # never print secrets

@@ -5,10 +5,16 @@ constant time (403 on mismatch; with no secret configured every request is accep
 logs a warning), refuses bodies over 1 MB (413), and answers 400 with one log line for a body
 ``bot.requests.parse_json`` refuses (deep nesting, NaN, 1e999, integers over 64 bits), an
 ``update_id`` that is not a whole number, a text that is not a string, or an update PTB cannot
-read (a ``date`` of 1e400, ``entities`` as a string). Only then is the ``update_id`` marked seen
-(``bot.seen.SeenEvents``; Telegram retries non-2xx answers), so a refused update never hides a good
-one. It answers 200 and hands the update to PTB in a background task (``await channel.drain()``
-waits for them). Texts are cleaned (``bot.requests.clean_text``) before the conversation.
+read (a ``date`` of 1e400, ``entities`` as a string). Only then is the update recorded in the
+inbox (``bot.inbox``), before the 200: only what answering needs (``minimal_update``: ids, chat
+type, text, command entities, button data; no names), in the same transaction that drops an
+``update_id`` already seen (Telegram retries non-2xx answers), so a refused update never hides a
+good one. When this process already holds ``KHOMUN_INBOX_CAPACITY`` unanswered updates, or the
+state database cannot record it, the answer is 503 and Telegram retries. PTB handles the update in
+a background task (``await channel.drain()`` waits for them); its inbox row is deleted when the
+reply has gone out, and after a crash the next process (or another worker) answers what was left.
+Inline queries are answered at once or never (a late answer is refused), so they are only
+de-duplicated. Texts are cleaned (``bot.requests.clean_text``) before the conversation.
 
 What users get:
 
@@ -65,13 +71,13 @@ from intents.payload import text_of
 from intents.types import Message, Turn
 
 from . import render_telegram
-from .background import Background
+from .background import RETRY, SENT, Background, Deliveries, Outcome
+from .inbox import Inbox, InboxUnavailable, Pending
 from .requests import BadJson, BodyTooLarge, ClientDisconnect, clean_text, hashed, parse_json, read_body
-from .seen import SeenEvents
 from .settings import Settings
 from .telegram_request import AiohttpRequest, MaybeDelivered
 
-__all__ = ["COMMANDS", "TelegramChannel"]
+__all__ = ["COMMANDS", "TelegramChannel", "minimal_update"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +93,52 @@ INLINE_MAX_OFFSET = 200  # how deep inline paging goes
 GREETING_TEXT = "/start"  # the conversation reads this as a greeting
 #: command -> (Thai description, English description); names 1-32 chars [a-z0-9_]
 COMMANDS = texts.COMMANDS
+
+
+def _user(raw: Any) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    return {"id": int(raw["id"]), "is_bot": bool(raw.get("is_bot", False)), "first_name": ""}
+
+
+def _chat(raw: Any) -> dict[str, Any]:
+    return {"id": int(raw["id"]), "type": str(raw["type"])}
+
+
+def _message(raw: Any) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    out: dict[str, Any] = {"message_id": raw["message_id"], "date": raw["date"], "chat": _chat(raw["chat"])}
+    if raw.get("from") is not None:
+        out["from"] = _user(raw["from"])
+    if raw.get("text") is not None:
+        out["text"] = raw["text"]
+    if raw.get("entities"):
+        out["entities"] = [{k: e[k] for k in ("type", "offset", "length")} for e in raw["entities"]]
+    return out
+
+
+def minimal_update(data: dict[str, Any]) -> dict[str, Any] | None:
+    """What answering a message or a button press needs, for the inbox (None for every other
+    kind of update, which is not kept): ids, chat type, text, entity positions, button data. Names,
+    usernames and the rest are dropped. Raises KeyError/TypeError/ValueError on a malformed update."""
+    if not isinstance(data, dict):
+        raise TypeError("an update is a JSON object")
+    if data.get("message") is not None:
+        return {"update_id": data["update_id"], "message": _message(data["message"])}
+    query = data.get("callback_query")
+    if query is not None:
+        out = {k: query[k] for k in ("id", "chat_instance", "data", "inline_message_id") if k in query}
+        out["from"] = _user(query["from"])
+        if query.get("message") is not None:
+            message = query["message"]
+            out["message"] = {
+                "message_id": message["message_id"],
+                "date": message["date"],
+                "chat": _chat(message["chat"]),
+            }
+        return {"update_id": data["update_id"], "callback_query": out}
+    return None
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -164,8 +216,13 @@ class TelegramChannel:
         self.services = services
         self.routes = [Route("/webhooks/telegram", self.webhook, methods=["POST"])]
         self.errors: list[BaseException] = []
-        self._seen = SeenEvents(settings.state_path)
         self._background = Background("khomun-telegram")
+        self.inbox = Inbox(settings.state_path, wait=0)
+        self.deliveries = Deliveries(
+            "telegram", self.inbox, self._background, self._answer, settings.inbox_capacity
+        )
+        self._parsed: dict[str, Update] = {}  # updates accepted by this webhook, not yet handled
+        self._retry_later: set[int] = set()  # update ids whose reply the Bot API refused for now
         self._starting = asyncio.Lock()
         base = settings.telegram_api_base_url
         self.app = (
@@ -199,6 +256,7 @@ class TelegramChannel:
         if not self.settings.telegram_webhook_secret:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: /webhooks/telegram accepts any caller")
         self._background.start()
+        self.deliveries.start()
         await self._start()
 
     async def _start(self) -> bool:
@@ -219,10 +277,12 @@ class TelegramChannel:
         return True
 
     async def shutdown(self) -> None:
+        await self.deliveries.stop()
         await self._background.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()  # a no-op when initialize() never succeeded
+        self.inbox.close()
 
     async def drain(self) -> None:
         """Wait until every update accepted so far has been answered."""
@@ -263,15 +323,43 @@ class TelegramChannel:
         if not self.app.running and not await self._start():
             return PlainTextResponse("not ready", 503)
         try:
-            update = Update.de_json(data, self.app.bot)
+            payload = minimal_update(data)
+            update = Update.de_json(payload if payload is not None else data, self.app.bot)
         except Exception as err:  # PTB raises whatever a malformed field leads to
             log.info("Telegram update refused: unreadable", extra={"error": type(err).__name__})
             return PlainTextResponse("bad request", 400)
-        if not self._seen.first_time("telegram", str(update_id)):
+        event_id = str(update_id)
+        if payload is not None and self.deliveries.full():
+            log.warning(
+                "Telegram webhook refused: the inbox is full", extra={"capacity": self.deliveries.capacity}
+            )
+            return PlainTextResponse("busy", 503)
+        if payload is not None:
+            self._parsed[event_id] = update
+        try:
+            [new] = await self.deliveries.accept([(event_id, payload)])
+        except InboxUnavailable:
+            self._parsed.pop(event_id, None)
+            return PlainTextResponse("not ready", 503)
+        if not new:
+            self._parsed.pop(event_id, None)
             log.info("Telegram update already handled", extra={"update": update_id})
-            return PlainTextResponse("OK")
-        self._background.spawn(self.app.process_update(update))
+        elif payload is None:
+            self._background.spawn(self.app.process_update(update))
         return PlainTextResponse("OK")
+
+    async def _answer(self, item: Pending) -> Outcome:
+        """Handle one update from the inbox: SENT when its reply went out (or never will)."""
+        update = self._parsed.pop(item.event_id, None)
+        if not self.app.running and not await self._start():
+            return RETRY
+        if update is None:  # taken over from another process
+            update = Update.de_json(item.payload, self.app.bot)
+        await self.app.process_update(update)
+        if update.update_id in self._retry_later:
+            self._retry_later.discard(update.update_id)
+            return RETRY
+        return SENT
 
     # -- handlers -----------------------------------------------------------------------------
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -400,6 +488,10 @@ class TelegramChannel:
                 "Telegram sendMessage unanswered in time; not resending (it may have been delivered)",
                 extra={"chat": hashed(message.chat_id)},
             )
+        except RetryAfter:
+            # nothing was sent: the inbox tries again later rather than give up
+            log.warning("Telegram rate limit outlasted the retries", extra={"chat": hashed(message.chat_id)})
+            self._retry_later.add(update.update_id)
         except TelegramError:
             log.exception("Telegram send failed", extra={"chat": hashed(message.chat_id)})
 

@@ -434,3 +434,134 @@ async def test_deeply_nested_signed_body_is_400(line: Any) -> None:
         r = await post(client, body)
         assert r.status_code == 400
     assert api.requests == [] and services.seen == []
+
+
+# -- the inbox: what was acknowledged is answered, once, even after a crash ------------------------
+
+
+def left_by_a_dead_process(settings: Settings, e: dict[str, Any], age: float = 0.0) -> None:
+    """The inbox row a process that accepted ``e`` and then died would leave (lease run out)."""
+    from bot.inbox import Inbox
+
+    gone = Inbox(settings.state_path, lease_seconds=0.0, owner="elsewhere:1:gone")
+    source = e["source"]
+    payload = {
+        "chat": source["userId"],
+        "type": "private",
+        "user": source["userId"],
+        "text": e["message"]["text"],
+        "postback": "",
+        "token": e["replyToken"],
+        "retry": "4b7e9f3c-0000-4000-8000-000000000001",
+    }
+    gone.accept("line", [(e["webhookEventId"], payload)])
+    if age:
+        with gone._lock:
+            gone._db.execute("UPDATE inbox SET received = received - ?", (age,))
+    gone.close()
+
+
+async def test_events_over_capacity_get_503_and_nothing_is_recorded(fake: Any, engine: Any) -> None:
+    url, api = fake
+    api.reset()
+    settings = replace(
+        Settings(),
+        line_channel_secret=SECRET,
+        line_channel_access_token=TOKEN,
+        line_api_base_url=url,
+        inbox_capacity=1,
+    )
+    services = StandInServices(settings, engine, Conversation(engine))
+    channel = LineChannel(settings, services)
+    await channel.startup()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=Starlette(routes=channel.routes)), base_url="http://t"
+        ) as client:
+            two = webhook(text_event(QUERY), text_event("ค่าแรงขั้นต่ำ"))
+            assert (await post(client, two)).status_code == 503
+            await channel.drain()
+            assert services.seen == [] and channel.inbox.pending() == 0
+            # LINE redelivers the same body later, when there is room: it is answered, not dropped
+            channel.deliveries.capacity = 2
+            assert (await post(client, two)).status_code == 200
+            await channel.drain()
+    finally:
+        await channel.shutdown()
+    assert len(api.replies()) == 2
+
+
+async def test_a_database_that_cannot_record_gets_503(line: Any, monkeypatch: Any) -> None:
+    from bot.inbox import InboxUnavailable
+
+    channel, client, api, services = line
+
+    def broken(*_: Any) -> Any:
+        raise InboxUnavailable
+
+    monkeypatch.setattr(channel.inbox, "apply", broken)
+    assert (await post(client, webhook(text_event(QUERY)))).status_code == 503
+    await channel.drain()
+    assert api.requests == [] and services.seen == []
+
+
+async def test_answered_events_leave_nothing_in_the_inbox(line: Any) -> None:
+    channel, client, api, _ = line
+    await post(client, webhook(text_event(QUERY), text_event("สวัสดี")))
+    await channel.drain()
+    assert len(api.replies()) == 2
+    assert channel.inbox.pending() == 0
+
+
+async def test_an_event_left_by_a_dead_process_is_replied_to_with_its_token(line: Any) -> None:
+    channel, client, api, services = line
+    e = text_event(QUERY)
+    left_by_a_dead_process(channel.settings, e)
+    assert await channel.deliveries.claim() == 1
+    await channel.drain()
+    [reply] = api.replies()
+    assert reply.body["replyToken"] == e["replyToken"]
+    assert [m.text for m in services.seen] == [QUERY]
+    assert channel.inbox.pending() == 0
+    # LINE redelivers it too: already answered
+    assert (await post(client, webhook(e))).status_code == 200
+    await channel.drain()
+    assert len(api.replies()) == 1 and api.calls(PUSH) == []
+
+
+async def test_a_token_the_dead_process_used_means_answered_no_push(line: Any) -> None:
+    channel, _, api, _ = line
+    e = text_event(QUERY)
+    left_by_a_dead_process(channel.settings, e)
+    api._used_tokens.add(e["replyToken"])  # the dead process's reply got through
+    await channel.deliveries.claim()
+    await channel.drain()
+    assert api.replies() == [] and api.calls(PUSH, status=None) == []
+    assert channel.inbox.pending() == 0
+
+
+async def test_an_old_event_is_pushed_with_its_own_retry_key(line: Any) -> None:
+    channel, _, api, _ = line
+    e = text_event(QUERY)
+    left_by_a_dead_process(channel.settings, e, age=120.0)
+    await channel.deliveries.claim()
+    await channel.drain()
+    [push] = api.calls(PUSH)
+    assert api.replies() == [] and push.body["to"] == USER
+    assert push.headers["x-line-retry-key"] == "4b7e9f3c-0000-4000-8000-000000000001"
+
+
+async def test_a_reply_that_keeps_failing_is_tried_again_later(line: Any, monkeypatch: Any) -> None:
+    from bot import background
+
+    monkeypatch.setattr(background, "RETRY_DELAY", 0.0)
+    channel, client, api, _ = line
+    api.fail(REPLY, 500, times=3)  # every attempt of the first round
+    e = text_event(QUERY)
+    await post(client, webhook(e))
+    await channel.drain()
+    assert api.replies() == [] and channel.inbox.pending() == 1
+    assert await channel.deliveries.claim() == 1
+    await channel.drain()
+    [reply] = api.replies()
+    assert reply.body["replyToken"] == e["replyToken"] and channel.inbox.pending() == 0

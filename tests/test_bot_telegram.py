@@ -500,3 +500,79 @@ async def test_follow_commands_save_list_and_remove_follows(tg: Any) -> None:
     await channel.drain()
     assert services.follows.of_chat("telegram", str(USER_ID)) == []
     assert channel.errors == []
+
+
+# -- the inbox: what was acknowledged is answered, once, even after a crash ------------------------
+
+
+def test_the_inbox_keeps_only_what_answering_needs() -> None:
+    from bot.telegram import minimal_update
+
+    m = minimal_update(message_update("/search วัด", command=True))
+    assert m is not None
+    assert m["message"]["from"] == {"id": USER_ID, "is_bot": False, "first_name": ""}
+    assert m["message"]["chat"] == {"id": USER_ID, "type": "private"}
+    assert m["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 7}]
+    assert "ข่าว" not in str(m) and "language_code" not in str(m)
+    c = minimal_update(callback_update("d:1"))
+    assert c is not None and c["callback_query"]["data"] == "d:1" and "ข่าว" not in str(c)
+    assert minimal_update(inline_update("วัด")) is None
+    assert minimal_update({"update_id": 1, "edited_message": {}}) is None
+
+
+async def test_an_update_left_by_a_dead_process_is_answered_once(tg: Any) -> None:
+    from bot.inbox import Inbox
+    from bot.telegram import minimal_update
+
+    channel, client, api, services = tg
+    update = message_update(QUERY)
+    gone = Inbox(channel.settings.state_path, lease_seconds=0.0, owner="elsewhere:1:gone")
+    gone.accept("telegram", [(str(update["update_id"]), minimal_update(update))])
+    gone.close()
+    assert await channel.deliveries.claim() == 1
+    await channel.drain()
+    assert [m.text for m in services.seen] == [QUERY]
+    assert api.of("sendMessage") and all(
+        str(c.params["chat_id"]) == str(USER_ID) for c in api.of("sendMessage")
+    )
+    sent = len(api.of("sendMessage"))
+    # Telegram retries the same update: already answered
+    assert (await post(client, update)).status_code == 200
+    await channel.drain()
+    assert len(api.of("sendMessage")) == sent and channel.inbox.pending() == 0
+
+
+async def test_updates_over_capacity_get_503_then_are_answered_on_retry(tg: Any) -> None:
+    channel, client, _, services = tg
+    channel.deliveries.capacity = 0
+    update = message_update(QUERY)
+    assert (await post(client, update)).status_code == 503
+    assert (await post(client, inline_update(""))).status_code == 200  # not kept: not refused
+    await channel.drain()
+    assert services.seen == [] and channel.inbox.pending() == 0
+    channel.deliveries.capacity = 1
+    assert (await post(client, update)).status_code == 200
+    await channel.drain()
+    assert [m.text for m in services.seen] == [QUERY] and channel.inbox.pending() == 0
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter(int)
+async def test_a_rate_limit_that_outlasts_the_retries_is_tried_again_later(tg: Any, monkeypatch: Any) -> None:
+    from bot import telegram
+
+    monkeypatch.setattr(telegram, "MAX_RETRY_AFTER", 0.01)
+    channel, client, api, _ = tg
+    api.fail("sendMessage", 429, times=3, retry_after=1)
+    await post(client, message_update("สวัสดี"))
+    await channel.drain()
+    assert api.of("sendMessage") == [] and channel.inbox.pending() == 1
+    channel.inbox.release("telegram", next(iter(_pending_ids(channel))), 0.0)
+    assert await channel.deliveries.claim() == 1
+    await channel.drain()
+    assert len(api.of("sendMessage")) >= 1 and channel.inbox.pending() == 0
+
+
+def _pending_ids(channel: Any) -> list[str]:
+    with channel.inbox._lock:
+        keys = channel.inbox._db.execute("SELECT key FROM inbox").fetchall()
+    return [k.split(":", 1)[1] for (k,) in keys]

@@ -1,0 +1,296 @@
+"""The inbox: every webhook event answered 200 is kept in the state database until its reply is sent.
+
+A channel calls ``accept`` before it answers a webhook: one transaction remembers each event's key
+(for de-duplication, a day: LINE redelivers the same ``webhookEventId`` and Telegram retries the
+same ``update_id``) and, for an event that gets a reply, the little needed to answer it (the
+payload: chat, text, reply token; never names or whole bodies). When the reply has gone out,
+``done`` deletes the row, text and all; only the key stays. If the database cannot record an event,
+``accept`` raises ``InboxUnavailable`` and the webhook answers 503, so the platform redelivers.
+
+Each row is leased by the process that accepted it; ``renew`` extends this process's leases. A row
+whose lease ran out (its process died), or whose owner on this host is no longer running, is
+taken over by ``claim`` in any process or instance, which answers it. ``release`` hands a row back
+for a later attempt (the platform's API failed); ``claim`` counts attempts and gives up on a row
+after ``MAX_ATTEMPTS`` takeovers, so one message that kills its process cannot kill every restart.
+
+The interface (accept / claim / renew / release / done) is what a PostgreSQL backend would
+implement (``INSERT ... ON CONFLICT DO NOTHING``, ``UPDATE ... WHERE key IN (SELECT ... FOR UPDATE
+SKIP LOCKED) RETURNING``); this one is SQLite in WAL mode with synchronous=NORMAL: a commit is not
+flushed to disk, so a power cut (not a killed process) can lose the last commits (see README).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .journal import connect_state
+
+__all__ = ["Busy", "Inbox", "InboxUnavailable", "Pending"]
+
+log = logging.getLogger(__name__)
+
+#: how long an event id is remembered for de-duplication (seconds)
+KEEP_SECONDS = 24 * 3600
+#: how long a row stays with its process without a renewal (seconds); renewed every third of it
+LEASE_SECONDS = 10.0
+#: takeovers of one row before it is given up (logged, deleted)
+MAX_ATTEMPTS = 5
+_PURGE_EVERY = 1000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen_events (key TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inbox (
+  key TEXT PRIMARY KEY, platform TEXT NOT NULL, payload TEXT NOT NULL, received REAL NOT NULL,
+  owner TEXT NOT NULL, lease_until REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+"""
+# no index on leases: the table holds only unanswered events (a few hundred at most), and every
+# index page is one more page written per webhook
+
+
+class InboxUnavailable(Exception):
+    """The state database could not record the events: answer 503 so the platform redelivers."""
+
+
+class Busy(Exception):
+    """Another connection holds the database's write lock (only with ``wait=0``): try again."""
+
+
+def _locked(err: sqlite3.Error) -> bool:
+    return isinstance(err, sqlite3.OperationalError) and "locked" in str(err)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One event to answer: its platform id, what is needed to answer it, when it first arrived
+    (epoch seconds), and how many times it was taken over (0: accepted by this process now)."""
+
+    event_id: str
+    payload: dict[str, Any]
+    received: float
+    attempts: int = 0
+
+
+_NONCE = secrets.token_hex(4)  # per process: tells a restart from its predecessor with the same pid
+
+
+def process_owner() -> str:
+    """host:pid:nonce, the same for every Inbox in this process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_NONCE}"
+
+
+def _dead_here(owner: str, me: str) -> bool:
+    """True when ``owner`` ran on this host and that process is gone."""
+    host, _, rest = owner.partition(":")
+    pid_text, _, _ = rest.partition(":")
+    my_host = me.partition(":")[0]
+    if host != my_host or not pid_text.isdigit() or owner == me:
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # same pid, another nonce: this process's predecessor (a container restart)
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
+
+
+class Inbox:
+    """The webhook inbox of one process, in the state database at ``path``."""
+
+    def __init__(
+        self, path: Path, lease_seconds: float = LEASE_SECONDS, owner: str | None = None, wait: float = 5.0
+    ) -> None:
+        """``wait``: seconds to wait for another writer's lock; 0 raises ``Busy`` at once instead,
+        for callers on an event loop that must never sleep in SQLite (``bot.background``)."""
+        self.owner = owner or process_owner()
+        self.lease_seconds = lease_seconds
+        self._lock = threading.Lock()
+        self._accepted = 0
+        self.path = Path(path)
+        self._db = connect_state(self.path)
+        self._db.executescript(SCHEMA)
+        # a checkpoint writes the WAL back with an fsync: never on the event loop (this connection
+        # serves it), but in the journal's writer thread or ``checkpoint`` (from a thread)
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        self._db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+        self._checkpointer: sqlite3.Connection | None = None
+
+    # -- writing ------------------------------------------------------------------------------
+    def accept(self, platform: str, events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[bool]:
+        """Record ``(event_id, payload)`` pairs in one transaction; for each, True when it is new.
+        A new event with a payload is pending until ``done``; one without (nothing to answer) is
+        only remembered. Raises InboxUnavailable when nothing could be recorded."""
+        result: list[bool] = self.apply(platform, [("accept", events)])[0]
+        return result
+
+    def done(self, platform: str, event_id: str) -> None:
+        """The reply went out (or will never be sent): forget the payload."""
+        self.apply(platform, [("done", event_id)])
+
+    def release(self, platform: str, event_id: str, delay: float) -> None:
+        """Hand the row back: any process may take it over ``delay`` seconds from now."""
+        self.apply(platform, [("release", (event_id, delay))])
+
+    def apply(self, platform: str, ops: Sequence[tuple[str, Any]]) -> list[Any]:
+        """Several ``("accept", events)``, ``("done", event_id)`` and ``("release", (event_id,
+        delay))`` in one transaction, a group commit: what an event loop gathered in one turn
+        takes the write lock once. The results in order (accept: which events are new). Raises
+        Busy (``wait=0``, another writer holds the lock) or InboxUnavailable; either way nothing
+        was written."""
+        now = time.time()
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    out = [self._apply(platform, kind, arg, now) for kind, arg in ops]
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except (sqlite3.Error, ValueError, TypeError) as err:
+                if isinstance(err, sqlite3.Error) and _locked(err):
+                    raise Busy from err
+                log.error("inbox: could not write webhook events", extra={"error": type(err).__name__})
+                raise InboxUnavailable from err
+        return out
+
+    def _apply(self, platform: str, kind: str, arg: Any, now: float) -> Any:
+        if kind == "done":
+            self._db.execute("DELETE FROM inbox WHERE key = ?", (_key(platform, arg),))
+            return None
+        if kind == "release":
+            event_id, delay = arg
+            self._db.execute(
+                "UPDATE inbox SET owner = '', lease_until = ? WHERE key = ?",
+                (now + delay, _key(platform, event_id)),
+            )
+            return None
+        assert kind == "accept", kind
+        fresh: list[bool] = []
+        for event_id, payload in arg:
+            key = _key(platform, event_id)
+            new = self._db.execute("INSERT OR IGNORE INTO seen_events VALUES (?, ?)", (key, now)).rowcount
+            if new and payload is not None:
+                self._db.execute(
+                    "INSERT INTO inbox (key, platform, payload, received, owner, lease_until)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, platform, _dump(payload), now, self.owner, now + self.lease_seconds),
+                )
+            fresh.append(bool(new))
+        self._accepted += len(arg)
+        if self._accepted >= _PURGE_EVERY:
+            self._accepted = 0
+            self._db.execute("DELETE FROM seen_events WHERE at < ?", (now - KEEP_SECONDS,))
+        return fresh
+
+    def renew(self) -> None:
+        """Extend the leases of every row this process holds."""
+        self._write(
+            "UPDATE inbox SET lease_until = ? WHERE owner = ?", (time.time() + self.lease_seconds, self.owner)
+        )
+
+    def claim(self, platform: str, limit: int) -> list[Pending]:
+        """Take over up to ``limit`` rows of ``platform`` whose process died or whose lease ran
+        out, oldest first. Rows taken over MAX_ATTEMPTS times already are deleted (logged)."""
+        if limit <= 0:
+            return []
+        now = time.time()
+        with self._lock:
+            try:
+                owners = self._db.execute(
+                    "SELECT DISTINCT owner FROM inbox WHERE platform = ? AND lease_until >= ?",
+                    (platform, now),
+                ).fetchall()
+                dead = [o for (o,) in owners if o and _dead_here(o, self.owner)]
+                due = self._db.execute(
+                    "SELECT 1 FROM inbox WHERE platform = ? AND lease_until < ? LIMIT 1", (platform, now)
+                ).fetchone()
+                if not dead and due is None:
+                    return []  # the common case: a read, no write lock
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for owner in dead:
+                        self._db.execute("UPDATE inbox SET lease_until = 0 WHERE owner = ?", (owner,))
+                    given_up = self._db.execute(
+                        "DELETE FROM inbox WHERE platform = ? AND lease_until < ? AND attempts >= ?",
+                        (platform, now, MAX_ATTEMPTS),
+                    ).rowcount
+                    rows = self._db.execute(
+                        "UPDATE inbox SET owner = ?, lease_until = ?, attempts = attempts + 1"
+                        " WHERE key IN (SELECT key FROM inbox WHERE platform = ? AND lease_until < ?"
+                        " ORDER BY received LIMIT ?) RETURNING key, payload, received, attempts",
+                        (self.owner, now + self.lease_seconds, platform, now, limit),
+                    ).fetchall()
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as err:
+                if _locked(err):
+                    raise Busy from err
+                log.exception("inbox: claiming pending events failed")
+                return []
+        if given_up:
+            log.error("inbox: events given up after repeated failures", extra={"events": given_up})
+        prefix = len(platform) + 1
+        out = [Pending(key[prefix:], json.loads(data), at, tries) for key, data, at, tries in rows]
+        out.sort(key=lambda p: p.received)
+        return out
+
+    def pending(self, platform: str | None = None) -> int:
+        """Rows not yet answered (all processes)."""
+        sql, args = "SELECT count(*) FROM inbox", ()
+        if platform is not None:
+            sql, args = sql + " WHERE platform = ?", (platform,)  # type: ignore[assignment]
+        with self._lock:
+            return int(self._db.execute(sql, args).fetchone()[0])
+
+    def checkpoint(self) -> None:
+        """Write the WAL back to the database (PASSIVE: never waits for readers or writers). Blocking
+        I/O with an fsync: call it from a thread."""
+        if self._checkpointer is None:
+            self._checkpointer = connect_state(self.path)
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        with self._lock:
+            try:
+                self._db.execute(sql, args)
+            except sqlite3.Error as err:
+                if _locked(err):
+                    raise Busy from err
+                log.exception("inbox write failed")
+
+
+def _key(platform: str, event_id: str) -> str:
+    """The row's key; a lone surrogate in an id is escaped (SQLite stores only valid UTF-8)."""
+    key = f"{platform}:{event_id}"
+    return key if key.isascii() else key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _dump(payload: dict[str, Any]) -> str:
+    """ASCII JSON: a lone surrogate in a user's text is kept as an escape, never a write error."""
+    return json.dumps(payload, separators=(",", ":"))

@@ -1,0 +1,187 @@
+"""The webhook inbox: de-duplication, pending events, leases and takeovers, in the state database."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.inbox import MAX_ATTEMPTS, Inbox
+
+TEXT = {"chat": "U1", "text": "ทะเบียนวัด"}
+
+
+def rows(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT key, payload FROM inbox ORDER BY key").fetchall()
+
+
+def dead_pid() -> int:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    return int(proc.stdout)
+
+
+def test_an_event_is_new_exactly_once(tmp_path: Path) -> None:
+    inbox = Inbox(tmp_path / "state.sqlite")
+    assert inbox.accept("line", [("e1", TEXT), ("e2", None)]) == [True, True]
+    assert inbox.accept("line", [("e1", TEXT), ("e2", None), ("e3", None)]) == [False, False, True]
+    assert inbox.accept("telegram", [("e1", TEXT)]) == [True]  # ids are per platform
+
+
+def test_a_restart_or_another_worker_remembers(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    first = Inbox(path)
+    assert first.accept("line", [("e1", TEXT)]) == [True]
+    first.close()
+    assert Inbox(path).accept("line", [("e1", TEXT)]) == [False]
+
+
+def test_concurrent_workers_agree(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    workers = [Inbox(path) for _ in range(4)]
+    wins: list[bool] = []
+    lock = threading.Lock()
+
+    def deliver(inbox: Inbox) -> None:
+        for i in range(50):
+            [ok] = inbox.accept("line", [(f"e{i}", TEXT)])
+            with lock:
+                wins.append(ok)
+
+    threads = [threading.Thread(target=deliver, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(wins) == 50
+    assert len(rows(path)) == 50
+
+
+def test_only_events_with_a_reply_are_kept_and_done_deletes_their_text(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    inbox = Inbox(path)
+    inbox.accept("line", [("e1", TEXT), ("e2", None)])
+    [(key, payload)] = rows(path)
+    assert key == "line:e1" and "chat" in payload
+    inbox.done("line", "e1")
+    assert rows(path) == [] and inbox.pending() == 0
+    assert inbox.accept("line", [("e1", TEXT)]) == [False]  # still a duplicate
+
+
+def test_a_live_process_keeps_its_events(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    mine = Inbox(path, lease_seconds=0.05)
+    other = Inbox(path, owner="elsewhere:1:aa")
+    mine.accept("line", [("e1", TEXT)])
+    assert other.claim("line", 10) == []
+    time.sleep(0.1)
+    mine.renew()
+    assert other.claim("line", 10) == []
+
+
+def test_a_lapsed_lease_is_taken_over_once(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    gone = Inbox(path, lease_seconds=0.01, owner="elsewhere:1:aa")
+    gone.accept("line", [("e1", TEXT), ("e2", {"chat": "U2"})])
+    time.sleep(0.05)
+    heirs = [Inbox(path), Inbox(path, owner="third:2:bb")]
+    taken = [p for inbox in heirs for p in inbox.claim("line", 10)]
+    assert sorted(p.event_id for p in taken) == ["e1", "e2"]
+    assert all(p.attempts == 1 for p in taken)
+    assert next(p for p in taken if p.event_id == "e1").payload == TEXT
+    assert heirs[0].claim("telegram", 10) == []
+
+
+def test_a_dead_process_on_this_host_is_taken_over_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    host = socket.gethostname()
+    Inbox(path, owner=f"{host}:{dead_pid()}:aa").accept("telegram", [("7", {"update_id": 7})])
+    Inbox(path, owner=f"{host}:1:bb").accept("telegram", [("8", {"update_id": 8})])  # pid 1 lives
+    [taken] = Inbox(path).claim("telegram", 10)
+    assert taken.event_id == "7" and taken.payload == {"update_id": 7}
+
+
+def test_released_events_come_back_and_are_given_up_after_max_attempts(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    inbox = Inbox(path)
+    inbox.accept("line", [("e1", TEXT)])
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        inbox.release("line", "e1", 0.0)
+        [again] = inbox.claim("line", 10)
+        assert again.attempts == attempt
+    inbox.release("line", "e1", 0.0)
+    assert inbox.claim("line", 10) == [] and rows(path) == []
+
+
+def test_claim_respects_its_limit_oldest_first(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    gone = Inbox(path, lease_seconds=0.0, owner="elsewhere:1:aa")
+    for i in range(5):
+        gone.accept("line", [(f"e{i}", TEXT)])
+    time.sleep(0.01)
+    heir = Inbox(path)
+    assert [p.event_id for p in heir.claim("line", 2)] == ["e0", "e1"]
+    assert heir.claim("line", 0) == []
+    assert len(heir.claim("line", 10)) == 3
+
+
+def test_lone_surrogates_are_stored_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    inbox = Inbox(path, lease_seconds=0.0)
+    assert inbox.accept("line", [("e\ud800", {"text": "a\udfffb"})]) == [True]
+    assert inbox.accept("line", [("e\ud800", None)]) == [False]
+    time.sleep(0.01)
+    [taken] = Inbox(path).claim("line", 1)
+    assert taken.payload == {"text": "a\udfffb"}
+    inbox.done("line", "e\ud800")
+    assert rows(path) == []
+
+
+async def test_writes_of_one_loop_turn_share_a_commit_and_wait_out_a_lock(tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.background import GroupCommit
+
+    path = tmp_path / "state.sqlite"
+    inbox = Inbox(path, wait=0)
+    commits: list[int] = []
+    apply = inbox.apply
+
+    def counting(platform: str, ops: Any) -> list[Any]:
+        result = apply(platform, ops)
+        commits.append(len(ops))
+        return result
+
+    inbox.apply = counting  # type: ignore[method-assign]
+    group = GroupCommit("line", inbox)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.05, other.execute, "COMMIT")
+    results = await asyncio.gather(*(group.submit(("accept", [(f"e{i}", TEXT)])) for i in range(5)))
+    assert results == [[True]] * 5 and commits == [5]
+    assert len(rows(path)) == 5
+
+
+async def test_one_failing_write_does_not_cost_the_others(tmp_path: Path) -> None:
+    import asyncio
+
+    import pytest
+
+    from bot.background import GroupCommit
+    from bot.inbox import InboxUnavailable
+
+    inbox = Inbox(tmp_path / "state.sqlite", wait=0)
+    group = GroupCommit("line", inbox)
+    good = group.submit(("accept", [("e1", TEXT)]))
+    bad = group.submit(("accept", [("e2", {"n": float("nan")} | {"x": object()})]))  # not JSON
+    other = group.submit(("accept", [("e3", TEXT)]))
+    assert await good == [True] and await other == [True]
+    with pytest.raises(InboxUnavailable):
+        await bad
+    assert await asyncio.gather(group.submit(("accept", [("e2", None)]))) == [[True]]
