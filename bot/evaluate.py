@@ -96,7 +96,7 @@ def run_eval(conversation: Conversation, items: Iterable[dict[str, object]]) -> 
         turn = conversation.route(Message(platform="eval", chat_id=f"eval-{n}", text=q))
         out = turn.outcome
         results = list(out.hits[:10]) if out.answered else []
-        ms = float(turn.extra.get("ms", 0.0))  # type: ignore[arg-type]
+        ms = turn.ms
         report.ms.append(ms)
         report.ranked.append(
             {

@@ -142,7 +142,7 @@ class Journal:
         if message.platform in NOT_JOURNALED or self._closed:
             return False
         self._pending.append(("row", self._row(message, turn)))
-        value = turn.extra.get("feedback")
+        value = turn.feedback
         if turn.outcome.intent == "feedback" and value in FEEDBACK_VALUES:
             self._pending.append(("feedback", self.hash_id(message.platform, message.chat_id), value))
         if len(self._pending) >= _BATCH:
@@ -193,7 +193,7 @@ class Journal:
             out.intent,
             json.dumps(results, ensure_ascii=False),
             int(out.answered),
-            float(turn.extra.get("ms", 0.0)),  # type: ignore[arg-type]
+            turn.ms,
             chat_hash,
             out.confidence,
         )

@@ -78,7 +78,7 @@ def turn_json(turn: Turn) -> dict[str, Any]:
             "answered": out.answered,
             "corrected": out.corrected,
             "hits": list(out.hits[:10]),
-            "ms": round(float(turn.extra.get("ms", 0.0)), 2),  # type: ignore[arg-type]
+            "ms": round(turn.ms, 2),
         },
     }
 

@@ -110,7 +110,15 @@ class Handlers:
         }
 
     def handle(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
-        return self._table.get(intent.name, self.stale)(intent, message, ctx)
+        handler = self._table.get(intent.name)
+        if handler is None:  # a bug, not a user's doing: say so loudly (the router answers politely)
+            raise LookupError(f"no handler for intent {intent.name!r}")
+        return handler(intent, message, ctx)
+
+    @property
+    def intents(self) -> frozenset[str]:
+        """Every intent name a handler answers."""
+        return frozenset(self._table)
 
     def follow_up(self, text: str) -> Refinement | None:
         """What a typed message asks of the list on screen, None when it is a new search."""
@@ -215,8 +223,10 @@ class Handlers:
             confidence=result.confidence,
         )
         if q.empty:
-            turn, _ = self.fallback(Intent("fallback"), Message("", "", text=text), ChatContext())
-            return Turn(turn.reply, replace(outcome, intent="fallback", answered=False)), None
+            reply = Reply(
+                texts.FALLBACK.format(example=texts.HELP_EXAMPLES[0]), quick_replies=self._suggestions()
+            )
+            return Turn(reply, replace(outcome, intent="fallback", answered=False)), None
         topic = topic_of(q, text)
         if not result.answered and result.elsewhere:
             # the series exists, not for the province or year asked: say so, and show what there is
@@ -248,7 +258,7 @@ class Handlers:
         turn = self._show(ctx, lead, outcome, extra)
         if result.confidence == "high":  # only what the answer bar answers can be followed
             follow = Button(texts.LABEL_FOLLOW, payload.follow(ctx.list_id))
-            turn = Turn(replace(turn.reply, buttons=(follow, *turn.reply.buttons)), turn.outcome, turn.extra)
+            turn = replace(turn, reply=replace(turn.reply, buttons=(follow, *turn.reply.buttons)))
         return turn, ctx
 
     def inline(self, text: str, offset: int, page: int) -> Turn:
@@ -475,7 +485,7 @@ class Handlers:
         lead = texts.AGENCY_LIST.format(agency=org, count=count)
         turn = self._show(ctx, lead, Outcome("agencies", query=org))
         follow = Button(texts.LABEL_FOLLOW_AGENCY, payload.follow_agency(i))
-        return Turn(replace(turn.reply, buttons=(follow, *turn.reply.buttons)), turn.outcome, turn.extra), ctx
+        return replace(turn, reply=replace(turn.reply, buttons=(follow, *turn.reply.buttons))), ctx
 
     def latest(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         ctx = self._list(ctx, "latest", "", self.engine.latest(limit=LIST_LIMIT))
@@ -489,9 +499,7 @@ class Handlers:
             if useful
             else Reply(texts.FEEDBACK_DOWN, quick_replies=self._suggestions())
         )
-        turn = Turn(reply, Outcome("feedback", query=ctx.query))
-        turn.extra["feedback"] = intent.arg
-        return turn, None
+        return Turn(reply, Outcome("feedback", query=ctx.query), feedback=intent.arg), None
 
     def fallback(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         text = texts.FALLBACK.format(example=texts.HELP_EXAMPLES[0])

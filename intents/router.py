@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from index.search import SearchEngine
 
@@ -44,8 +45,7 @@ class Conversation:
         except Exception:
             log.exception("handler failed", extra={"platform": message.platform})
             turn = Turn(Reply(texts.ERROR), Outcome(intent="error", query=message.text, answered=False))
-        turn.extra["ms"] = (time.perf_counter() - started) * 1000
-        return turn
+        return replace(turn, ms=(time.perf_counter() - started) * 1000)
 
     def inline(self, message: Message, offset: int = 0, page: int = 50) -> Turn:
         """An inline query (Telegram's ``@bot คำค้น``): the search a typed message gets, results
@@ -57,8 +57,7 @@ class Conversation:
         except Exception:
             log.exception("inline search failed", extra={"platform": message.platform})
             turn = Turn(Reply(texts.ERROR), Outcome(intent="error", query=message.text, answered=False))
-        turn.extra["ms"] = (time.perf_counter() - started) * 1000
-        return turn
+        return replace(turn, ms=(time.perf_counter() - started) * 1000)
 
     def _route(self, message: Message) -> Turn:
         ctx = self.contexts.get(message.platform, message.chat_id)

@@ -6,23 +6,25 @@ knows any platform's limits or formats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
+#: where a message came from; the journal and the staff pages group by it
 Platform = Literal["line", "telegram", "web", "cli", "eval"]
-ChatType = Literal["private", "group"]
+#: a private chat, a LINE group or room, or a Telegram inline query (outside any chat)
+ChatType = Literal["private", "group", "inline"]
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
     """One thing a user sent: text they typed, or the payload of a button they pressed."""
 
-    platform: str
+    platform: Platform
     chat_id: str
     text: str = ""
     user_id: str = ""
     postback: str = ""
-    chat_type: str = "private"
+    chat_type: ChatType = "private"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,4 +132,7 @@ class Outcome:
 class Turn:
     reply: Reply
     outcome: Outcome
-    extra: dict[str, object] = field(default_factory=dict)
+    #: how long the conversation took to answer, for the journal and the eval
+    ms: float = 0.0
+    #: the user's verdict on the list ("useful" / "not_useful") when this turn records one
+    feedback: str = ""

@@ -82,13 +82,17 @@ def _number(word: str) -> int:
     return int(word) if word.isdigit() else _ORDINALS[word]
 
 
+#: button actions answered by another intent's handler ("not what I meant" -> the fallback)
+POSTBACK_ALIASES = {"not_meant": "fallback"}
+
+
 def parse_postback(data: str) -> Intent:
     """A button payload -> Intent; anything unknown or malformed -> "stale"."""
     p = payload.decode(data)
     if p is None:
         return Intent("stale")
-    if p.action == "not_meant":
-        return Intent("fallback", button=True)
+    if p.action in POSTBACK_ALIASES:
+        return Intent(POSTBACK_ALIASES[p.action], button=True)
     return Intent(p.action, p.arg, button=True, list_id=p.list_id)
 
 

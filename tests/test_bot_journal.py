@@ -17,11 +17,9 @@ from bot.settings import Settings
 from intents import Message, Outcome, Reply, Turn
 
 
-def _turn(intent: str = "search", hits: tuple[str, ...] = ("a", "b"), **extra: object) -> Turn:
+def _turn(intent: str = "search", hits: tuple[str, ...] = ("a", "b"), feedback: str = "") -> Turn:
     outcome = Outcome(intent, query="q", normalized="q", hits=hits, scores=(0.9, 0.5)[: len(hits)], key="q")
-    turn = Turn(Reply("ok"), outcome)
-    turn.extra.update({"ms": 1.5, **extra})
-    return turn
+    return Turn(Reply("ok"), outcome, ms=1.5, feedback=feedback)
 
 
 def _rows(path: Path) -> list[sqlite3.Row]:

@@ -83,8 +83,8 @@ def test_search_details_more_narrow_feedback(talk, engine: SearchEngine) -> None
     assert talk("อันที่ 1").outcome.hits == (narrowed.reply.cards[0].name,)  # positions follow the filter
 
     thanks = talk(postback="fb:up")
-    assert thanks.outcome.intent == "feedback" and thanks.extra["feedback"] == "useful"
-    assert talk(postback="fb:down").extra["feedback"] == "not_useful"
+    assert thanks.outcome.intent == "feedback" and thanks.feedback == "useful"
+    assert talk(postback="fb:down").feedback == "not_useful"
 
     cleared = talk(postback=clear)
     assert cleared.outcome.intent == "narrow" and cleared.reply.cards[0].name == found.outcome.hits[0]
@@ -322,3 +322,16 @@ def test_cards_carry_no_catalog_markup_and_say_licences_in_thai() -> None:
     assert "*" not in card.title and "*" not in card.description and "](" not in card.description
     details = make_details(d)
     assert details.license.startswith("ครีเอทีฟคอมมอนส์") and details.resources[0].name == texts.ALL_RESOURCES
+
+
+def test_every_intent_understood_has_a_handler(conversation) -> None:
+    from intents.context import ChatContext
+    from intents.payload import ACTIONS
+    from intents.types import Message
+    from intents.understand import POSTBACK_ALIASES, Intent
+
+    handled = conversation.handlers.intents
+    missing = {POSTBACK_ALIASES.get(a, a) for a in ACTIONS} - handled
+    assert not missing, missing
+    with pytest.raises(LookupError):  # a bug says so; it is never quietly "stale"
+        conversation.handlers.handle(Intent("no_such_intent"), Message("web", "c1"), ChatContext())
