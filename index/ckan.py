@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tqdm import tqdm
 
 __all__ = ["USER_AGENT", "CKANError", "harvest"]
@@ -128,6 +129,15 @@ def _walk(
             http.close()
 
 
+class _Transient(Exception):
+    """A failure worth another try: a connection error or timeout, 429, or 5xx."""
+
+    def __init__(self, problem: str, retry_after: float | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.retry_after = retry_after
+
+
 def _call(
     http: httpx.Client,
     url: str,
@@ -136,26 +146,47 @@ def _call(
     retry: _Retry,
     secret: str,
 ) -> dict[str, Any]:
-    """One action call, retried on connection errors, timeouts, 429 and 5xx."""
-    cause: httpx.TransportError | None = None
-    for attempt in range(retry.max_retries + 1):
-        try:
-            response = http.get(url, params=params, headers=headers)
-        except httpx.TransportError as exc:  # connection errors and timeouts
-            problem, wait, cause = type(exc).__name__, retry.delay(attempt), exc
-        except httpx.HTTPError as exc:  # too many redirects, undecodable body: retrying won't help
-            raise CKANError(f"{url} failed: {type(exc).__name__}") from exc
-        else:
-            status = response.status_code
-            if status != 429 and status < 500:
-                return _result(response, url, secret)
-            waited = _retry_after(response)
-            problem, cause = f"HTTP {status}", None
-            wait = retry.delay(attempt) if waited is None else waited
-        if attempt == retry.max_retries:
-            raise CKANError(f"{url} failed after {attempt + 1} attempts (last: {problem})") from cause
-        retry.sleep(wait)
+    """One action call, retried (tenacity) on connection errors, timeouts, 429 and 5xx; a
+    Retry-After header says how long to wait, else exponential backoff with jitter."""
+
+    def wait(state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome else None
+        if isinstance(failure, _Transient) and failure.retry_after is not None:
+            return failure.retry_after
+        return retry.delay(state.attempt_number - 1)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(retry.max_retries + 1),
+        wait=wait,
+        retry=retry_if_exception_type(_Transient),
+        sleep=retry.sleep,
+        reraise=True,
+    )
+    try:
+        for attempt in retrying:
+            with attempt:
+                return _once(http, url, params, headers, secret)
+    except _Transient as failure:
+        attempts = retry.max_retries + 1
+        raise CKANError(f"{url} failed after {attempts} attempts (last: {failure.problem})") from (
+            failure.__cause__
+        )
     raise AssertionError("unreachable")
+
+
+def _once(
+    http: httpx.Client, url: str, params: dict[str, str | int], headers: dict[str, str], secret: str
+) -> dict[str, Any]:
+    try:
+        response = http.get(url, params=params, headers=headers)
+    except httpx.TransportError as exc:  # connection errors and timeouts
+        raise _Transient(type(exc).__name__) from exc
+    except httpx.HTTPError as exc:  # too many redirects, undecodable body: retrying won't help
+        raise CKANError(f"{url} failed: {type(exc).__name__}") from exc
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise _Transient(f"HTTP {status}", _retry_after(response))
+    return _result(response, url, secret)
 
 
 def _result(response: httpx.Response, url: str, secret: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 import numpy as np
+from cachetools import LRUCache
 from pythainlp.util import eng_to_thai
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -120,11 +121,12 @@ _V = TypeVar("_V")
 
 
 class _Recent(Generic[_K, _V]):
-    """The ``size`` most recently used values; safe to share between threads."""
+    """The ``size`` most recently used values (cachetools' LRUCache); safe to share between
+    threads."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[_K, _V] = OrderedDict()
+        self._items: LRUCache[_K, _V] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def get_many(self, keys: Sequence[_K]) -> dict[_K, _V]:
@@ -133,15 +135,16 @@ class _Recent(Generic[_K, _V]):
             for key in keys:
                 value = self._items.get(key)
                 if value is not None:
-                    self._items.move_to_end(key)
                     found[key] = value
         return found
 
     def put_many(self, items: Mapping[_K, _V]) -> None:
         with self._lock:
             self._items.update(items)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+
+
+def _nbytes(postings: tuple[np.ndarray, np.ndarray]) -> int:
+    return postings[0].nbytes + postings[1].nbytes
 
 
 class SearchEngine:
@@ -164,9 +167,10 @@ class SearchEngine:
         self._entity_tokens = frozenset(
             r[0] for r in db.execute("SELECT token FROM postings WHERE token LIKE '@%'")
         )
-        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache: LRUCache[str, tuple[np.ndarray, np.ndarray]] = LRUCache(
+            maxsize=POSTINGS_CACHE_BYTES, getsizeof=_nbytes
+        )
         self._cache_lock = threading.Lock()
-        self._cache_bytes = 0
         self._records: _Recent[int, Dataset] = _Recent(RECORDS_CACHED)
         self._named: _Recent[str, Dataset] = _Recent(RECORDS_CACHED)  # the lists' pages, by name
         self._title_texts: _Recent[int, str] = _Recent(TITLES_CACHED)
@@ -317,21 +321,14 @@ class SearchEngine:
             return None  # spares the index a look-up for every word it does not hold
         with self._cache_lock:
             hit = self._cache.get(token)
-            if hit is not None:
-                self._cache.move_to_end(token)
-                return hit
+        if hit is not None:
+            return hit
         row = self._db().execute("SELECT rows, codes FROM postings WHERE token = ?", (token,)).fetchone()
         if row is None:
             return None
         value = (np.frombuffer(row[0], dtype=np.int32), CODE_WEIGHTS[np.frombuffer(row[1], dtype=np.uint8)])
-        size = value[0].nbytes + value[1].nbytes
         with self._cache_lock:
-            if token not in self._cache:
-                self._cache[token] = value
-                self._cache_bytes += size
-            while self._cache_bytes > POSTINGS_CACHE_BYTES and len(self._cache) > 1:
-                _, (rows, weights) = self._cache.popitem(last=False)
-                self._cache_bytes -= rows.nbytes + weights.nbytes
+            self._cache[token] = value  # the least recently used go when the bytes are over
         return value
 
     def _mask(self, prefix: str) -> np.ndarray:

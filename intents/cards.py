@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from urllib.parse import quote
 
+from pythainlp.util import thai_strftime
+
 from index.dataset import Dataset
 
 from . import texts
@@ -23,20 +25,6 @@ __all__ = [
     "thai_date",
 ]
 
-THAI_MONTHS_SHORT = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-)
 DESCRIPTION_CHARS = 160
 _WS = re.compile(r"\s+")
 #: catalog markup that must not reach users: [text](url) links, **bold**, __bold__, `code`, # headings
@@ -71,7 +59,7 @@ def thai_date(iso: str) -> str:
         d = datetime.fromisoformat(iso[:19])
     except (ValueError, TypeError):
         return ""
-    return f"{d.day} {THAI_MONTHS_SHORT[d.month - 1]} {d.year + 543}"
+    return thai_strftime(d, "%-d %b %Y")  # pythainlp: Thai month abbreviations, Buddhist Era
 
 
 def shorten(text: str, limit: int) -> str:
