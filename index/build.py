@@ -43,7 +43,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 #: Searchable fields.
 FIELDS = ("title", "tags", "org", "notes", "res")
 #: words never split into parts: ปีงบประมาณ marks a fiscal year, it is not about a budget
@@ -182,7 +182,7 @@ def _write(
 ) -> None:
     db.table("meta").insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key")
     db.table("datasets").insert_all(
-        datasets, pk="rowid", not_null={"name", "title", "org", "modified", "record"}
+        datasets, pk="rowid", not_null={"name", "title", "org", "modified", "period", "record"}
     )
     db.table("datasets").create_index(["name"], unique=True)
     db.table("datasets").create_index(["modified"])
@@ -210,6 +210,14 @@ class _Postings:
     def records(self) -> Iterator[tuple[str, int, bytes, bytes]]:
         for token, rows in self.rows.items():
             yield token, len(rows), rows.tobytes(), self.codes[token].tobytes()
+
+
+def _period(toks: dict[str, list[str]], lex: Lexicon) -> int:
+    """The latest period a title names, as year * 100 + month (0 when it names none): lists of a
+    series are shown newest first by it."""
+    found = find_entities(toks["title"], lex, formal=True)
+    year = max(found.years | found.fiscal, default=0)
+    return year * 100 + max(found.months, default=0) if year else 0
 
 
 def _entity_postings(toks: dict[str, list[str]], lex: Lexicon) -> dict[str, int]:
@@ -266,6 +274,7 @@ def build_index(datasets: Iterable[Dataset], path: Path, *, source: str = "") ->
                     "org": d.organization,
                     "modified": d.metadata_modified,
                     "title_text": normalize(d.title),
+                    "period": _period(plain, lex),
                     "record": _dataset_json(d),
                 }
             )

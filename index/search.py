@@ -25,7 +25,6 @@ from rapidfuzz.distance import Levenshtein
 from .build import tokenizer_for
 from .dataset import Dataset, Resource
 from .decide import COMMON_PER_MILLION, answer_model, features, holds_all
-from .entities import find_entities
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
 from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
@@ -64,6 +63,8 @@ RELATED = 3
 RELATED_SENSES = 2
 #: at most this many other members of a series are offered when the one asked for is missing
 ELSEWHERE = 3
+#: partial matches kept with a result that shows nothing, for suggestions
+NEAR = 5
 
 
 class IndexMissing(FileNotFoundError):
@@ -100,6 +101,8 @@ class SearchResult:
     elsewhere: tuple[Hit, ...] = ()
     #: "high": an answer; "low": close matches, to be shown with a hedge; "none": nothing shown
     confidence: str = "none"
+    #: when nothing is shown: the best partial matches (never an answer; for suggestions)
+    near: tuple[Hit, ...] = ()
     #: the answer model's probability that the best dataset is what was asked for
     probability: float = 0.0
 
@@ -174,6 +177,7 @@ class SearchEngine:
         self._records: _Recent[int, Dataset] = _Recent(RECORDS_CACHED)
         self._named: _Recent[str, Dataset] = _Recent(RECORDS_CACHED)  # the lists' pages, by name
         self._title_texts: _Recent[int, str] = _Recent(TITLES_CACHED)
+        self._periods: _Recent[int, int] = _Recent(TITLES_CACHED)
         self._masks = EntityMasks(
             province=self._mask("@p:"),
             year_title=self._mask("@yt:"),
@@ -409,20 +413,11 @@ class SearchEngine:
 
     def _newest_first(self, kept: list[Scored]) -> list[Scored]:
         """An answer of several members of a series, newest first by the year and month their
-        titles name (ties, and titles naming none, keep their rank)."""
-        titles = self._titles([s.row for s in kept])
-
-        def period(s: Scored) -> tuple[int, int]:
-            found = find_entities(
-                self.tokenizer.tokenize(titles.get(s.row, ""), normalized=True), self.lex, formal=True
-            )
-            years = found.years | found.fiscal
-            return (max(years, default=0), max(found.months, default=0))
-
-        periods = {s.row: period(s) for s in kept}
-        if len({p for p in periods.values() if p != (0, 0)}) < 2:
+        titles name (recorded at build; ties, and titles naming none, keep their rank)."""
+        periods = self._column(self._periods, "period", int, [s.row for s in kept])
+        if len({p for p in periods.values() if p}) < 2:
             return kept  # not a series told apart by period
-        return sorted(kept, key=lambda s: (-periods[s.row][0], -periods[s.row][1]))
+        return sorted(kept, key=lambda s: -periods.get(s.row, 0))
 
     def candidates(self, text: str) -> tuple[ParsedQuery, list[Scored]]:
         """The parsed query and its best datasets, best first, before any decision."""
@@ -458,10 +453,12 @@ class SearchEngine:
                 if s.conflict and s.score >= ANSWER_SCORE and s.coverage >= MIN_COVERAGE
             ]
         answered = bool(kept)
+        # nothing to show: the best partial matches, for suggesting what is near
+        near = scored[:NEAR] if not kept and not elsewhere else []
         total = len(kept)
         if limit:
             kept = kept[:limit]
-        by_row = self.datasets([s.row for s in kept + elsewhere])
+        by_row = self.datasets([s.row for s in kept + elsewhere + near])
         hits = [Hit(by_row[s.row], round(s.score, 4), s.why) for s in kept]
         others = tuple(Hit(by_row[s.row], round(s.score, 4), s.why) for s in elsewhere)
         if pinned:
@@ -477,6 +474,7 @@ class SearchEngine:
             answered,
             total=total,
             elsewhere=() if answered else others,
+            near=() if answered else tuple(Hit(by_row[s.row], round(s.score, 4), s.why) for s in near),
             confidence=confidence if answered else "none",
             probability=round(p, 4),
         )

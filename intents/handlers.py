@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from index.dataset import Dataset
 from index.query import ParsedQuery
-from index.search import SearchEngine
+from index.search import SearchEngine, SearchResult
 from index.text import has_thai
 
 from . import payload, texts
@@ -234,7 +234,7 @@ class Handlers:
             lead = texts.NOT_FOUND_ELSEWHERE.format(topic=topic)
             return self._show(ctx, lead, outcome), ctx
         if not result.answered:
-            near = self._near(q)
+            near = self._near(result)
             lead = (
                 texts.NOT_FOUND.format(topic=topic)
                 + " "
@@ -289,20 +289,16 @@ class Handlers:
         )
         return Turn(Reply(lead, cards=tuple(make_card(h.dataset) for h in hits)), outcome)
 
-    def _near(self, q: ParsedQuery) -> tuple[Button, ...]:
-        """For a search that found nothing: agencies with datasets on the query's words one by one,
-        and those words as searches of their own (what the partial matches were about)."""
+    def _near(self, result: SearchResult) -> tuple[Button, ...]:
+        """For a search that found nothing: the agencies of its best partial matches, and the
+        query's words those matches hold, as searches of their own."""
         index = {org: i for i, (org, _) in enumerate(self.agency_counts())}
-        agencies: dict[str, None] = {}
-        topics: list[str] = []
-        words = [c.text for c in q.concepts if c.kind != "unknown"]
+        words = [c.text for c in result.query.concepts if c.kind != "unknown"]
         if len(words) < 2:
-            return ()  # one word that found nothing: its parts would find nothing either
-        for word in words[:4]:
-            found = self.engine.search(word, limit=5)
-            if found.answered:
-                topics.append(word)
-                agencies.update((h.dataset.organization, None) for h in found.hits if h.dataset.organization)
+            return ()  # one word that found nothing: nothing nearer to offer
+        agencies = dict.fromkeys(h.dataset.organization for h in result.near if h.dataset.organization)
+        held = {reason.split(":", 1)[0] for h in result.near for reason in h.why}
+        topics = [w for w in words if w in held]
         buttons = [Button(org, payload.agency(index[org])) for org in list(agencies)[:3] if org in index]
         buttons += [Button(t, t, "text") for t in topics[:3]]
         return tuple(buttons)
