@@ -139,6 +139,12 @@ def _lookup_ngrams(
     return found
 
 
+def _recut(joined: str, fixed: str, words: Tokenizer) -> bool:
+    """``joined`` is ``fixed`` followed or preceded by a dictionary word: a misplaced cut."""
+    rest = joined.removeprefix(fixed) if joined.startswith(fixed) else joined.removesuffix(fixed)
+    return rest != joined and (words.is_word(rest) or rest.isdigit())
+
+
 def _silent_slip(typed: str, word: str) -> bool:
     """``typed`` differs from ``word`` in a silent letter (under the thanthakhat), not only in tone."""
     return loose_spelling(typed) == loose_spelling(word) and strip_tones(typed) != strip_tones(word)
@@ -212,7 +218,9 @@ def parse_query(
             # as specific as the first name of it the catalog knows (the literal word first)
             known = [alt for alt in alts if all(vocab.known(t) for t in alt)] or alts
             weight = sum(vocab.idf(t) for t in known[0]) / len(known[0])
-            if "".join(alts[0]) in lex.genre or text_ in lex.genre:
+            if "".join(alts[0]) in lex.genre or text_ in lex.genre or text_ in lex.places:
+                # a form or scope word, or a province's name said as a word (น่าน without
+                # จังหวัด): never what the query is about on its own
                 weight *= GENRE_WEIGHT
             # words the catalog never puts in a title or tag, or that only name who is asking,
             # weigh less: "แม่ค้าขายปลาค่ะ ..." is about fish prices, not about the market woman
@@ -221,9 +229,13 @@ def parse_query(
 
     for start, end, kind, phrases in _lookup_ngrams(tokens, used, lex, synonyms or {}):
         own = tuple(tokens[start:end])
+        used.update(range(start, end))
+        places = {lex.places.get(p) for p in phrases}
+        if kind == "acronym" and len(places) == 1 and None not in places:
+            provinces.update(p for p in places if p)  # BMA, กทม: a province, not a topic
+            continue
         alts = [own] if all(vocab.known(t) for t in own) else []
         add(" ".join(own), alts + [phrase_tokens(p) for p in phrases], kind, literal=len(alts))
-        used.update(range(start, end))
 
     def suspicious(tok: str) -> bool:
         return (
@@ -244,7 +256,9 @@ def parse_query(
         if repair:
             span, fixed = repair
             joined = "".join(tokens[i : i + span])
-            if fixed != joined:
+            # a word cut in the wrong place (เชียง|รายปี for เชียงราย|ปี) is no typo: only a
+            # change of letters is said back to the user
+            if fixed != joined and not _recut(joined, fixed, vocab.words):
                 corrections.append((joined, fixed))
             place = lex.places.get(fixed)
             if place:

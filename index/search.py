@@ -277,8 +277,9 @@ class SearchEngine:
     @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
     def _topicness(self, token: str) -> float:
         """1 for a word some dataset holds whole in its title or tags; WEAK_TOPIC for one only
-        in descriptions, file names or inside compounds; for a word the catalog lacks, 1 unless
-        it only names people (PERSON_TOPIC)."""
+        in descriptions, file names or inside compounds; for a word the catalog lacks, PERSON_TOPIC
+        when it only names people, WEAK_TOPIC when everyday Thai uses it (or its parts) often,
+        else 1: a topic the catalog may lack."""
         sparse = self._sparse(token)
         if sparse is None:
             parts = self.tokenizer.pieces(token)
@@ -286,8 +287,11 @@ class SearchEngine:
                 return min(self._topicness(p) for p in parts)
             if self.wordnet.is_person(token):
                 return PERSON_TOPIC
-            # everyday Thai the catalog never uses: context as often as a missing topic
-            return WEAK_TOPIC if self.general.get(token, 0.0) >= COMMON_PER_MILLION else 1.0
+            # everyday Thai the catalog never uses (a word, or a compound of such words:
+            # ไหว้พระ): context as often as a missing topic
+            everyday = (token, *parts) if parts else (token,)
+            common = [self.general.get(w, 0.0) >= COMMON_PER_MILLION for w in everyday]
+            return WEAK_TOPIC if common[0] or (parts and all(common[1:])) else 1.0
         return 1.0 if bool((sparse[1] >= CODE_WEIGHTS[1]).any()) else WEAK_TOPIC
 
     @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process

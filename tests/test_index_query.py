@@ -136,3 +136,23 @@ def test_fiscal_year_picks_its_report_not_one_dated_in_it(engine: SearchEngine) 
     # "ปีงบประมาณ 2561 (สะสม ณ เดือนพฤศจิกายน 2560)" is dated 2560 but belongs to fiscal 2561
     for hit in engine.search("ปริมาณเที่ยวบิน Bangkok FIR ปีงบประมาณ 2560").hits:
         assert "ปีงบประมาณ 2560" in hit.dataset.title, hit.dataset.title
+
+
+def test_a_misplaced_cut_is_no_typo(engine: SearchEngine) -> None:
+    # newmm may cut เชียง|รายปี: putting the cut back is not "did you mean"
+    for text in ("ทะเบียนวัดเชียงรายปี 2563", "ทะเบียนวัดเชียงใหม่ปี 2562"):
+        q = engine.parse(text)
+        assert q.corrected == "" and q.provinces and q.years, text
+
+
+def test_an_acronym_for_a_province_is_the_province(engine: SearchEngine) -> None:
+    q = engine.parse("BMA budget 2019")
+    assert q.provinces == frozenset({"กรุงเทพมหานคร"}) and q.years == frozenset({2562})
+    assert [c.text for c in q.concepts] == ["budget"]
+
+
+def test_a_province_name_said_as_a_word_is_never_the_topic_alone(engine: SearchEngine) -> None:
+    # น่าน without จังหวัด is a word as well as a province: it weighs like a scope word
+    q = engine.parse("ที่เที่ยวน่าน")
+    weights = {c.text: c.weight for c in q.concepts}
+    assert weights["น่าน"] < weights["ที่ เที่ยว"]
