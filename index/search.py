@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -124,12 +124,12 @@ _V = TypeVar("_V")
 
 
 class _Recent(Generic[_K, _V]):
-    """The ``size`` most recently used values (cachetools' LRUCache); safe to share between
-    threads."""
+    """The ``size`` most recently used values; safe to share between threads. (An OrderedDict:
+    cachetools' LRUCache costs ~8x more per insertion, and these take ~25 per search.)"""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: LRUCache[_K, _V] = LRUCache(maxsize=size)
+        self._items: OrderedDict[_K, _V] = OrderedDict()
         self._lock = threading.Lock()
 
     def get_many(self, keys: Sequence[_K]) -> dict[_K, _V]:
@@ -138,12 +138,15 @@ class _Recent(Generic[_K, _V]):
             for key in keys:
                 value = self._items.get(key)
                 if value is not None:
+                    self._items.move_to_end(key)
                     found[key] = value
         return found
 
     def put_many(self, items: Mapping[_K, _V]) -> None:
         with self._lock:
             self._items.update(items)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def _nbytes(postings: tuple[np.ndarray, np.ndarray]) -> int:
