@@ -57,6 +57,8 @@ WEAK_TOPIC = 0.5
 #: ... and a word it does not hold at all that only names people (แม่ค้า, ย่า, ลูกค้า) says who
 #: is asking; any other unknown word is a topic the catalog may lack, and weighs in full
 PERSON_TOPIC = 0.2
+#: a word in fewer than this share of datasets is rare in the catalog
+RARE_IN_CATALOG = 0.01
 #: WordNet synonyms tried for a word the catalog lacks in titles and tags, when it has at most
 #: RELATED_SENSES senses (and does not name people)
 RELATED = 3
@@ -295,7 +297,12 @@ class SearchEngine:
             everyday = (token, *parts) if parts else (token,)
             common = [self.general.get(w, 0.0) >= COMMON_PER_MILLION for w in everyday]
             return WEAK_TOPIC if common[0] or (parts and all(common[1:])) else 1.0
-        return 1.0 if bool((sparse[1] >= CODE_WEIGHTS[1]).any()) else WEAK_TOPIC
+        if not bool((sparse[1] >= CODE_WEIGHTS[1]).any()):
+            return WEAK_TOPIC
+        # everyday Thai that the catalog uses rarely (เสาร์, ร้าน, แม่): more often the asker's
+        # life than the topic
+        rare_here = len(sparse[0]) < self.size * RARE_IN_CATALOG
+        return WEAK_TOPIC if rare_here and self.general.get(token, 0.0) >= COMMON_PER_MILLION else 1.0
 
     @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
     def _related(self, token: str) -> tuple[str, ...]:
