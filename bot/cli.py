@@ -9,7 +9,6 @@ os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
 import argparse
 import json
-import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -263,9 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=os.environ.get("KHOMUN_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
-    )
+    from .logs import configure_logging
+
+    configure_logging()
     try:
         try:
             args = build_parser().parse_args(argv)

@@ -13,6 +13,7 @@ from index.search import Engine, Teachings
 from intents import ContextStore, Conversation, Message, Turn
 from intents.follows import FollowStore
 
+from . import metrics
 from .journal import Journal, create_private, load_or_create_secret
 from .preview import PreviewCache, Previewer
 from .runtime import ensure_index
@@ -43,6 +44,7 @@ class Services:
     def handle(self, message: Message) -> Turn:
         """Route one message and journal it. Never raises (the journal only queues)."""
         turn = self.conversation.route(message)
+        metrics.count_turn(message.platform, turn)
         try:
             self.journal.record(message, turn)
         except Exception:
@@ -99,7 +101,7 @@ def build_services(settings: Settings) -> Services:
     create_private(settings.state_path)  # before anything opens it: it holds user texts
     ensure_index(settings.index_path)
     # follows the index file: `khomun index refresh` swaps a new one in without a restart
-    engine = LiveEngine(settings.index_path, _teachings(settings))
+    engine = LiveEngine(settings.index_path, _teachings(settings), on_search=metrics.SEARCH_SECONDS.observe)
     contexts = ContextStore(settings.state_path, key=secret)
     journal = Journal(settings.state_path, secret)
     journal.purge(settings.retention_days)
