@@ -329,7 +329,6 @@ class SearchEngine:
             db.close()
         with self._cache_lock:
             self._cache.clear()
-            self._cache_bytes = 0
         for cached in (self._correct, self._topicness, self._related):
             cached.cache_clear()  # type: ignore[attr-defined]
 
