@@ -350,6 +350,7 @@ def send_alerts(settings: Settings, *, dry_run: bool = False) -> int:
         report = asyncio.run(run(settings, engine, store, dry_run=dry_run))
     finally:
         store.close()
+        engine.close()  # `index refresh --every --alerts` opens one per run
     for line in report.lines:
         print(line)
     print(report.summary() if not dry_run else f"alerts (dry run): {len(report.lines)} messages would go")

@@ -20,7 +20,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from . import metrics
 from .feeds import feed_routes
+from .logs import configure_logging
+from .ops import ops_routes
 from .services import Services, build_services
 from .settings import Settings
 from .web import HERE, web_routes
@@ -62,12 +65,16 @@ def _channels(settings: Settings, services: Services) -> list[Channel]:
 
 
 def _staff(services: Services) -> list[BaseRoute]:
+    """/staff, and /healthz, /readyz and /metrics (the last behind STAFF_TOKEN when it is set, with
+    the staff pages' throttle on wrong tokens)."""
     try:
-        from .staff import staff_routes
+        from .staff import StaffPages, staff_routes
     except ImportError:
         log.info("staff pages unavailable (bot.staff not importable)")
-        return []
-    return [Mount("/staff", routes=staff_routes(services))]
+        return ops_routes(services)
+    pages = StaffPages(services)
+    guard = pages.guard if services.settings.staff_token else None
+    return [*ops_routes(services, guard), Mount("/staff", routes=staff_routes(services, pages))]
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -121,6 +128,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             services.journal.flush()
             if owned:
                 services.close()
+            metrics.mark_process_dead()
 
     app = Starlette(
         routes=routes,
@@ -135,4 +143,5 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 def app_from_env() -> Starlette:
     """The app as configured by the environment: for ``khomun serve --workers N`` and
     ``uvicorn --factory bot.app:app_from_env``."""
+    configure_logging()  # a worker process starts with none
     return create_app(Settings.from_env())

@@ -9,7 +9,6 @@ os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
 import argparse
 import json
-import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -57,6 +56,30 @@ def cmd_index_build(args: argparse.Namespace) -> int:
         f"index: {stats.datasets} datasets, {stats.vocabulary} words, {stats.seconds:.1f} s -> {stats.path}"
     )
     return 0
+
+
+def cmd_index_refresh(args: argparse.Namespace) -> int:
+    from .refresh import RefreshSource, refresh
+
+    settings = _settings(args)
+    if args.catalog:
+        source = RefreshSource(catalog=Path(args.catalog))
+    else:
+        source = RefreshSource(
+            ckan=args.ckan or settings.ckan_url,
+            api_key=args.api_key or settings.ckan_api_key,
+            full=args.full,
+        )
+    return refresh(settings, source, every=args.every, alerts=args.alerts)
+
+
+def _every(raw: str) -> float:
+    from .refresh import parse_every
+
+    try:
+        return parse_every(raw)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -176,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--api-key", help="CKAN API key (or $KHOMUN_CKAN_API_KEY)")
     build.add_argument("--full", action="store_true", help="harvest everything, not only what changed")
     build.set_defaults(func=cmd_index_build)
+    refresh = index.add_parser(
+        "refresh",
+        help="harvest into a new index file and swap it in; running services pick it up within seconds",
+    )
+    source = refresh.add_mutually_exclusive_group()
+    source.add_argument("--catalog", help="catalog JSONL(.gz) dump to index")
+    source.add_argument("--ckan", help="CKAN base URL (default: $KHOMUN_CKAN_URL; else the bundled catalog)")
+    refresh.add_argument("--api-key", help="CKAN API key (or $KHOMUN_CKAN_API_KEY)")
+    refresh.add_argument("--full", action="store_true", help="harvest everything, not only what changed")
+    refresh.add_argument("--every", type=_every, help="keep running: refresh every 6h, 30m, 1d ...")
+    refresh.add_argument("--alerts", action="store_true", help="run `khomun alerts send` after each refresh")
+    refresh.set_defaults(func=cmd_index_refresh)
 
     search = sub.add_parser("search", help="search the catalog")
     search.add_argument("query", help="what to look for, in Thai or English (quote it)")
@@ -227,9 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=os.environ.get("KHOMUN_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
-    )
+    from .logs import configure_logging
+
+    configure_logging()
     try:
         try:
             args = build_parser().parse_args(argv)

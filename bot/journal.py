@@ -27,6 +27,7 @@ from typing import Any
 
 from intents.types import Message, Turn
 
+from .metrics import JOURNAL_QUEUE
 from .settings import Settings
 
 __all__ = ["JOURNAL_SCHEMA", "Journal", "load_or_create_secret", "migrate"]
@@ -135,6 +136,10 @@ class Journal:
             return ""
         return hmac.new(self._key, f"{platform}:{raw_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
+    def depth(self) -> int:
+        """Rows taken in and not yet written (inline queries still settling included)."""
+        return len(self._pending) + len(self._typing)
+
     # -- writing -----------------------------------------------------------------------------
     def record(self, message: Message, turn: Turn) -> bool:
         """Queue one row for this message (SQLite numbers it, so worker processes never clash);
@@ -233,6 +238,7 @@ class Journal:
         while True:
             self._wake.wait(FLUSH_SECONDS)
             self._wake.clear()
+            JOURNAL_QUEUE.set(self.depth())
             items: list[Any] = []
             while self._pending:
                 items.append(self._pending.popleft())

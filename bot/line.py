@@ -88,7 +88,7 @@ from starlette.routing import Route
 from intents import texts
 from intents.types import Message, Turn
 
-from . import render_line
+from . import metrics, render_line
 from .background import RETRY, SENT, Background, Deliveries, Outcome, https_proxy, outbound_session
 from .inbox import Inbox, InboxUnavailable, Pending
 from .requests import (
@@ -362,6 +362,7 @@ class LineChannel:
                 retry_key=str(p.get("retry") or "") or None,
                 spent_is_sent=item.attempts > 0,
             )
+            metrics.REPLY_SECONDS.labels("line").observe(time.time() - item.received)
         except (ApiException, aiohttp.ClientError, TimeoutError) as err:
             status = getattr(err, "status", None)
             if isinstance(err, ApiException) and status is not None and status < 500 and status != 429:
@@ -461,14 +462,18 @@ class LineChannel:
                 retryable = err.status == 429 or (err.status or 0) >= 500
                 if not retryable or last:
                     err._khomun_ambiguous = ambiguous  # type: ignore[attr-defined]
+                    metrics.API_ERRORS.labels("line").inc()
                     raise
+                metrics.API_RETRIES.labels("line").inc()
                 wait = _retry_after(err) if err.status == 429 else None
                 log.info("LINE API busy; retrying", extra={"status": err.status, "attempt": attempt + 1})
                 await asyncio.sleep(wait if wait is not None else BACKOFF * 2**attempt)
             except (TimeoutError, aiohttp.ClientError) as err:
                 ambiguous = True
                 if last:
+                    metrics.API_ERRORS.labels("line").inc()
                     raise
+                metrics.API_RETRIES.labels("line").inc()
                 log.info(
                     "LINE API unreachable; retrying",
                     extra={"error": type(err).__name__, "attempt": attempt + 1},

@@ -170,6 +170,14 @@ SCHEMAS: dict[str, Json] = {
         "required": ["ok", "datasets", "built_at"],
         "properties": {"ok": {"type": "boolean"}, "datasets": {"type": "integer"}, "built_at": _STR},
     },
+    "Ready": {
+        "type": "object",
+        "required": ["ready"],
+        "properties": {
+            "ready": {"type": "boolean"},
+            "reason": {**_STR, "description": "why not, e.g. state database unreachable (OperationalError)"},
+        },
+    },
 }
 
 
@@ -224,6 +232,24 @@ def openapi_document(max_text: int, limit_max: int) -> Json:
                 "get": {
                     "summary": "Liveness and the index's size",
                     "responses": {"200": _json(_ref("Health"), "the service is up")},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "summary": "Readiness: the state database answers a read and the index is loaded",
+                    "responses": {
+                        "200": _json(_ref("Ready"), "ready for traffic"),
+                        "503": _json(_ref("Ready"), "not ready, with the reason"),
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics (a bearer STAFF_TOKEN when one is set)",
+                    "responses": {
+                        "200": {"description": "Prometheus text format", "content": {"text/plain": {}}},
+                        "401": {"description": "STAFF_TOKEN is set and was not given"},
+                    },
                 }
             },
             "/openapi.json": {

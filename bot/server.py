@@ -23,8 +23,13 @@ UVICORN: dict[str, object] = {
 def uvicorn_options(settings: Settings) -> dict[str, object]:
     """uvicorn's options: X-Forwarded-For is believed only from KHOMUN_TRUSTED_PROXIES (anyone
     else could pick the address the staff login throttle counts)."""
+    from .logs import json_logs
+
     trusted = settings.trusted_proxies
-    return {**UVICORN, "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+    options = {**UVICORN, "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+    if json_logs():  # uvicorn's own lines go through the root logger's JSON handler too
+        options["log_config"] = None
+    return options
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, workers: int = 1) -> int:
@@ -36,6 +41,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, 
 
     from .app import create_app
     from .journal import load_or_create_secret
+    from .metrics import use_private_dir
     from .runtime import ensure_index
     from .services import build_services
 
@@ -45,6 +51,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, 
         secret = load_or_create_secret(settings)  # once, so every worker hashes ids alike
         os.environ["KHOMUN_DATA_DIR"] = str(settings.data_dir)
         os.environ["KHOMUN_SECRET_KEY"] = secret
+        use_private_dir(settings.data_dir)  # every worker's metrics, added up at /metrics
         log.info("serving on http://%s:%d with %d workers", host, port, workers)
         uvicorn.run(
             "bot.app:app_from_env",

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
-from index.search import SearchEngine, Teachings
+from index.live import LiveEngine
+from index.search import Engine, Teachings
 from intents import ContextStore, Conversation, Message, Turn
 from intents.follows import FollowStore
 
+from . import metrics
 from .journal import Journal, create_private, load_or_create_secret
 from .preview import PreviewCache, Previewer
-from .runtime import open_engine
+from .runtime import ensure_index
 from .settings import Settings
 
 __all__ = ["Services", "build_services"]
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Services:
     settings: Settings
-    engine: SearchEngine
+    engine: Engine
     conversation: Conversation
     journal: Journal
     contexts: ContextStore
@@ -42,6 +44,7 @@ class Services:
     def handle(self, message: Message) -> Turn:
         """Route one message and journal it. Never raises (the journal only queues)."""
         turn = self.conversation.route(message)
+        metrics.count_turn(message.platform, turn)
         try:
             self.journal.record(message, turn)
         except Exception:
@@ -69,6 +72,8 @@ class Services:
         return await self.previews.complete(turn)
 
     def close(self) -> None:
+        if isinstance(self.engine, LiveEngine):  # built here (a test's shared engine is not)
+            self.engine.close()
         self.journal.close()
         self.contexts.close()
         if self.follows is not None:
@@ -88,12 +93,15 @@ def _teachings(settings: Settings) -> Teachings | None:
 
 
 def build_services(settings: Settings) -> Services:
-    """Open the index (building it from the bundled catalog when missing), the state DB and the
-    journal. Warms pythainlp up (the engine does) so no user waits for the first tokenisation."""
+    """Open the index (building it from the bundled catalog when missing; a rebuilt one is picked
+    up while serving, see index.live), the state DB and the journal. Warms pythainlp up (the
+    engine does) so no user waits for the first tokenisation."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_or_create_secret(settings)
     create_private(settings.state_path)  # before anything opens it: it holds user texts
-    engine = open_engine(settings.index_path, _teachings(settings))
+    ensure_index(settings.index_path)
+    # follows the index file: `khomun index refresh` swaps a new one in without a restart
+    engine = LiveEngine(settings.index_path, _teachings(settings), on_search=metrics.SEARCH_SECONDS.observe)
     contexts = ContextStore(settings.state_path, key=secret)
     journal = Journal(settings.state_path, secret)
     journal.purge(settings.retention_days)

@@ -319,9 +319,10 @@ class StaffPages:
         return Response((HERE / "static" / "staff.css").read_bytes(), media_type="text/css")
 
 
-def staff_routes(services: Any) -> list[BaseRoute]:
-    """Routes to mount at /staff; ``services`` has .settings and .engine (with .teachings)."""
-    p = StaffPages(services)
+def staff_routes(services: Any, pages: StaffPages | None = None) -> list[BaseRoute]:
+    """Routes to mount at /staff; ``services`` has .settings and .engine (with .teachings).
+    ``pages`` lets the app guard /metrics with the same token and the same throttle."""
+    p = pages if pages is not None else StaffPages(services)
     return [
         Route("/", p.guard(p.overview), name="staff_overview"),
         Route("/login", p.login, methods=["GET", "POST"], name="staff_login"),

@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -70,7 +71,7 @@ from intents import texts
 from intents.payload import text_of
 from intents.types import Message, Turn
 
-from . import render_telegram
+from . import metrics, render_telegram
 from .background import RETRY, SENT, Background, Deliveries, Outcome
 from .inbox import Inbox, InboxUnavailable, Pending
 from .requests import BadJson, BodyTooLarge, ClientDisconnect, clean_text, hashed, parse_json, read_body
@@ -161,20 +162,25 @@ async def with_retries(make: Callable[[], Awaitable[T]], *, resend: bool = True)
             return await make()
         except MaybeDelivered:
             if last or not resend:
+                metrics.API_ERRORS.labels("telegram").inc()
                 raise
             await asyncio.sleep(BACKOFF * 2**attempt)
         except RetryAfter as err:
             if last:
+                metrics.API_ERRORS.labels("telegram").inc()
                 raise
             wait = retry_after_seconds(err)
             log.info("Telegram rate limit; waiting", extra={"seconds": wait, "attempt": attempt + 1})
             await asyncio.sleep(wait)
         except BadRequest:
+            metrics.API_ERRORS.labels("telegram").inc()
             raise
         except (TimedOut, NetworkError):  # PTB reports 5xx as NetworkError
             if last:
+                metrics.API_ERRORS.labels("telegram").inc()
                 raise
             await asyncio.sleep(BACKOFF * 2**attempt)
+        metrics.API_RETRIES.labels("telegram").inc()
     raise AssertionError("unreachable")
 
 
@@ -474,6 +480,7 @@ class TelegramChannel:
         """Route the message, render the reply, send it; a failure still gets texts.ERROR."""
         if not message.chat_id:
             return
+        started = time.perf_counter()
         try:
             turn: Turn = await self._background.run(self.services.handle, message)
             turn = await self.services.complete(turn)  # a preview asked for is fetched here
@@ -483,6 +490,7 @@ class TelegramChannel:
             payloads = [{"text": texts.ERROR}]
         try:
             await self.send(message.chat_id, payloads)
+            metrics.REPLY_SECONDS.labels("telegram").observe(time.perf_counter() - started)
         except MaybeDelivered:
             log.warning(
                 "Telegram sendMessage unanswered in time; not resending (it may have been delivered)",

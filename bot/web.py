@@ -1,10 +1,11 @@
-"""The web side for people: the try-out chat page and its JSON API, the search API, health."""
+"""The web side for people: the try-out chat page and its JSON API, the search API."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.templating import Jinja2Templates
 from intents import Message, Turn, texts
 from intents.payload import MAX_PAYLOAD_BYTES
 
+from . import metrics
 from .openapi import openapi_document
 from .requests import (
     MAX_BODY,
@@ -128,9 +130,12 @@ class WebPages:
             return _error(400, f"text longer than {MAX_TEXT} characters", reply={"text": polite})
         text, postback = clean_text(text, MAX_TEXT) or "", clean_text(postback) or ""
         message = Message(platform="web", chat_id=session, user_id=session, text=text, postback=postback)
+        started = time.perf_counter()
         turn = await self.services.handle_async(message)
         turn = await self.services.complete(turn)  # a preview asked for is fetched here
-        return JSONResponse(turn_json(turn))
+        response = JSONResponse(turn_json(turn))
+        metrics.REPLY_SECONDS.labels("web").observe(time.perf_counter() - started)
+        return response
 
     async def search(self, request: Request) -> Response:
         q = (clean_text(request.query_params.get("q", ""), MAX_TEXT + 1) or "").strip()
@@ -156,12 +161,6 @@ class WebPages:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    async def healthz(self, request: Request) -> Response:
-        engine = self.services.engine
-        return JSONResponse(
-            {"ok": True, "datasets": engine.size, "built_at": engine.meta.get("built_at", "")}
-        )
-
 
 def web_routes(services: Services) -> list[BaseRoute]:
     p = WebPages(services)
@@ -169,7 +168,6 @@ def web_routes(services: Services) -> list[BaseRoute]:
         Route("/", p.home, name="home"),
         Route("/api/chat", p.chat, methods=["POST"], name="api_chat"),
         Route("/api/search", p.search, name="api_search"),
-        Route("/healthz", p.healthz, name="healthz"),
         Route("/favicon.ico", p.favicon, name="favicon"),
         Route("/openapi.json", p.openapi, name="openapi"),
     ]

@@ -2,11 +2,14 @@
 
 Postings are read from the index file on demand (and kept in a bounded cache); index.rank scores
 the whole catalog at once. Reads only; safe to share between threads (one connection per thread).
+An engine reads the file it opened even after a rebuild swaps another one in at its path
+(index.live.LiveEngine moves requests to the new one and closes the old).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
@@ -31,7 +34,7 @@ from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
 from .text import has_thai, loose_spelling, normalize, sounds_like
 from .wordnet import wordnet
 
-__all__ = ["Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings"]
+__all__ = ["Engine", "Hit", "IndexMissing", "SearchEngine", "SearchResult", "Teachings", "file_identity"]
 
 #: a message longer than this is cut before searching: nobody's query is a page long
 MAX_QUERY_CHARS = 200
@@ -73,6 +76,13 @@ class IndexMissing(FileNotFoundError):
     """No index at the path: build it with `khomun index build`."""
 
 
+def file_identity(path: Path) -> tuple[int, int, int, int]:
+    """What tells one index file from the next at the same path: a rebuild writes a new file and
+    renames it over the old one, so its inode (and modification time) differ."""
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 class Teachings(Protocol):
     """What staff taught the bot; read on every query so changes apply at once."""
 
@@ -107,6 +117,36 @@ class SearchResult:
     near: tuple[Hit, ...] = ()
     #: the answer model's probability that the best dataset is what was asked for
     probability: float = 0.0
+
+
+class Engine(Protocol):
+    """What the conversation and the service read from an index: a ``SearchEngine``, or an
+    ``index.live.LiveEngine`` that moves to a rebuilt index without a restart."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def meta(self) -> dict[str, str]: ...
+
+    @property
+    def identity(self) -> tuple[int, int, int, int]: ...
+
+    def search(self, text: str, limit: int = 10) -> SearchResult: ...
+
+    def parse(self, text: str) -> ParsedQuery: ...
+
+    def get(self, name: str) -> Dataset | None: ...
+
+    def get_many(self, names: Sequence[str]) -> list[Dataset]: ...
+
+    def names(self) -> list[str]: ...
+
+    def latest(self, limit: int = 10, offset: int = 0) -> list[Dataset]: ...
+
+    def agencies(self) -> list[tuple[str, int]]: ...
+
+    def by_agency(self, org: str, limit: int = 10, offset: int = 0) -> list[Dataset]: ...
 
 
 def dataset_from_json(text: str) -> Dataset:
@@ -161,12 +201,26 @@ class SearchEngine:
     entity masks and warms the tokeniser up (~1 s), so no user waits for it."""
 
     def __init__(self, path: Path, teachings: Teachings | None = None) -> None:
-        if not path.exists():
-            raise IndexMissing(f"no index at {path}: run `khomun index build`")
+        try:
+            self.identity = file_identity(path)
+        except FileNotFoundError:
+            raise IndexMissing(f"no index at {path}: run `khomun index build`") from None
         self.path = path
         self.teachings = teachings
         self._local = threading.local()
-        db = self._db()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self.closed = False
+        # per engine, not per class: a class-level cache would keep every replaced engine alive
+        self._correct = lru_cache(maxsize=20_000)(self._correct_word)
+        self._topicness = lru_cache(maxsize=20_000)(self._topicness_of)
+        self._related = lru_cache(maxsize=20_000)(self._related_words)
+        self._home = self._connect()
+        if file_identity(path) != self.identity:
+            self._home.close()
+            raise IndexMissing(f"the index at {path} was replaced while opening it: open it again")
+        db = self._home
+        self._local.db = db
         self.size = int(db.execute("SELECT value FROM meta WHERE key='datasets'").fetchone()[0])
         self.meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         self.df: dict[str, int] = dict(
@@ -233,17 +287,64 @@ class SearchEngine:
         return frozenset(out)
 
     # -- connections -------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("PRAGMA query_only=1")
+        with self._conns_lock:
+            self._conns.append(db)
+        return db
+
     def _db(self) -> sqlite3.Connection:
+        """This thread's connection to the file the engine opened. When another file has been
+        swapped in at the path since, a new connection would read that one (whose rows differ
+        from this engine's vocabulary and masks): such a thread shares the first connection,
+        which still reads the old file (SQLite serialises it)."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            db.execute("PRAGMA query_only=1")
+            if self.closed:
+                raise sqlite3.ProgrammingError("the index engine is closed")
+            db = self._home
+            if self._current_file():
+                fresh = self._connect()
+                if self._current_file():
+                    db = fresh
+                else:
+                    self._forget(fresh)
             self._local.db = db
         return db
 
+    def _current_file(self) -> bool:
+        try:
+            return file_identity(self.path) == self.identity
+        except FileNotFoundError:
+            return False
+
+    def _forget(self, db: sqlite3.Connection) -> None:
+        with self._conns_lock:
+            self._conns.remove(db)
+        db.close()
+
+    def close(self) -> None:
+        """Close every connection the engine opened (in any thread) and drop its caches. For an
+        engine nobody uses any more (LiveEngine closes one once its last request has finished)."""
+        self.closed = True
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for db in conns:
+            db.close()
+        with self._cache_lock:
+            self._cache.clear()
+        for cached in (self._correct, self._topicness, self._related):
+            cached.cache_clear()  # type: ignore[attr-defined]
+
+    @property
+    def connections(self) -> int:
+        """Connections open now (tests check a replaced engine leaves none behind)."""
+        with self._conns_lock:
+            return len(self._conns)
+
     # -- vocabulary helpers --------------------------------------------------------------------
-    @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
-    def _correct(self, word: str) -> str | None:
+    def _correct_word(self, word: str) -> str | None:
         """The catalog word a misspelling most likely meant: tone marks and silent letters first
         (``loose_spelling``), then a word that sounds the same (pythainlp's metasound key) within a
         few edits, then one edit (two for long words); ties go to the more frequent word."""
@@ -279,8 +380,7 @@ class SearchEngine:
                     best = key
         return best[2] if best else None
 
-    @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
-    def _topicness(self, token: str) -> float:
+    def _topicness_of(self, token: str) -> float:
         """1 for a word some dataset holds whole in its title or tags; WEAK_TOPIC for one only
         in descriptions, file names or inside compounds; for a word the catalog lacks, PERSON_TOPIC
         when it only names people, WEAK_TOPIC when everyday Thai uses it (or its parts) often,
@@ -304,8 +404,7 @@ class SearchEngine:
         rare_here = len(sparse[0]) < self.size * RARE_IN_CATALOG
         return WEAK_TOPIC if rare_here and self.general.get(token, 0.0) >= COMMON_PER_MILLION else 1.0
 
-    @lru_cache(maxsize=20_000)  # noqa: B019 - the engine lives as long as the process
-    def _related(self, token: str) -> tuple[str, ...]:
+    def _related_words(self, token: str) -> tuple[str, ...]:
         """For a word no title or tag holds, up to RELATED words that share a sense with it in the
         Thai WordNet and that titles or tags do hold (ค่าแรง -> ค่าจ้าง); none for a word of many
         senses or one that names people (who asks is not what they ask)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from index.dataset import Dataset
-from index.search import SearchEngine
+from index.search import Engine
 
 from . import payload, texts
 from .cards import shorten
@@ -39,13 +39,13 @@ def preview_button(d: Dataset, list_id: str, n: int) -> Button | None:
     return Button(texts.LABEL_PREVIEW, payload.preview(list_id, n))
 
 
-def watermark(engine: SearchEngine) -> str:
+def watermark(engine: Engine) -> str:
     """The newest modification the index knows: what a new follow has already "seen"."""
     newest = engine.latest(limit=1)
     return newest[0].metadata_modified if newest else ""
 
 
-def news_for(engine: SearchEngine, follow: Follow) -> list[Dataset]:
+def news_for(engine: Engine, follow: Follow) -> list[Dataset]:
     """Datasets matching the follow and modified after its ``since``, newest first."""
     if follow.kind == "agency":
         pool = engine.by_agency(follow.query, limit=NEWS_POOL)
@@ -61,7 +61,7 @@ def news_for(engine: SearchEngine, follow: Follow) -> list[Dataset]:
 class FollowHandlers:
     def __init__(
         self,
-        engine: SearchEngine,
+        engine: Engine,
         follows: FollowStore,
         agency_counts: Callable[[], list[tuple[str, int]]],
         topic_of: Callable[[object, str], str],

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from index.dataset import Dataset
 from index.query import ParsedQuery
-from index.search import SearchEngine, SearchResult
+from index.search import Engine, SearchResult
 from index.text import has_thai
 
 from . import payload, texts
@@ -83,9 +83,9 @@ def _list_fields(ctx: ChatContext) -> dict[str, object]:
 
 
 class Handlers:
-    def __init__(self, engine: SearchEngine, follows: FollowStore | None = None) -> None:
+    def __init__(self, engine: Engine, follows: FollowStore | None = None) -> None:
         self.engine = engine
-        self._agencies: list[tuple[str, int]] | None = None
+        self._agencies: tuple[tuple[int, int, int, int], list[tuple[str, int]]] | None = None
         self.follows = follows if follows is not None else FollowStore()
         following = FollowHandlers(engine, self.follows, self.agency_counts, topic_of)  # type: ignore[arg-type]
         self._table: dict[str, Callable[[Intent, Message, ChatContext], Result]] = {
@@ -126,9 +126,11 @@ class Handlers:
 
     # -- shared pieces -------------------------------------------------------------------------
     def agency_counts(self) -> list[tuple[str, int]]:
-        if self._agencies is None:  # the index is read-only while the engine lives
-            self._agencies = self.engine.agencies()
-        return self._agencies
+        """The agencies, kept until another index is swapped in (``Engine.identity``)."""
+        identity = self.engine.identity
+        if self._agencies is None or self._agencies[0] != identity:
+            self._agencies = (identity, self.engine.agencies())
+        return self._agencies[1]
 
     def _suggestions(self) -> tuple[Button, ...]:
         """Where to go from nothing: two example queries, the agencies, the newest datasets."""

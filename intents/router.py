@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import replace
 
-from index.search import SearchEngine
+from index.search import Engine
 
 from . import texts
 from .context import ChatContext, ContextStore
@@ -30,7 +30,7 @@ class Conversation:
     in-memory store when not given: fine for one process, forgotten on restart)."""
 
     def __init__(
-        self, engine: SearchEngine, contexts: ContextStore | None = None, follows: FollowStore | None = None
+        self, engine: Engine, contexts: ContextStore | None = None, follows: FollowStore | None = None
     ) -> None:
         self.engine = engine
         self.contexts = contexts if contexts is not None else ContextStore()

@@ -72,6 +72,7 @@ def test_real_answers_fit_the_documented_schemas(client: TestClient, spec: dict[
     assert shown["reply"]["details"] is not None
     fits(spec, "ChatResponse", shown)
     fits(spec, "Health", client.get("/healthz").json())
+    fits(spec, "Ready", client.get("/readyz").json())
     fits(spec, "Error", client.get("/api/search").json())
     fits(spec, "Error", client.post("/api/chat", json={"text": "ก" * 501, "session": SESSION}).json())
 
