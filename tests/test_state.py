@@ -294,3 +294,34 @@ def test_an_event_delivered_to_two_instances_is_new_once(state_db: Path | str) -
     assert one.pending() == 1
     one.close()
     two.close()
+
+
+def test_two_instances_on_one_database_share_conversations_and_the_journal(
+    state_db: Path | str, index_path: Path, tmp_path: Path
+) -> None:
+    """Two bots with their own data folders (their own index copy) and one state database: a list
+    shown by one is paged by the other, and both journal into the same table."""
+    import shutil
+
+    from bot.services import build_services
+
+    instances = []
+    for name in ("a", "b"):
+        if isinstance(state_db, Path):  # SQLite: one file, so one data folder (state_db is in it)
+            folder, url = state_db.parent, ""
+        else:
+            folder, url = tmp_path / name, state_db
+            folder.mkdir()
+        if not (folder / "index.sqlite").exists():
+            shutil.copy(index_path, folder / "index.sqlite")
+        instances.append(build_services(Settings(data_dir=folder, secret_key="shared", database_url=url)))
+    one, two = instances
+    first = one.handle(Message("line", "U1", text="ทะเบียนวัด เชียงใหม่"))
+    assert first.outcome.answered and len(first.outcome.hits) >= 2
+    second = two.handle(Message("line", "U1", text="อันที่ 2"))
+    assert second.outcome.intent == "details" and second.outcome.hits[:1] == first.outcome.hits[1:2]
+    for s in instances:
+        s.close()
+    db = staff_data.connect(state_db)
+    assert db.execute("SELECT count(*) FROM journal").fetchone()[0] == 2
+    db.close()
