@@ -340,12 +340,10 @@ async def run(
 
 def send_alerts(settings: Settings, *, dry_run: bool = False) -> int:
     """The command: plan, send (or print), report. Exit status 0, or 1 when some failed."""
-    from .journal import create_private
     from .runtime import open_engine
 
-    create_private(settings.state_path)
     engine = open_engine(settings.index_path)
-    store = FollowStore(settings.state_path)
+    store = FollowStore(settings.state_db)
     try:
         report = asyncio.run(run(settings, engine, store, dry_run=dry_run))
     finally:

@@ -187,6 +187,26 @@ def cmd_alerts_send(args: argparse.Namespace) -> int:
     return send_alerts(_settings(args), dry_run=args.dry_run)
 
 
+def cmd_state_migrate(args: argparse.Namespace) -> int:
+    from state import current_version, latest_version, open_database
+
+    settings = _settings(args)
+    db = open_database(settings.state_db, migrate=False)
+    try:
+        from state import migrate
+
+        before = current_version(db)
+        applied = migrate(db)
+        where = "postgresql" if settings.database_url else str(settings.state_path)
+        if applied:
+            print(f"state ({where}): migrated from version {before} to {latest_version()}")
+        else:
+            print(f"state ({where}): at version {before}, up to date")
+    finally:
+        db.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khomun", description="Thai open-data chatbot for data.go.th")
     parser.add_argument("--data-dir", help="index and state folder (default: $KHOMUN_DATA_DIR or ./var)")
@@ -252,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     dg.set_defaults(func=cmd_digest)
     pg = sub.add_parser("purge", help="delete journal rows older than KHOMUN_RETENTION_DAYS")
     pg.set_defaults(func=cmd_purge)
+    state = sub.add_parser("state", help="the state database").add_subparsers(dest="action", required=True)
+    mig = state.add_parser(
+        "migrate", help="bring the state database's schema up to date (SQLite, or DATABASE_URL)"
+    )
+    mig.set_defaults(func=cmd_state_migrate)
     alerts = sub.add_parser("alerts", help="alerts to followers").add_subparsers(dest="action", required=True)
     send = alerts.add_parser(
         "send", help="tell followers about new or updated datasets (run after a refresh)"

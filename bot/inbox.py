@@ -13,10 +13,11 @@ taken over by ``claim`` in any process or instance, which answers it. ``release`
 for a later attempt (the platform's API failed); ``claim`` counts attempts and gives up on a row
 after ``MAX_ATTEMPTS`` takeovers, so one message that kills its process cannot kill every restart.
 
-The interface (accept / claim / renew / release / done) is what a PostgreSQL backend would
-implement (``INSERT ... ON CONFLICT DO NOTHING``, ``UPDATE ... WHERE key IN (SELECT ... FOR UPDATE
-SKIP LOCKED) RETURNING``); this one is SQLite in WAL mode with synchronous=NORMAL: a commit is not
-flushed to disk, so a power cut (not a killed process) can lose the last commits (see README).
+The tables are the state database's (``state``): SQLite in WAL mode with synchronous=NORMAL (a
+commit is not flushed to disk, so a power cut, not a killed process, can lose the last commits; see
+README), or PostgreSQL with DATABASE_URL, where every instance shares one inbox: an event id
+delivered to two instances is accepted by one, and ``claim`` takes rows with ``FOR UPDATE SKIP
+LOCKED``, so two instances never take the same row.
 """
 
 from __future__ import annotations
@@ -26,15 +27,13 @@ import logging
 import os
 import secrets
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from .journal import connect_state
+from state import Error, Target, is_locked, open_database
 
 __all__ = ["Busy", "Inbox", "InboxUnavailable", "Pending"]
 
@@ -48,15 +47,8 @@ LEASE_SECONDS = 10.0
 MAX_ATTEMPTS = 5
 _PURGE_EVERY = 1000
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen_events (key TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS inbox (
-  key TEXT PRIMARY KEY, platform TEXT NOT NULL, payload TEXT NOT NULL, received REAL NOT NULL,
-  owner TEXT NOT NULL, lease_until REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-"""
-# no index on leases: the table holds only unanswered events (a few hundred at most), and every
-# index page is one more page written per webhook
+# (the tables: seen_events and inbox, in state.migrations) no index on leases: the table holds only
+# unanswered events (a few hundred at most), and every index page is one more page written per webhook
 
 
 class InboxUnavailable(Exception):
@@ -65,10 +57,6 @@ class InboxUnavailable(Exception):
 
 class Busy(Exception):
     """Another connection holds the database's write lock (only with ``wait=0``): try again."""
-
-
-def _locked(err: sqlite3.Error) -> bool:
-    return isinstance(err, sqlite3.OperationalError) and "locked" in str(err)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,22 +103,20 @@ class Inbox:
     """The webhook inbox of one process, in the state database at ``path``."""
 
     def __init__(
-        self, path: Path, lease_seconds: float = LEASE_SECONDS, owner: str | None = None, wait: float = 5.0
+        self, path: Target, lease_seconds: float = LEASE_SECONDS, owner: str | None = None, wait: float = 5.0
     ) -> None:
         """``wait``: seconds to wait for another writer's lock; 0 raises ``Busy`` at once instead,
-        for callers on an event loop that must never sleep in SQLite (``bot.background``)."""
+        for callers on an event loop that must never sleep in SQLite (``bot.background``); on
+        PostgreSQL there is no database-wide write lock and ``Busy`` is never raised."""
         self.owner = owner or process_owner()
         self.lease_seconds = lease_seconds
         self._lock = threading.Lock()
         self._accepted = 0
-        self.path = Path(path)
-        self._db = connect_state(self.path)
-        self._db.executescript(SCHEMA)
-        # a checkpoint writes the WAL back with an fsync: never on the event loop (this connection
-        # serves it), but in the journal's writer thread or ``checkpoint`` (from a thread)
-        self._db.execute("PRAGMA wal_autocheckpoint=0")
-        self._db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
-        self._checkpointer: sqlite3.Connection | None = None
+        self.path = path
+        # with wait=0 the WAL is never checkpointed on this connection (it serves an event loop)
+        # but by ``checkpoint`` (from a thread) or the journal's writer thread
+        self._db = open_database(path, wait=wait)
+        self._skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgresql" else ""
 
     # -- writing ------------------------------------------------------------------------------
     def accept(self, platform: str, events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[bool]:
@@ -157,27 +143,22 @@ class Inbox:
         now = time.time()
         with self._lock:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    out = [self._apply(platform, kind, arg, now) for kind, arg in ops]
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except (sqlite3.Error, ValueError, TypeError) as err:
-                if isinstance(err, sqlite3.Error) and _locked(err):
+                with self._db.transaction() as tx:
+                    out = [self._apply(tx, platform, kind, arg, now) for kind, arg in ops]
+            except (*Error, ValueError, TypeError) as err:
+                if is_locked(err):
                     raise Busy from err
                 log.error("inbox: could not write webhook events", extra={"error": type(err).__name__})
                 raise InboxUnavailable from err
         return out
 
-    def _apply(self, platform: str, kind: str, arg: Any, now: float) -> Any:
+    def _apply(self, tx: Any, platform: str, kind: str, arg: Any, now: float) -> Any:
         if kind == "done":
-            self._db.execute("DELETE FROM inbox WHERE key = ?", (_key(platform, arg),))
+            tx.execute("DELETE FROM inbox WHERE key = ?", (_key(platform, arg),))
             return None
         if kind == "release":
             event_id, delay = arg
-            self._db.execute(
+            tx.execute(
                 "UPDATE inbox SET owner = '', lease_until = ? WHERE key = ?",
                 (now + delay, _key(platform, event_id)),
             )
@@ -186,9 +167,11 @@ class Inbox:
         fresh: list[bool] = []
         for event_id, payload in arg:
             key = _key(platform, event_id)
-            new = self._db.execute("INSERT OR IGNORE INTO seen_events VALUES (?, ?)", (key, now)).rowcount
+            new = tx.execute(
+                "INSERT INTO seen_events (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING", (key, now)
+            ).rowcount
             if new and payload is not None:
-                self._db.execute(
+                tx.execute(
                     "INSERT INTO inbox (key, platform, payload, received, owner, lease_until)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (key, platform, _dump(payload), now, self.owner, now + self.lease_seconds),
@@ -197,7 +180,7 @@ class Inbox:
         self._accepted += len(arg)
         if self._accepted >= _PURGE_EVERY:
             self._accepted = 0
-            self._db.execute("DELETE FROM seen_events WHERE at < ?", (now - KEEP_SECONDS,))
+            tx.execute("DELETE FROM seen_events WHERE at < ?", (now - KEEP_SECONDS,))
         return fresh
 
     def renew(self) -> None:
@@ -224,26 +207,24 @@ class Inbox:
                 ).fetchone()
                 if not dead and due is None:
                     return []  # the common case: a read, no write lock
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
+                with self._db.transaction() as tx:
                     for owner in dead:
-                        self._db.execute("UPDATE inbox SET lease_until = 0 WHERE owner = ?", (owner,))
-                    given_up = self._db.execute(
+                        tx.execute("UPDATE inbox SET lease_until = 0 WHERE owner = ?", (owner,))
+                    given_up = tx.execute(
                         "DELETE FROM inbox WHERE platform = ? AND lease_until < ? AND attempts >= ?",
                         (platform, now, MAX_ATTEMPTS),
                     ).rowcount
-                    rows = self._db.execute(
+                    # the lease is checked again on the row itself: a row another instance
+                    # claimed meanwhile (PostgreSQL re-reads a row it waited for) stays theirs
+                    rows = tx.execute(
                         "UPDATE inbox SET owner = ?, lease_until = ?, attempts = attempts + 1"
-                        " WHERE key IN (SELECT key FROM inbox WHERE platform = ? AND lease_until < ?"
-                        " ORDER BY received LIMIT ?) RETURNING key, payload, received, attempts",
-                        (self.owner, now + self.lease_seconds, platform, now, limit),
+                        " WHERE lease_until < ? AND key IN (SELECT key FROM inbox WHERE platform = ?"
+                        f" AND lease_until < ? ORDER BY received LIMIT ?{self._skip_locked})"
+                        " RETURNING key, payload, received, attempts",
+                        (self.owner, now + self.lease_seconds, now, platform, now, limit),
                     ).fetchall()
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as err:
-                if _locked(err):
+            except Error as err:
+                if is_locked(err):
                     raise Busy from err
                 log.exception("inbox: claiming pending events failed")
                 return []
@@ -265,22 +246,18 @@ class Inbox:
     def checkpoint(self) -> None:
         """Write the WAL back to the database (PASSIVE: never waits for readers or writers). Blocking
         I/O with an fsync: call it from a thread."""
-        if self._checkpointer is None:
-            self._checkpointer = connect_state(self.path)
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._db.checkpoint()
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
-            if self._checkpointer is not None:
-                self._checkpointer.close()
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> None:
         with self._lock:
             try:
                 self._db.execute(sql, args)
-            except sqlite3.Error as err:
-                if _locked(err):
+            except Error as err:
+                if is_locked(err):
                     raise Busy from err
                 log.exception("inbox write failed")
 

@@ -10,45 +10,28 @@ keyed hashes.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import os
 import secrets
-import sqlite3
 import threading
 import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from intents.types import Message, Turn
+from state import Error, Target, create_private, open_database
 
 from .metrics import JOURNAL_QUEUE
 from .settings import Settings
 
-__all__ = ["JOURNAL_SCHEMA", "Journal", "load_or_create_secret", "migrate"]
+__all__ = ["Journal", "create_private", "load_or_create_secret"]
 
 log = logging.getLogger(__name__)
 
-JOURNAL_SCHEMA = """
-CREATE TABLE IF NOT EXISTS journal (
-  id INTEGER PRIMARY KEY, ts TEXT NOT NULL, platform TEXT NOT NULL,
-  chat_type TEXT NOT NULL, user_hash TEXT NOT NULL,
-  text TEXT NOT NULL, normalized TEXT NOT NULL, query_key TEXT NOT NULL, intent TEXT NOT NULL,
-  results TEXT NOT NULL, answered INTEGER NOT NULL,
-  latency_ms REAL NOT NULL, feedback TEXT, chat_hash TEXT NOT NULL DEFAULT '',
-  confidence TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS journal_ts ON journal(ts);
-"""
-#: columns added since the first release: (name, definition), added to older databases on open
-ADDED_COLUMNS = (
-    ("chat_hash", "TEXT NOT NULL DEFAULT ''"),
-    ("confidence", "TEXT NOT NULL DEFAULT ''"),  # a search's "high", "low" or "none"
-)
 #: platforms whose messages are not from users (the eval replays judged queries)
 NOT_JOURNALED = frozenset({"eval"})
 FEEDBACK_VALUES = ("useful", "not_useful")
@@ -85,44 +68,14 @@ def load_or_create_secret(settings: Settings) -> str:
     return key
 
 
-def create_private(path: Path) -> None:
-    """Create ``path`` readable by its owner only (0600, like secret.key) when it does not exist:
-    the state DB holds what users typed. SQLite gives its -wal and -shm files the same mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-def migrate(db: sqlite3.Connection) -> None:
-    """The journal table as this version writes it: created when missing, and the columns added
-    since (ADDED_COLUMNS) added to a database an older version made."""
-    db.executescript(JOURNAL_SCHEMA)
-    have = {row[1] for row in db.execute("PRAGMA table_info(journal)")}
-    for name, definition in ADDED_COLUMNS:
-        if name not in have:
-            with contextlib.suppress(sqlite3.OperationalError):  # another process added it first
-                db.execute(f"ALTER TABLE journal ADD COLUMN {name} {definition}")
-
-
-def connect_state(path: Path) -> sqlite3.Connection:
-    """A connection to the state DB: WAL, busy_timeout 5000, autocommit."""
-    create_private(path)
-    db = sqlite3.connect(path, check_same_thread=False, timeout=5.0, isolation_level=None)
-    db.execute("PRAGMA busy_timeout=5000")
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    return db
-
-
 class Journal:
-    def __init__(self, path: Path, secret_key: str | bytes, settle_seconds: float = SETTLE_SECONDS) -> None:
-        self.path = Path(path)
+    def __init__(self, path: Target, secret_key: str | bytes, settle_seconds: float = SETTLE_SECONDS) -> None:
+        self.path = path
         self.settle_seconds = settle_seconds
         self._typing: dict[str, tuple[float, str, tuple[Any, ...]]] = {}
         self._typing_lock = threading.Lock()
         self._key = secret_key.encode() if isinstance(secret_key, str) else secret_key
-        self._db = connect_state(self.path)
-        migrate(self._db)
+        self._db = open_database(path)
         self._pending: deque[Any] = deque()  # append/popleft are atomic: no lock needed
         self._wake = threading.Event()
         self._closed = False
@@ -279,23 +232,22 @@ class Journal:
         self._insert(pending)
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
-        """One transaction for the batch; when it fails, row by row, so one row that SQLite
+        """One transaction for the batch; when it fails, row by row, so one row that the database
         refuses (text the entry points should have cleaned, a number too large) never costs the
         others."""
         if not rows:
             return
         try:
-            with self._db:
-                self._db.execute("BEGIN")
-                self._db.executemany(_INSERT, rows)
+            with self._db.transaction() as tx:
+                tx.executemany(_INSERT, rows)
             return
-        except (sqlite3.Error, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
+        except (*Error, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
             pass
         refused: dict[str, int] = {}
         for row in rows:
             try:
                 self._db.execute(_INSERT, row)
-            except (sqlite3.Error, ValueError, OverflowError) as err:
+            except (*Error, ValueError, OverflowError) as err:
                 refused[type(err).__name__] = refused.get(type(err).__name__, 0) + 1
         if refused:
             log.error("journal rows refused", extra={"rows": sum(refused.values()), "errors": refused})

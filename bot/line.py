@@ -178,7 +178,7 @@ class LineChannel:
         self.routes = [Route("/webhooks/line", self.webhook, methods=["POST"])]
         self._signature = SignatureValidator(settings.line_channel_secret)
         self._background = Background("khomun-line")
-        self.inbox = Inbox(settings.state_path, wait=0)
+        self.inbox = Inbox(settings.state_db, wait=0)
         self.deliveries = Deliveries(
             "line", self.inbox, self._background, self._answer, settings.inbox_capacity
         )

@@ -15,6 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from state import Error as StateError
+from state import is_postgres, open_database
+
 from . import metrics
 
 __all__ = ["ops_routes", "readiness"]
@@ -30,13 +33,21 @@ Guard = Callable[..., Callable[[Request], Awaitable[Response]]]
 
 def readiness(services: Any) -> str:
     """Why the service cannot take traffic, or "" when it can."""
+    target = services.settings.state_db
     try:
-        db = sqlite3.connect(f"file:{services.settings.state_path}?mode=ro", uri=True, timeout=STATE_TIMEOUT)
-        try:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error as err:
+        if is_postgres(target):  # the shared database: one query through the instance's pool
+            db = open_database(target, migrate=False, wait=STATE_TIMEOUT)
+            try:
+                db.execute("SELECT 1")
+            finally:
+                db.close()
+        else:  # read-only, so a probe never creates or locks the file
+            conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=STATE_TIMEOUT)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                conn.close()
+    except StateError as err:  # sqlite3 and psycopg errors
         return f"state database unreachable ({type(err).__name__})"
     try:
         if services.engine.size <= 0:

@@ -24,12 +24,10 @@ import json
 import logging
 import re
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,8 +37,8 @@ import httpx
 
 from intents import texts
 from intents.types import Preview, PreviewRequest, Turn
+from state import Target, open_database
 
-from .journal import connect_state
 from .tables import UnreadableFile, read_table
 
 __all__ = [
@@ -66,16 +64,6 @@ PREVIEWABLE = frozenset({"CSV", "XLSX", "XLS", "ODS", "TSV", "TXT"})
 _RESOURCE_ID = re.compile(
     r"/resource/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/"
 )
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS preview_cache (
-  url TEXT PRIMARY KEY,
-  etag TEXT NOT NULL DEFAULT '',
-  last_modified TEXT NOT NULL DEFAULT '',
-  data TEXT NOT NULL,
-  fetched REAL NOT NULL
-);
-"""
 
 
 class PreviewError(Exception):
@@ -173,9 +161,8 @@ def guarded_client(backend: GuardedBackend, timeout: float) -> httpx.AsyncClient
 class PreviewCache:
     """Previews by URL in the state database, with the validators the server gave."""
 
-    def __init__(self, path: Path | str, clock: Callable[[], float] = time.time) -> None:
-        self._db = connect_state(Path(path)) if str(path) != ":memory:" else sqlite3.connect(":memory:")
-        self._db.executescript(_SCHEMA)
+    def __init__(self, path: Target, clock: Callable[[], float] = time.time) -> None:
+        self._db = open_database(path)
         self._lock = threading.Lock()
         self.clock = clock
 
@@ -201,8 +188,9 @@ class PreviewCache:
         data = json.dumps(asdict(preview), ensure_ascii=False)
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO preview_cache (url, etag, last_modified, data, fetched) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO preview_cache (url, etag, last_modified, data, fetched)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
+                " last_modified = excluded.last_modified, data = excluded.data, fetched = excluded.fetched",
                 (url, etag, last_modified, data, self.clock()),
             )
 

@@ -14,7 +14,7 @@ from intents import ContextStore, Conversation, Message, Turn
 from intents.follows import FollowStore
 
 from . import metrics
-from .journal import Journal, create_private, load_or_create_secret
+from .journal import Journal, load_or_create_secret
 from .preview import PreviewCache, Previewer
 from .runtime import ensure_index
 from .settings import Settings
@@ -88,7 +88,7 @@ def _teachings(settings: Settings) -> Teachings | None:
     except ImportError:
         log.info("staff teachings unavailable (index.teachings not importable)")
         return None
-    store: Teachings = TeachingStore(settings.state_path)
+    store: Teachings = TeachingStore(settings.state_db)
     return store
 
 
@@ -98,17 +98,16 @@ def build_services(settings: Settings) -> Services:
     engine does) so no user waits for the first tokenisation."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_or_create_secret(settings)
-    create_private(settings.state_path)  # before anything opens it: it holds user texts
     ensure_index(settings.index_path)
     # follows the index file: `khomun index refresh` swaps a new one in without a restart
     engine = LiveEngine(settings.index_path, _teachings(settings), on_search=metrics.SEARCH_SECONDS.observe)
-    contexts = ContextStore(settings.state_path, key=secret)
-    journal = Journal(settings.state_path, secret)
+    contexts = ContextStore(settings.state_db, key=secret)
+    journal = Journal(settings.state_db, secret)
     journal.purge(settings.retention_days)
     contexts.purge()
-    follows = FollowStore(settings.state_path)
+    follows = FollowStore(settings.state_db)
     previews = Previewer(
-        PreviewCache(settings.state_path),
+        PreviewCache(settings.state_db),
         allow_hosts=settings.fetch_allow_hosts.split(","),
         ckan_url=settings.ckan_url,
     )

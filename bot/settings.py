@@ -51,6 +51,8 @@ class Settings:
     line_push_monthly_cap: int = 200
     #: webhook events one process holds per platform, accepted but not yet answered (then 503)
     inbox_capacity: int = 500
+    #: postgresql://... puts the state (journal, contexts, inbox, teachings, staff sessions) there
+    database_url: str = ""
 
     @property
     def index_path(self) -> Path:
@@ -60,6 +62,11 @@ class Settings:
     def state_path(self) -> Path:
         """Conversation context, journal and staff teachings: kept across index rebuilds."""
         return self.data_dir / "state.sqlite"
+
+    @property
+    def state_db(self) -> Path | str:
+        """Where the state lives: DATABASE_URL when set, else the SQLite file ``state_path``."""
+        return self.database_url or self.state_path
 
     @property
     def line_enabled(self) -> bool:
@@ -83,6 +90,12 @@ class Settings:
         capacity = _int(env, "KHOMUN_INBOX_CAPACITY", 500, problems)
         if capacity < 1:
             problems.append("KHOMUN_INBOX_CAPACITY must be at least 1")
+        database_url = env.get("DATABASE_URL", "").strip()
+        if database_url and not database_url.startswith(("postgresql://", "postgres://")):
+            problems.append("DATABASE_URL must be a postgresql:// URL (leave it unset for SQLite)")
+        if database_url and not env.get("KHOMUN_SECRET_KEY", ""):
+            # each instance would generate its own key: chats and users would hash differently
+            problems.append("DATABASE_URL needs KHOMUN_SECRET_KEY, the same on every instance")
         secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
         if secret and not all(c.isalnum() or c in "_-" for c in secret):
             problems.append("TELEGRAM_WEBHOOK_SECRET may only use A-Z a-z 0-9 _ -")
@@ -115,10 +128,12 @@ class Settings:
             ),
             line_push_monthly_cap=push_cap,
             inbox_capacity=capacity,
+            database_url=database_url,
         )
 
     def __repr__(self) -> str:  # never print secrets
         return (
             f"Settings(data_dir={self.data_dir!s}, port={self.port}, "
-            f"line={self.line_enabled}, telegram={self.telegram_enabled})"
+            f"line={self.line_enabled}, telegram={self.telegram_enabled}, "
+            f"state={'postgresql' if self.database_url else 'sqlite'})"
         )

@@ -70,15 +70,15 @@ class StaffPages:
     def __init__(self, services: Any) -> None:
         self.services = services
         self.settings = services.settings
-        self.auth = StaffAuth(self.settings.staff_token, self.settings.secret_key, self.settings.state_path)
-        self.throttle = LoginThrottle()
+        self.auth = StaffAuth(self.settings.staff_token, self.settings.secret_key, self.settings.state_db)
+        self.throttle = LoginThrottle(db=self.settings.state_db)
         self.env = environment()
         teachings = getattr(services.engine, "teachings", None)
         self.store = teachings if isinstance(teachings, TeachingStore) else None
 
     def teachings(self) -> TeachingStore:
         if self.store is None:  # the engine was built without one: teach into the state DB anyway
-            self.store = TeachingStore(self.settings.state_path)
+            self.store = TeachingStore(self.settings.state_db)
         return self.store
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ class StaffPages:
         return endpoint
 
     def db(self):
-        return data.connect(self.settings.state_path)
+        return data.connect(self.settings.state_db)
 
     def _query(self, fn: Callable[..., Any], *args: Any) -> Any:
         db = self.db()

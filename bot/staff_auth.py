@@ -7,7 +7,8 @@ Guessing the token is throttled, never a valid credential: after MAX_FAILURES wr
 form or bearer) from one client address within WINDOW_SECONDS, or GLOBAL_MAX_FAILURES from all
 addresses together (rotating X-Forwarded-For gains nothing), further guesses and the login form
 are refused (429, Retry-After) until the oldest failure leaves the window. A valid cookie or bearer
-is always let in. The count is per process.
+is always let in. The staff pages count in the state database (``staff_failures``, client addresses
+hashed), so every process and instance shares the lockout; without a database, in memory.
 
 Each cookie carries a random session id; logging out records it as revoked in the state database
 (``staff_revoked``), so the old cookie stops working at once rather than after SESSION_SECONDS.
@@ -18,17 +19,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
+
+from state import Database, Target, open_database
 
 __all__ = ["COOKIE", "GLOBAL_MAX_FAILURES", "LoginThrottle", "Session", "StaffAuth"]
 
@@ -41,21 +42,43 @@ _GLOBAL = "\0all"  # the key of every failure together (never a client address)
 
 
 class LoginThrottle:
-    """Wrong-token attempts per client address in a sliding window."""
+    """Wrong-token attempts per client address in a sliding window: in the state database at
+    ``db`` when given (shared by processes and instances; the clock is then wall time), else in
+    this process's memory."""
 
     def __init__(
         self,
         max_failures: int = MAX_FAILURES,
         window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         global_max: int = GLOBAL_MAX_FAILURES,
+        db: Target | None = None,
     ) -> None:
         self.max_failures = max_failures
         self.global_max = global_max
         self.window = window
-        self._clock = clock
+        self._clock = clock or (time.time if db is not None else time.monotonic)
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self._db: Database | None = open_database(db) if db is not None else None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+    def _shared_wait(self, db: Database, client: str) -> int:
+        now = self._clock()
+        waits = [0]
+        for key, limit in ((_client_key(client), self.max_failures), ("", self.global_max)):
+            row = db.execute(
+                "SELECT at FROM staff_failures WHERE at > ?"
+                + (" AND client = ?" if key else "")
+                + " ORDER BY at DESC LIMIT 1 OFFSET ?",
+                (now - self.window, *([key] if key else []), limit - 1),
+            ).fetchone()
+            if row is not None:
+                waits.append(max(1, int(row[0] + self.window - now) + 1))
+        return max(waits)
 
     def _recent(self, client: str) -> deque[float]:
         times = self._failures.get(client, deque())
@@ -69,6 +92,8 @@ class LoginThrottle:
     def wait(self, client: str) -> int:
         """Seconds until ``client`` may guess again (its own failures, or everyone's); 0 when it
         may now."""
+        if self._db is not None:
+            return self._shared_wait(self._db, client)
         with self._lock:
             waits = [0]
             for key, limit in ((client, self.max_failures), (_GLOBAL, self.global_max)):
@@ -78,6 +103,14 @@ class LoginThrottle:
             return max(waits)
 
     def failed(self, client: str) -> None:
+        if self._db is not None:
+            now = self._clock()
+            with self._db.transaction() as tx:
+                tx.execute("DELETE FROM staff_failures WHERE at <= ?", (now - self.window,))
+                tx.execute(
+                    "INSERT INTO staff_failures (client, at) VALUES (?, ?)", (_client_key(client), now)
+                )
+            return
         with self._lock:
             self._recent(client)
             if len(self._failures) > 10_000:  # a flood of addresses: forget the oldest
@@ -88,6 +121,11 @@ class LoginThrottle:
             everyone.append(now)
             while len(everyone) > self.global_max:
                 everyone.popleft()
+
+
+def _client_key(client: str) -> str:
+    """A client address as the database keeps it (hashed: addresses are personal data)."""
+    return hashlib.sha256(b"staff-client|" + client.encode("utf-8", "backslashreplace")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,29 +139,29 @@ class Revoked:
     """Session ids ended by logout, in the state database (shared by worker processes), kept as
     long as a cookie could live."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Target | None) -> None:
         self._path = path
         self._memory: set[str] = set()
+        self._opened: Database | None = None
+        self._lock = threading.Lock()
 
-    def _db(self) -> sqlite3.Connection | None:
+    def _db(self) -> Database | None:
         if self._path is None:
             return None
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self._path, timeout=5, isolation_level=None)
-        db.execute("CREATE TABLE IF NOT EXISTS staff_revoked (sid TEXT PRIMARY KEY, at REAL NOT NULL)")
-        return db
+        with self._lock:
+            if self._opened is None:
+                self._opened = open_database(self._path)
+            return self._opened
 
     def add(self, sid: str) -> None:
         self._memory.add(sid)
         db = self._db()
         if db is None:
             return
-        try:
-            now = time.time()
-            db.execute("DELETE FROM staff_revoked WHERE at < ?", (now - SESSION_SECONDS,))
-            db.execute("INSERT OR IGNORE INTO staff_revoked VALUES (?, ?)", (sid, now))
-        finally:
-            db.close()
+        now = time.time()
+        with db.transaction() as tx:
+            tx.execute("DELETE FROM staff_revoked WHERE at < ?", (now - SESSION_SECONDS,))
+            tx.execute("INSERT INTO staff_revoked (sid, at) VALUES (?, ?) ON CONFLICT DO NOTHING", (sid, now))
 
     def __contains__(self, sid: str) -> bool:
         if sid in self._memory:
@@ -131,14 +169,17 @@ class Revoked:
         db = self._db()
         if db is None:
             return False
-        try:
-            return db.execute("SELECT 1 FROM staff_revoked WHERE sid = ?", (sid,)).fetchone() is not None
-        finally:
-            db.close()
+        return db.execute("SELECT 1 FROM staff_revoked WHERE sid = ?", (sid,)).fetchone() is not None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._opened is not None:
+                self._opened.close()
+                self._opened = None
 
 
 class StaffAuth:
-    def __init__(self, staff_token: str, secret_key: str, state_path: Path | None = None) -> None:
+    def __init__(self, staff_token: str, secret_key: str, state_path: Target | None = None) -> None:
         self.token = staff_token
         self.revoked = Revoked(state_path)
         # the session key: KHOMUN_SECRET_KEY, else derived from the staff token (rotating it logs all out)

@@ -28,7 +28,7 @@ def unanswered(settings: Settings, since: str = "7d", csv: bool = False) -> int:
     except ValueError as err:
         print(f"khomun unanswered: {err}", file=sys.stderr)
         return 2
-    db = data.connect(settings.state_path)
+    db = data.connect(settings.state_db)
     try:
         groups = data.unanswered_groups(db, data.Window(start, now + timedelta(seconds=1)))
     finally:
@@ -85,7 +85,7 @@ def _send_line(client: httpx.Client, settings: Settings, text: str) -> None:
 def digest(settings: Settings, top: int = 10, client: httpx.Client | None = None) -> int:
     """Send the last day's unanswered groups to staff on Telegram and/or LINE; then purge."""
     now = datetime.now(UTC)
-    db = data.connect(settings.state_path)
+    db = data.connect(settings.state_db)
     try:
         groups = data.unanswered_groups(
             db, data.Window(now - timedelta(hours=DIGEST_HOURS), now + timedelta(seconds=1))
@@ -133,7 +133,7 @@ def digest(settings: Settings, top: int = 10, client: httpx.Client | None = None
 
 def purge(settings: Settings) -> int:
     """Delete journal rows older than KHOMUN_RETENTION_DAYS."""
-    db = data.connect(settings.state_path)
+    db = data.connect(settings.state_db)
     try:
         n = data.purge(db, settings.retention_days, datetime.now(UTC))
     finally:

@@ -1,7 +1,9 @@
 """What the staff pages show, read from the journal table of the state database.
 
-Pure SQL and grouping: no web, no clock (callers pass the time window). A message is unanswered
-when it was a search and either found nothing or the user said the answer was not useful.
+Pure SQL and grouping: no web, no clock (callers pass the time window). The SQL runs on SQLite
+and PostgreSQL alike (``state``); the one difference, the Thai day of a time, is ``_DAY``. A
+message is unanswered when it was a search and either found nothing or the user said the answer
+was not useful.
 """
 
 from __future__ import annotations
@@ -12,22 +14,18 @@ import io
 import itertools
 import json
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from .journal import JOURNAL_SCHEMA as JOURNAL_DDL
-from .journal import migrate
+from state import Database, Target, open_database
 
 __all__ = [
     "BANGKOK",
-    "JOURNAL_DDL",
     "DayCount",
     "Group",
     "Window",
@@ -45,6 +43,13 @@ __all__ = [
 ]
 
 UNANSWERED_SQL = "intent = 'search' AND (answered = 0 OR feedback = 'not_useful')"
+#: 1 for an unanswered search, else 0 (PostgreSQL cannot sum a comparison)
+UNANSWERED_ONE = f"CASE WHEN {UNANSWERED_SQL} THEN 1 ELSE 0 END"
+#: a journal time's Thai day, "2026-11-05"
+_DAY = {
+    "sqlite": "date(ts, '+7 hours')",
+    "postgresql": "to_char((ts::timestamptz AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD')",
+}
 #: answers to look at again: shown hedged (close matches only), or marked not useful by the user
 REVIEW_SQL = {
     "low": "intent = 'search' AND answered = 1 AND confidence = 'low'",
@@ -65,16 +70,10 @@ FIRST_LEADERS = 8
 MERGE_KEYS = 2000
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """The state database, with the journal table and its staff index present (empty if the bot
-    never wrote)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=10, isolation_level=None)
-    db.execute("PRAGMA busy_timeout=10000")
-    db.execute("PRAGMA journal_mode=WAL")
-    migrate(db)
-    db.execute(UNANSWERED_INDEX)
-    return db
+def connect(path: Target) -> Database:
+    """The state database (a SQLite path or a postgresql:// URL), its schema up to date (the
+    journal empty if the bot never wrote)."""
+    return open_database(path, wait=10.0)
 
 
 def iso(moment: datetime) -> str:
@@ -128,12 +127,12 @@ class DayCount:
     unanswered: int
 
 
-def daily_counts(db: sqlite3.Connection, window: Window) -> list[DayCount]:
+def daily_counts(db: Database, window: Window) -> list[DayCount]:
     """Searches per Thai day, answered vs unanswered, every day of the window shown (counted by
     SQLite: one row per day, not per message)."""
     where, params = window.where()
     rows = db.execute(
-        f"SELECT date(ts, '+7 hours'), count(*), coalesce(sum({UNANSWERED_SQL}), 0) FROM journal "
+        f"SELECT {_DAY[db.dialect]}, count(*), coalesce(sum({UNANSWERED_ONE}), 0) FROM journal "
         f"WHERE {where} AND intent = 'search' GROUP BY 1",
         params,
     ).fetchall()
@@ -148,11 +147,12 @@ def daily_counts(db: sqlite3.Connection, window: Window) -> list[DayCount]:
     return [DayCount(d, a, u) for d, (a, u) in sorted(counts.items())]
 
 
-def totals(db: sqlite3.Connection, window: Window) -> dict[str, int]:
+def totals(db: Database, window: Window) -> dict[str, int]:
     where, params = window.where()
     row = db.execute(
-        f"SELECT count(*), coalesce(sum(intent = 'search'), 0), coalesce(sum({UNANSWERED_SQL}), 0), "
-        f"count(DISTINCT user_hash), coalesce(sum(feedback = 'useful'), 0) FROM journal WHERE {where}",
+        "SELECT count(*), coalesce(sum(CASE WHEN intent = 'search' THEN 1 ELSE 0 END), 0), "
+        f"coalesce(sum({UNANSWERED_ONE}), 0), count(DISTINCT user_hash), "
+        f"coalesce(sum(CASE WHEN feedback = 'useful' THEN 1 ELSE 0 END), 0) FROM journal WHERE {where}",
         params,
     ).fetchone()
     return {"messages": row[0], "searches": row[1], "unanswered": row[2], "users": row[3], "useful": row[4]}
@@ -283,7 +283,7 @@ def _merged(ranked: list[Group]) -> list[Group]:
     return sorted(merged, key=lambda g: (-g.count, g.last_seen))
 
 
-def review_groups(db: sqlite3.Connection, window: Window, which: str, limit: int = 50) -> list[Group]:
+def review_groups(db: Database, window: Window, which: str, limit: int = 50) -> list[Group]:
     """Answered searches to look at again, grouped like the unanswered ones, largest first, each
     with the datasets the bot gave (``which``: "low" confidence, or marked "not_useful")."""
     where, params = window.where()
@@ -307,16 +307,11 @@ def review_groups(db: sqlite3.Connection, window: Window, which: str, limit: int
 
 #: a row's group key: what the search understood (query_key, indexed), else what was typed
 _FALLBACK_KEY = "coalesce(nullif(trim(normalized), ''), trim(text))"
-#: unanswered searches by key and time, so the staff pages never sort the whole window (issue 13.3)
-UNANSWERED_INDEX = (
-    "CREATE INDEX IF NOT EXISTS journal_unanswered ON journal(query_key, ts, platform) "
-    f"WHERE {UNANSWERED_SQL}"
-)
+# (unanswered searches are indexed by key and time, journal_unanswered in state.migrations, so the
+# staff pages never sort the whole window: issue 13.3)
 
 
-def _by_key(
-    db: sqlite3.Connection, where: str, params: list[str], columns: str, keys: list[str] | None
-) -> list[Any]:
+def _by_key(db: Database, where: str, params: list[str], columns: str, keys: list[str] | None) -> list[Any]:
     """``columns`` of unanswered rows grouped by key (``k`` is the key), for ``keys`` only when
     given: rows with a query_key through the partial index, the rare rows without one by text."""
     out: list[Any] = []
@@ -327,24 +322,24 @@ def _by_key(
     else:
         chunks = [keys[i : i + 500] for i in range(0, len(keys), 500)]
     for chunk in chunks:
-        only = f" AND k IN ({', '.join('?' * len(chunk))})" if chunk else ""
+        marks = ", ".join("?" * len(chunk))
+        only = f" AND query_key IN ({marks})" if chunk else ""
         out += db.execute(
             f"SELECT query_key AS k, {columns} {base} AND query_key != ''{only}{group}", params + chunk
         ).fetchall()
+        only = f" AND {_FALLBACK_KEY} IN ({marks})" if chunk else ""
         out += db.execute(
             f"SELECT {_FALLBACK_KEY} AS k, {columns} {base} AND query_key = ''{only}{group}", params + chunk
         ).fetchall()
     return out
 
 
-def unanswered_groups(db: sqlite3.Connection, window: Window, limit: int | None = None) -> list[Group]:
+def unanswered_groups(db: Database, window: Window, limit: int | None = None) -> list[Group]:
     """The unanswered searches of the window grouped, largest first (the first ``limit``)."""
     return unanswered_page(db, window, limit)[0]
 
 
-def unanswered_page(
-    db: sqlite3.Connection, window: Window, limit: int | None = None
-) -> tuple[list[Group], int]:
+def unanswered_page(db: Database, window: Window, limit: int | None = None) -> tuple[list[Group], int]:
     """The first ``limit`` groups of unanswered searches, largest first, and how many there are.
 
     SQLite counts each key (one row per distinct key, not per message); keys are merged by
@@ -381,7 +376,7 @@ def unanswered_page(
     return ranked, total
 
 
-def _fill(db: sqlite3.Connection, where: str, params: list[str], groups: list[Group], every: bool) -> None:
+def _fill(db: Database, where: str, params: list[str], groups: list[Group], every: bool) -> None:
     """Platforms and typed texts of ``groups``, counted by SQLite (for every unanswered key when
     ``every``, else for the groups' keys only)."""
     owner = {k: g for g in groups for k in g.keys}
@@ -393,12 +388,12 @@ def _fill(db: sqlite3.Connection, where: str, params: list[str], groups: list[Gr
             g.examples[text] += n
 
 
-def top_queries(db: sqlite3.Connection, window: Window, limit: int = 10) -> list[tuple[str, int, int]]:
+def top_queries(db: Database, window: Window, limit: int = 10) -> list[tuple[str, int, int]]:
     """The most asked searches: (example text, times asked, times unanswered), counted by SQLite."""
     where, params = window.where()
     key = "coalesce(nullif(query_key, ''), text)"
     top = db.execute(
-        f"SELECT {key} AS k, count(*), coalesce(sum({UNANSWERED_SQL}), 0) FROM journal "
+        f"SELECT {key} AS k, count(*), coalesce(sum({UNANSWERED_ONE}), 0) FROM journal "
         f"WHERE {where} AND intent = 'search' GROUP BY k ORDER BY 2 DESC, min(id) LIMIT ?",
         [*params, limit],
     ).fetchall()
@@ -408,7 +403,7 @@ def top_queries(db: sqlite3.Connection, window: Window, limit: int = 10) -> list
     marks = ", ".join("?" * len(texts))
     for k, text, n in db.execute(
         f"SELECT {key} AS k, trim(text), count(*) FROM journal "
-        f"WHERE {where} AND intent = 'search' AND k IN ({marks}) GROUP BY k, 2",
+        f"WHERE {where} AND intent = 'search' AND {key} IN ({marks}) GROUP BY k, 2",
         [*params, *texts],
     ):
         texts[k][text] += n
@@ -465,7 +460,7 @@ def groups_csv(groups: Sequence[Group]) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def purge(db: sqlite3.Connection, retention_days: int, now: datetime) -> int:
+def purge(db: Database, retention_days: int, now: datetime) -> int:
     """Delete journal rows older than the retention period; how many went."""
     cutoff = iso(now - timedelta(days=retention_days))
     return db.execute("DELETE FROM journal WHERE ts < ?", (cutoff,)).rowcount

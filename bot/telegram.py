@@ -223,7 +223,7 @@ class TelegramChannel:
         self.routes = [Route("/webhooks/telegram", self.webhook, methods=["POST"])]
         self.errors: list[BaseException] = []
         self._background = Background("khomun-telegram")
-        self.inbox = Inbox(settings.state_path, wait=0)
+        self.inbox = Inbox(settings.state_db, wait=0)
         self.deliveries = Deliveries(
             "telegram", self.inbox, self._background, self._answer, settings.inbox_capacity
         )

@@ -1,21 +1,25 @@
 """What staff taught the bot: everyday words for catalog terms, and datasets pinned to a query.
 
-Kept in the state database (SQLite, WAL), next to the journal, so teachings survive index
-rebuilds. The engine reads them on every query, so reads are served from memory and reloaded only
-when ``PRAGMA data_version`` says another connection (another process, say the staff web app or
-the CLI) has committed a change. Nothing is deleted: undo marks a row with ``undone_at``.
+Kept in the state database (``state``: SQLite, or PostgreSQL shared by every instance), next to
+the journal, so teachings survive index rebuilds. The engine reads them on every query, so reads
+are served from memory and reloaded only when the ``teachings`` change counter (``state_versions``,
+bumped by triggers in the transaction of any change) has moved: another process or instance, or
+anyone with SQL, changed something. SQLite looks at the counter on every read; PostgreSQL at most
+every ``PG_RECHECK`` seconds (a round trip per query would cost more than the search). Nothing is
+deleted: undo marks a row with ``undone_at``.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
+
+from state import Rows, Target, open_database
 
 from .text import has_thai, normalize
 
@@ -23,15 +27,8 @@ __all__ = ["Teaching", "TeachingError", "TeachingStore", "normalize_word"]
 
 Kind = Literal["synonym", "pin"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS teach_synonyms (
-  id INTEGER PRIMARY KEY, word TEXT NOT NULL, terms TEXT NOT NULL /* JSON [str] */,
-  created_at TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '', undone_at TEXT);
-CREATE TABLE IF NOT EXISTS teach_pins (
-  id INTEGER PRIMARY KEY, key TEXT NOT NULL, names TEXT NOT NULL /* JSON [str] */,
-  example TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '',
-  undone_at TEXT);
-"""
+#: seconds between two looks at the change counter on PostgreSQL
+PG_RECHECK = 0.25
 _TABLES: dict[str, str] = {"synonym": "teach_synonyms", "pin": "teach_pins"}
 
 
@@ -69,14 +66,12 @@ def _clean(values: Sequence[str]) -> list[str]:
 class TeachingStore:
     """The Teachings protocol of index.search over the state database; thread-safe."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Target) -> None:
+        self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path)
+        self._recheck = PG_RECHECK if self._db.dialect == "postgresql" else 0.0
+        self._checked = 0.0
         self._version: int | None = None
         self._synonyms: dict[str, tuple[str, ...]] = {}
         self._pins: dict[str, tuple[str, ...]] = {}
@@ -88,7 +83,14 @@ class TeachingStore:
     # -- reads (every query) ---------------------------------------------------------------------
     def _fresh(self) -> None:
         """Reload the cache if anything committed since the last load (caller holds the lock)."""
-        version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        if self._recheck and self._version is not None:
+            now = time.monotonic()
+            if now - self._checked < self._recheck:
+                return
+            self._checked = now
+        version = int(
+            self._db.execute("SELECT version FROM state_versions WHERE name = 'teachings'").fetchone()[0]
+        )
         if version == self._version:
             return
         synonyms: dict[str, list[str]] = {}
@@ -118,12 +120,12 @@ class TeachingStore:
             return self._pins.get(key.strip(), ())
 
     # -- writes (staff) --------------------------------------------------------------------------
-    def _write(self, sql: str, params: Sequence[object]) -> sqlite3.Cursor:
+    def _write(self, sql: str, params: Sequence[object]) -> Rows:
+        """One change (its trigger bumps the counter); reload at the next read."""
         with self._lock:
-            cur = self._db.execute(sql, params)
-            # our own commits do not move our data_version: force a reload
+            rows = self._db.execute(sql, params)
             self._version = None
-            return cur
+            return rows
 
     def add_synonym(self, word: str, terms: Sequence[str], created_by: str = "") -> int:
         """Teach that ``word`` (as people type it) means ``terms`` (as the catalog says it)."""
@@ -133,10 +135,11 @@ class TeachingStore:
         if not clean_word or not clean_terms:
             raise TeachingError("a synonym needs a word and at least one different catalog term")
         cur = self._write(
-            "INSERT INTO teach_synonyms (word, terms, created_at, created_by) VALUES (?, ?, ?, ?)",
+            "INSERT INTO teach_synonyms (word, terms, created_at, created_by)"
+            " VALUES (?, ?, ?, ?) RETURNING id",
             (clean_word, json.dumps(clean_terms, ensure_ascii=False), _now(), created_by),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
     def pin(self, key: str, names: Sequence[str], example: str = "", created_by: str = "") -> int:
         """Put datasets ``names`` first for every query whose key is ``key``."""
@@ -145,10 +148,11 @@ class TeachingStore:
         if not clean_key or not clean_names:
             raise TeachingError("a pin needs a query key and at least one dataset")
         cur = self._write(
-            "INSERT INTO teach_pins (key, names, example, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO teach_pins (key, names, example, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (clean_key, json.dumps(clean_names, ensure_ascii=False), example, _now(), created_by),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
     def undo(self, kind: Kind, teaching_id: int) -> bool:
         """Withdraw one teaching; False if there was no such active teaching."""

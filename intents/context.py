@@ -1,8 +1,9 @@
 """Per-chat memory between messages: the list on screen (its page, filters and facets) and the
 few lists shown before it, so a button on an older carousel still acts on the list it came from.
 
-Kept in SQLite (WAL, busy_timeout) so a restart does not forget a conversation in progress; a
-context untouched for ``ttl`` seconds is gone. Chats are keyed by an HMAC of (platform, chat_id):
+Kept in the state database (``state``: SQLite, or PostgreSQL shared by every instance) so a
+restart, or the next message reaching another instance, does not forget a conversation in
+progress; a context untouched for ``ttl`` seconds is gone. Chats are keyed by an HMAC of (platform, chat_id):
 raw chat ids, which are user ids in private chats, are never stored.
 """
 
@@ -12,12 +13,13 @@ import hashlib
 import hmac
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+from state import open_database
 
 __all__ = ["CONTEXT_TTL", "KEEP_LISTS", "ChatContext", "ContextStore"]
 
@@ -29,15 +31,6 @@ CONTEXT_TTL = 30 * 60
 KEEP_LISTS = 5
 #: the fields that make up one list; ``recent`` holds earlier lists as dicts of these
 _LIST_FIELDS = ("list_id", "kind", "query", "corrected", "all_names", "names", "page", "filters", "facets")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS chat_context (
-  chat_key TEXT PRIMARY KEY,
-  data TEXT NOT NULL,
-  updated REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chat_context_updated ON chat_context(updated);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +109,8 @@ class ChatContext:
 
 
 class ContextStore:
-    """Chat contexts in one SQLite file (or ``":memory:"``). Thread-safe; one connection guarded
-    by a lock (each operation is a single short statement)."""
+    """Chat contexts in the state database at ``path`` (a SQLite file, ``":memory:"`` or a
+    postgresql:// URL). Thread-safe (each operation is a single short statement)."""
 
     def __init__(
         self,
@@ -132,14 +125,7 @@ class ContextStore:
         self._key = key.encode() if isinstance(key, str) else key
         self._clock = clock
         self._lock = threading.Lock()
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout=5000")
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path)
         self._writes = 0
 
     def chat_key(self, platform: str, chat_id: str) -> str:

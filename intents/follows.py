@@ -13,54 +13,18 @@ surely did not go), so a run that crashes midway, or a second run, never sends a
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from state import open_database
+
 __all__ = ["MAX_FOLLOWS", "Follow", "FollowStore"]
 
 #: follows one chat may keep
 MAX_FOLLOWS = 20
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS follows (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  feed_id TEXT NOT NULL UNIQUE,
-  platform TEXT NOT NULL,
-  chat_id TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  query TEXT NOT NULL,
-  topic TEXT NOT NULL,
-  created TEXT NOT NULL,
-  since TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS follows_chat_query ON follows(platform, chat_id, kind, query);
-CREATE TABLE IF NOT EXISTS alert_sent (
-  platform TEXT NOT NULL,
-  chat_id TEXT NOT NULL,
-  dataset TEXT NOT NULL,
-  modified TEXT NOT NULL,
-  state TEXT NOT NULL,
-  at TEXT NOT NULL,
-  PRIMARY KEY (platform, chat_id, dataset, modified)
-);
-CREATE TABLE IF NOT EXISTS push_log (
-  platform TEXT NOT NULL,
-  chat_id TEXT NOT NULL,
-  day TEXT NOT NULL,
-  messages INTEGER NOT NULL,
-  PRIMARY KEY (platform, chat_id, day)
-);
-CREATE TABLE IF NOT EXISTS push_month (
-  platform TEXT NOT NULL,
-  month TEXT NOT NULL,
-  messages INTEGER NOT NULL,
-  PRIMARY KEY (platform, month)
-);
-"""
 
 
 def _now() -> str:
@@ -84,17 +48,14 @@ _COLUMNS = "id, feed_id, platform, chat_id, kind, query, topic, created, since"
 
 
 class FollowStore:
-    """Follows in one SQLite file (or ``":memory:"``); thread-safe behind one lock."""
+    """Follows in the state database at ``path`` (a SQLite file, ``":memory:"`` or a
+    postgresql:// URL); thread-safe behind one lock."""
 
     def __init__(self, path: Path | str = ":memory:", *, clock: Callable[[], str] = _now) -> None:
         self.path = str(path)
         self._clock = clock
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout=5000")
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path)
 
     def _rows(self, sql: str, args: Iterable[object] = ()) -> list[Follow]:
         with self._lock:
@@ -107,16 +68,15 @@ class FollowStore:
     ) -> Follow | None:
         """The new follow, or None when the chat already follows it (the existing one stays)."""
         with self._lock:
-            cur = self._db.execute(
-                "INSERT OR IGNORE INTO follows"
+            row = self._db.execute(
+                "INSERT INTO follows"
                 " (feed_id, platform, chat_id, kind, query, topic, created, since)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 (secrets.token_urlsafe(18), platform, chat_id, kind, query, topic, self._clock(), since),
-            )
-            new_id = cur.lastrowid if cur.rowcount else None
-        if new_id is None:
+            ).fetchone()
+        if row is None:
             return None
-        return self.get(new_id)
+        return self.get(int(row[0]))
 
     def get(self, follow_id: int) -> Follow | None:
         found = self._rows("WHERE id = ?", (follow_id,))
@@ -175,7 +135,8 @@ class FollowStore:
         """Datasets modified up to ``since`` are no longer news for these follows."""
         with self._lock:
             self._db.executemany(
-                "UPDATE follows SET since = max(since, ?) WHERE id = ?", [(since, i) for i in follow_ids]
+                "UPDATE follows SET since = ? WHERE id = ? AND since < ?",
+                [(since, i, since) for i in follow_ids],
             )
 
     def unsent(self, platform: str, chat_id: str, items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -197,8 +158,8 @@ class FollowStore:
         at = self._clock()
         with self._lock:
             self._db.executemany(
-                "INSERT OR IGNORE INTO alert_sent (platform, chat_id, dataset, modified, state, at)"
-                " VALUES (?, ?, ?, ?, 'sending', ?)",
+                "INSERT INTO alert_sent (platform, chat_id, dataset, modified, state, at)"
+                " VALUES (?, ?, ?, ?, 'sending', ?) ON CONFLICT DO NOTHING",
                 [(platform, chat_id, n, m, at) for n, m in items],
             )
 
@@ -240,12 +201,12 @@ class FollowStore:
         with self._lock:
             self._db.execute(
                 "INSERT INTO push_log (platform, chat_id, day, messages) VALUES (?, ?, ?, 1)"
-                " ON CONFLICT(platform, chat_id, day) DO UPDATE SET messages = messages + 1",
+                " ON CONFLICT(platform, chat_id, day) DO UPDATE SET messages = push_log.messages + 1",
                 (platform, chat_id, day),
             )
             self._db.execute(
                 "INSERT INTO push_month (platform, month, messages) VALUES (?, ?, 1)"
-                " ON CONFLICT(platform, month) DO UPDATE SET messages = messages + 1",
+                " ON CONFLICT(platform, month) DO UPDATE SET messages = push_month.messages + 1",
                 (platform, day[:7]),
             )
 

@@ -7,9 +7,11 @@ import os
 os.environ["PYTHAINLP_OFFLINE"] = "1"
 os.environ["PYTHAINLP_READ_ONLY"] = "1"
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_cluster import Cluster, start_cluster
 
 from index.build import build_index
 from index.catalog import bundled_catalog_path, load_jsonl
@@ -55,3 +57,30 @@ def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test runs in its own folder, so the default data dir (./var) is never shared between
     tests or written into the checkout."""
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster (tests/pg_cluster.py); skips when PostgreSQL is absent."""
+    try:
+        with start_cluster() as cluster:
+            yield cluster
+    except LookupError as err:
+        if os.environ.get("KHOMUN_REQUIRE_POSTGRES"):  # CI: a skip would hide a missing install
+            pytest.fail(str(err))
+        pytest.skip(str(err))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
+    """Where a test's state database lives, once per backend: a SQLite file, then a fresh schema
+    on the test PostgreSQL cluster."""
+    if request.param == "sqlite":
+        yield tmp_path / "state.sqlite"
+        return
+    cluster: Cluster = request.getfixturevalue("postgres")
+    url = cluster.database_url()
+    try:
+        yield url
+    finally:
+        cluster.drop(url)

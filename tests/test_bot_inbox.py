@@ -12,13 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from bot.inbox import MAX_ATTEMPTS, Inbox
+from state import open_database
 
 TEXT = {"chat": "U1", "text": "ทะเบียนวัด"}
 
 
-def rows(path: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(path) as db:
-        return db.execute("SELECT key, payload FROM inbox ORDER BY key").fetchall()
+def rows(path: Path | str) -> list[tuple[str, str]]:
+    db = open_database(path, migrate=False)
+    try:
+        return [tuple(r) for r in db.execute("SELECT key, payload FROM inbox ORDER BY key")]
+    finally:
+        db.close()
 
 
 def dead_pid() -> int:
@@ -26,23 +30,23 @@ def dead_pid() -> int:
     return int(proc.stdout)
 
 
-def test_an_event_is_new_exactly_once(tmp_path: Path) -> None:
-    inbox = Inbox(tmp_path / "state.sqlite")
+def test_an_event_is_new_exactly_once(state_db: Path | str) -> None:
+    inbox = Inbox(state_db)
     assert inbox.accept("line", [("e1", TEXT), ("e2", None)]) == [True, True]
     assert inbox.accept("line", [("e1", TEXT), ("e2", None), ("e3", None)]) == [False, False, True]
     assert inbox.accept("telegram", [("e1", TEXT)]) == [True]  # ids are per platform
 
 
-def test_a_restart_or_another_worker_remembers(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_a_restart_or_another_worker_remembers(state_db: Path | str) -> None:
+    path = state_db
     first = Inbox(path)
     assert first.accept("line", [("e1", TEXT)]) == [True]
     first.close()
     assert Inbox(path).accept("line", [("e1", TEXT)]) == [False]
 
 
-def test_concurrent_workers_agree(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_concurrent_workers_agree(state_db: Path | str) -> None:
+    path = state_db
     workers = [Inbox(path) for _ in range(4)]
     wins: list[bool] = []
     lock = threading.Lock()
@@ -62,8 +66,8 @@ def test_concurrent_workers_agree(tmp_path: Path) -> None:
     assert len(rows(path)) == 50
 
 
-def test_only_events_with_a_reply_are_kept_and_done_deletes_their_text(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_only_events_with_a_reply_are_kept_and_done_deletes_their_text(state_db: Path | str) -> None:
+    path = state_db
     inbox = Inbox(path)
     inbox.accept("line", [("e1", TEXT), ("e2", None)])
     [(key, payload)] = rows(path)
@@ -73,8 +77,8 @@ def test_only_events_with_a_reply_are_kept_and_done_deletes_their_text(tmp_path:
     assert inbox.accept("line", [("e1", TEXT)]) == [False]  # still a duplicate
 
 
-def test_a_live_process_keeps_its_events(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_a_live_process_keeps_its_events(state_db: Path | str) -> None:
+    path = state_db
     mine = Inbox(path, lease_seconds=0.05)
     other = Inbox(path, owner="elsewhere:1:aa")
     mine.accept("line", [("e1", TEXT)])
@@ -84,8 +88,8 @@ def test_a_live_process_keeps_its_events(tmp_path: Path) -> None:
     assert other.claim("line", 10) == []
 
 
-def test_a_lapsed_lease_is_taken_over_once(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_a_lapsed_lease_is_taken_over_once(state_db: Path | str) -> None:
+    path = state_db
     gone = Inbox(path, lease_seconds=0.01, owner="elsewhere:1:aa")
     gone.accept("line", [("e1", TEXT), ("e2", {"chat": "U2"})])
     time.sleep(0.05)
@@ -97,8 +101,8 @@ def test_a_lapsed_lease_is_taken_over_once(tmp_path: Path) -> None:
     assert heirs[0].claim("telegram", 10) == []
 
 
-def test_a_dead_process_on_this_host_is_taken_over_at_once(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_a_dead_process_on_this_host_is_taken_over_at_once(state_db: Path | str) -> None:
+    path = state_db
     host = socket.gethostname()
     Inbox(path, owner=f"{host}:{dead_pid()}:aa").accept("telegram", [("7", {"update_id": 7})])
     Inbox(path, owner=f"{host}:1:bb").accept("telegram", [("8", {"update_id": 8})])  # pid 1 lives
@@ -106,8 +110,8 @@ def test_a_dead_process_on_this_host_is_taken_over_at_once(tmp_path: Path) -> No
     assert taken.event_id == "7" and taken.payload == {"update_id": 7}
 
 
-def test_released_events_come_back_and_are_given_up_after_max_attempts(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_released_events_come_back_and_are_given_up_after_max_attempts(state_db: Path | str) -> None:
+    path = state_db
     inbox = Inbox(path)
     inbox.accept("line", [("e1", TEXT)])
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -118,8 +122,8 @@ def test_released_events_come_back_and_are_given_up_after_max_attempts(tmp_path:
     assert inbox.claim("line", 10) == [] and rows(path) == []
 
 
-def test_claim_respects_its_limit_oldest_first(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_claim_respects_its_limit_oldest_first(state_db: Path | str) -> None:
+    path = state_db
     gone = Inbox(path, lease_seconds=0.0, owner="elsewhere:1:aa")
     for i in range(5):
         gone.accept("line", [(f"e{i}", TEXT)])
@@ -130,8 +134,8 @@ def test_claim_respects_its_limit_oldest_first(tmp_path: Path) -> None:
     assert len(heir.claim("line", 10)) == 3
 
 
-def test_lone_surrogates_are_stored_not_refused(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
+def test_lone_surrogates_are_stored_not_refused(state_db: Path | str) -> None:
+    path = state_db
     inbox = Inbox(path, lease_seconds=0.0)
     assert inbox.accept("line", [("e\ud800", {"text": "a\udfffb"})]) == [True]
     assert inbox.accept("line", [("e\ud800", None)]) == [False]

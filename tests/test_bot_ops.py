@@ -326,3 +326,20 @@ def test_metrics_add_up_every_worker_of_khomun_serve(tmp_path: Path, small_index
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_readiness_reads_the_state_database_on_either_backend(state_db: object) -> None:
+    from types import SimpleNamespace
+
+    from bot.ops import readiness
+    from state import open_database
+
+    open_database(state_db).close()  # type: ignore[arg-type]  # created and migrated
+    engine = SimpleNamespace(size=3)
+    ready = SimpleNamespace(settings=SimpleNamespace(state_db=state_db), engine=engine)
+    assert readiness(ready) == ""
+    gone = (
+        "postgresql://nobody@127.0.0.1:1/none" if isinstance(state_db, str) else "/nonexistent/state.sqlite"
+    )
+    lost = SimpleNamespace(settings=SimpleNamespace(state_db=gone), engine=engine)
+    assert readiness(lost).startswith("state database unreachable")

@@ -315,14 +315,6 @@ def test_digest_with_nothing_to_send(world: SimpleNamespace, capsys: pytest.Capt
     assert "ไม่มี" in capsys.readouterr().out
 
 
-def test_a_raw_sqlite_journal_is_enough(tmp_path: Path) -> None:
-    """The tables the journal module creates are the ones read here (same DDL, missing is fine)."""
-    db = sqlite3.connect(tmp_path / "s.sqlite")
-    db.executescript(data.JOURNAL_DDL)
-    db.close()
-    assert staff_cli.purge(Settings(data_dir=tmp_path)) == 0
-
-
 def test_guessing_the_token_is_throttled(world: SimpleNamespace, caplog: pytest.LogCaptureFixture) -> None:
     client = client_for(world.services)
     for _ in range(5):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from index.search import SearchEngine
-from index.teachings import TeachingError, TeachingStore, normalize_word
+from index.teachings import PG_RECHECK, TeachingError, TeachingStore, normalize_word
+from state import open_database
 
 AIR = "air_pollution"
 #: ข้อมูลราคาสินค้าเกษตรรายวัน (the catalog has no gold prices; any dataset shows a pin works)
@@ -17,8 +18,8 @@ PRICES = "34"
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Iterator[TeachingStore]:
-    store = TeachingStore(tmp_path / "state.sqlite")
+def store(state_db: Path | str) -> Iterator[TeachingStore]:
+    store = TeachingStore(state_db)
     yield store
     store.close()
 
@@ -67,18 +68,19 @@ def test_pin_does_not_leak_across_months_or_fiscal_years(taught: SearchEngine, s
 
 
 def test_teaching_through_another_process_applies_at_once(
-    taught: SearchEngine, store: TeachingStore, tmp_path: Path
+    taught: SearchEngine, store: TeachingStore, state_db: Path | str
 ) -> None:
     assert names(taught, "ซ่าหริ่ม")[:1] != [AIR]
     store.synonyms()  # warm the cache
-    other = TeachingStore(tmp_path / "state.sqlite")
+    other = TeachingStore(state_db)
     other.add_synonym("ซ่าหริ่ม", ["คุณภาพอากาศ"])
+    time.sleep(PG_RECHECK if store._db.dialect == "postgresql" else 0)
     assert names(taught, "ซ่าหริ่ม")[0] == AIR
     # and a raw write by a third connection (no TeachingStore at all) is seen too
-    raw = sqlite3.connect(tmp_path / "state.sqlite")
-    with raw:
-        raw.execute("UPDATE teach_synonyms SET undone_at = '2026-01-01T00:00:00Z'")
+    raw = open_database(state_db, migrate=False)
+    raw.execute("UPDATE teach_synonyms SET undone_at = '2026-01-01T00:00:00Z'")
     raw.close()
+    time.sleep(PG_RECHECK if store._db.dialect == "postgresql" else 0)
     assert AIR not in names(taught, "ซ่าหริ่ม")
     other.close()
 

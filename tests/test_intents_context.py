@@ -64,15 +64,15 @@ def test_raw_chat_ids_are_not_stored(tmp_path: Path) -> None:
             assert b"Uabcdef0123456789" not in wal.read_bytes()
 
 
-def test_unreadable_rows_are_dropped(tmp_path: Path) -> None:
-    store = ContextStore(tmp_path / "s.sqlite")
+def test_unreadable_rows_are_dropped(state_db: Path | str) -> None:
+    store = ContextStore(state_db)
     store.put("web", "x", _ctx())
     store._db.execute("UPDATE chat_context SET data = 'not json'")
     assert store.get("web", "x") == ChatContext()
 
 
-def test_threads_share_one_store(tmp_path: Path) -> None:
-    store = ContextStore(tmp_path / "s.sqlite")
+def test_threads_share_one_store(state_db: Path | str) -> None:
+    store = ContextStore(state_db)
 
     def work(n: int) -> None:
         for i in range(20):

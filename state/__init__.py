@@ -1,0 +1,33 @@
+"""The state database: one owner for its schema (numbered migrations) and one way to connect.
+
+The floor of the house: bot, intents and index may import it; it imports none of them.
+"""
+
+from .db import (
+    Database,
+    Error,
+    Rows,
+    Target,
+    connect_sqlite,
+    create_private,
+    is_locked,
+    is_postgres,
+    open_database,
+)
+from .migrations import MIGRATIONS, current_version, latest_version, migrate
+
+__all__ = [
+    "MIGRATIONS",
+    "Database",
+    "Error",
+    "Rows",
+    "Target",
+    "connect_sqlite",
+    "create_private",
+    "current_version",
+    "is_locked",
+    "is_postgres",
+    "latest_version",
+    "migrate",
+    "open_database",
+]
