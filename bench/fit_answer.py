@@ -45,8 +45,8 @@ from index.decide import FEATURES, MODEL_PATH, AnswerModel, features  # noqa: E4
 
 MAX_WRONG = 0.03
 MAX_FALSE = 0.05
-MAX_SHOWN_NONE = 0.08
-C = 1.0
+MAX_SHOWN_NONE = 0.09
+C = 0.3
 REPEATS = 10
 
 

@@ -545,12 +545,18 @@ class SearchEngine:
             return SearchResult(q, (), answered=False)
         pinned = list(self.teachings.pinned(q.key)) if self.teachings and q.key else []
         top = scored[0] if scored else None
-        confidence, p = "none", 0.0
+        confidence, p, unconfirmed = "none", 0.0, False
         if top is not None and not top.conflict:
             p = self.model.probability(features(q, scored, self.general))
             confidence = self.model.confidence(p)
-            if confidence == "high" and _unconfirmed(q, top):
-                confidence = "low"  # right topic, but nothing says it holds the place or period asked
+            if confidence != "none" and _period_unconfirmed(q, top):
+                # the right topic, but nothing in it names the period asked: not an answer;
+                # offered as what there is, like another member of a series
+                confidence, unconfirmed = "none", True
+            elif confidence == "high" and q.provinces and top.place <= 0:
+                # a nationwide dataset for a province: it likely holds every province; said
+                # with a hedge
+                confidence = "low"
         kept: list[Scored] = []
         if top is not None and confidence == "high":
             kept = [top] + [s for s in scored[1:] if _follows(top, s)]
@@ -559,7 +565,9 @@ class SearchEngine:
         elif top is not None and confidence == "low":
             kept = [s for s in scored[:HEDGED] if not s.conflict and s.coverage >= MIN_COVERAGE] or [top]
         elsewhere: list[Scored] = []
-        if top is not None and top.conflict:
+        if top is not None and unconfirmed:
+            elsewhere = [s for s in scored[:ELSEWHERE] if not s.conflict and s.coverage >= MIN_COVERAGE]
+        elif top is not None and top.conflict:
             elsewhere = [
                 s
                 for s in scored[:ELSEWHERE]
@@ -593,11 +601,10 @@ class SearchEngine:
         )
 
 
-def _unconfirmed(q: ParsedQuery, top: Scored) -> bool:
-    """A province or period was asked and the best dataset names none of it (a nationwide list
-    for "โรงเรียนในขอนแก่น", a series without 2565 for "ปี 2565"): it may hold it, or not."""
-    asked_period = bool(q.years or q.months or q.fiscal)
-    return (bool(q.provinces) and top.place <= 0) or (asked_period and top.period <= 0)
+def _period_unconfirmed(q: ParsedQuery, top: Scored) -> bool:
+    """A year, month or fiscal year was asked and the best dataset names none of it anywhere (a
+    series without 2565 for "ปี 2565"): it may hold it, or not."""
+    return bool(q.years or q.months or q.fiscal) and top.period <= 0
 
 
 def _follows(top: Scored, other: Scored) -> bool:

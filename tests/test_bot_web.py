@@ -274,7 +274,7 @@ def test_phone_reply_starts_at_its_first_card_and_chips_never_cover_buttons(
             page.on("request", lambda r: None if r.url.startswith(live) else outside.append(r.url))
             page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
             page.goto(live + "/")
-            for n, text in enumerate(("ทะเบียนวัด เชียงใหม่", "ขอข้อมูลท่องเที่ยวหน่อยค่ะ"), start=1):
+            for n, text in enumerate(("ทะเบียนวัด เชียงใหม่", "ขอข้อมูลโรงพยาบาลหน่อยค่ะ"), start=1):
                 page.fill("#text", text)
                 page.press("#text", "Enter")
                 page.wait_for_function("n => document.querySelectorAll('.cards').length === n", arg=n)
@@ -282,9 +282,9 @@ def test_phone_reply_starts_at_its_first_card_and_chips_never_cover_buttons(
             # the reply is read from its start: its lead and first card in view, not its last card
             assert at["lead"] >= 0 and at["firstBottom"] <= at["height"] * 0.75, at
             assert at["last"] > at["height"], at
-            assert "ท่องเที่ยว" in page.inner_text(".cards >> nth=-1 >> .card h2 >> nth=0")
+            assert "พยาบาล" in page.inner_text(".cards >> nth=-1 >> .card h2 >> nth=0")
             chips = page.locator("#chips .chip").all_inner_texts()
-            assert "สำนักงานปลัดกระทรวงการท่องเที่ยวและกีฬา" in chips, chips  # whole, not cut to 20
+            assert "สำนักงานปลัดกระทรวงสาธารณสุข" in chips, chips  # whole, not cut to 20
             assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
             shots = screenshots_dir(update_golden, tmp_path)
             shots.mkdir(parents=True, exist_ok=True)

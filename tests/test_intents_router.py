@@ -218,7 +218,7 @@ def test_route_never_raises(engine: SearchEngine) -> None:
 
 
 def test_unsure_matches_are_shown_with_a_hedge(talk) -> None:
-    turn = talk("ทะเบียนวัด 2470")
+    turn = talk("ค่าแรงขั้นต่ำ เชียงใหม่")
     out = turn.outcome
     assert out.intent == "search" and out.answered and out.confidence == "low"
     assert turn.reply.text.startswith(texts.UNSURE) and 1 <= len(turn.reply.cards) <= 3
