@@ -7,7 +7,7 @@ export PYTHAINLP_OFFLINE := 1
 export PYTHAINLP_READ_ONLY := 1
 export KHOMUN_DATA_DIR ?= var
 
-.PHONY: run test lint fmt typecheck bench soak eval fit quality browser-deps postgres-deps clean
+.PHONY: run test lint fmt typecheck bench soak multi eval fit quality browser-deps postgres-deps clean
 
 $(BIN)/khomun: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,10 +25,12 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null; \
 	fi
 
-# Debian's PostgreSQL for the state tests on both backends (skipped when its binaries are absent).
+# Debian's PostgreSQL and haproxy for the state tests on both backends and the two-instance tests
+# (skipped when they are absent).
 postgres-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	@if { ! ls /usr/lib/postgresql/*/bin/initdb || ! [ -x /usr/sbin/haproxy ]; } >/dev/null 2>&1 \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql haproxy >/dev/null; \
 	fi
 
 lint: $(BIN)/khomun
@@ -50,10 +52,12 @@ eval: $(BIN)/khomun
 	@for set in dev extra blind holdout unseen phrased needs; do echo "== $$set"; \
 		$(BIN)/khomun eval tests/data/$$set-queries.jsonl --catalog index/data/datagoth.jsonl.gz || exit 1; done
 
-# Speed figures for docs/benchmarks.md: search (bundled and 50k catalogs), then webhooks under load.
+# Speed figures for docs/benchmarks.md: search (bundled and 50k catalogs), then webhooks under load on
+# SQLite and PostgreSQL alternately (a throwaway cluster), then two instances behind haproxy.
 bench: $(BIN)/khomun
 	$(BIN)/python bench/search_bench.py --sizes 1237,50000 --out docs/bench-search.json
-	$(BIN)/python bench/webhook_load.py --seconds 20 --workers 2
+	$(BIN)/python bench/webhook_load.py --seconds 10 --workers 2 --backends sqlite,postgresql --rounds 3
+	$(MAKE) multi
 
 # The answer model (index/data/answer_model.json), refitted on every judged set; prints out-of-fold figures.
 fit: $(BIN)/khomun
@@ -67,6 +71,11 @@ quality: $(BIN)/khomun
 # and restart midway; fails when an acknowledged message is lost or duplicated, on a 5xx or a traceback.
 soak: $(BIN)/khomun
 	$(BIN)/python bench/soak.py
+
+# Two instances on one PostgreSQL behind haproxy (~60 s): the shared-state tests, then 1,000 messages
+# at concurrency 20 through the balancer with a kill -9 of one instance midway and its restart.
+multi: $(BIN)/khomun postgres-deps
+	KHOMUN_SLOW_TESTS=1 $(BIN)/python -m pytest -q -s tests/test_multi_instance.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -5,6 +5,11 @@ For each platform, CONCURRENCY clients each post a webhook (a signed LINE text e
 Telegram message update with the secret header), wait until the fake API records the reply to that
 very event, and go again, for SECONDS. Reported: sustained replies per second, p50/p99 latency from
 posting the webhook to the fake API receiving the reply, and lost replies (none within 5 s).
+With ``--backends sqlite,postgresql`` the same load runs once per state backend, one after the
+other, on a fresh data dir each: SQLite (state.sqlite), then a throwaway PostgreSQL cluster
+(tests/pg_cluster.py: Debian's binaries, a unix socket, fsync off like SQLite's synchronous=NORMAL
+skips the flush per commit) or the server ``--database-url`` names; the table shows each backend's
+rate beside SQLite's. ``--rounds N`` alternates the backends N times (the machine's speed drifts).
 Everything runs on 127.0.0.1. Not a test: `python bench/webhook_load.py [--seconds 20]`.
 """
 
@@ -18,19 +23,22 @@ os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 import argparse
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
 import logging
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -132,7 +140,7 @@ async def serve_in_loop(app: Any) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def serve_subprocess(
-    settings: Settings, data_dir: Path, workers: int = 1
+    settings: Settings, data_dir: Path, workers: int = 1, database_url: str = ""
 ) -> AsyncIterator[tuple[str, int]]:
     """`khomun serve --workers N` in its own process, on loopback."""
     with socket.socket() as s:
@@ -151,6 +159,7 @@ async def serve_subprocess(
         "TELEGRAM_WEBHOOK_SECRET": settings.telegram_webhook_secret,
         "TELEGRAM_API_BASE_URL": settings.telegram_api_base_url,
         "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
     }
     command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     env["KHOMUN_LOG_LEVEL"] = os.environ.get("BENCH_LOG", "WARNING")
@@ -286,7 +295,7 @@ def telegram_key(call: Call) -> str:
 
 
 async def bench(
-    args: argparse.Namespace, seconds: float, qs: list[str], data_dir: Path
+    args: argparse.Namespace, seconds: float, qs: list[str], data_dir: Path, database_url: str = ""
 ) -> tuple[list[Result], list[str]]:
     """Fake LINE and Telegram APIs in this loop, the app in its own process, then the load."""
     line_api, tg_api = FakeLine(), FakeTelegram()
@@ -302,7 +311,7 @@ async def bench(
             telegram_api_base_url=tg_url,
         )
         print("starting the app (building the index if missing)...", flush=True)
-        async with serve_subprocess(settings, data_dir, args.workers) as (base, pid):
+        async with serve_subprocess(settings, data_dir, args.workers, database_url) as (base, pid):
             print(f"app on {base} (pid {pid}); {args.concurrency} clients, {seconds:.0f} s per platform")
             results = []
             for name, listeners, key, make in (
@@ -322,6 +331,30 @@ async def bench(
     return results, line_api.unexpected + tg_api.unexpected
 
 
+def _header() -> str:
+    return (
+        f"{'backend':<11}{'platform':<9} {'sent':>7} {'replied':>8} {'msg/s':>9} {'p50 ms':>8} "
+        f"{'p90 ms':>8} {'p99 ms':>8} {'lost':>5} {'errors':>6} {'app cpu ms':>10} {'app cpu':>7} "
+        f"{'bench cpu':>9}  by process"
+    )
+
+
+@contextmanager
+def postgres_url(given: str) -> Iterator[str]:
+    """``given``, or a fresh schema on a throwaway cluster (tests/pg_cluster.py) for the run."""
+    if given:
+        yield given
+        return
+    from pg_cluster import start_cluster
+
+    with start_cluster() as cluster:
+        url = cluster.database_url()
+        try:
+            yield url
+        finally:
+            cluster.drop(url)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help=f"per platform (at most {MAX_SECONDS})")
@@ -334,21 +367,67 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data-dir", help="an existing data dir with index.sqlite (default: a fresh temp dir)"
     )
+    parser.add_argument(
+        "--backends",
+        default="sqlite",
+        help="comma-separated state backends to run in turn: sqlite, postgresql (default sqlite)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL for the postgresql backend (default: a throwaway cluster)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="run the backends alternately this many times")
     args = parser.parse_args(argv)
     seconds = max(1.0, min(args.seconds, MAX_SECONDS))
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if not backends or set(backends) - {"sqlite", "postgresql"}:
+        parser.error("--backends takes sqlite and/or postgresql")
     logging.basicConfig(level=logging.WARNING)
     qs = queries(args.mix)
-    with tempfile.TemporaryDirectory(prefix="khomun-bench-") as tmp:
-        data_dir = Path(args.data_dir) if args.data_dir else Path(tmp)
-        results, unexpected = uvloop.run(bench(args, seconds, qs, data_dir))
+    rows: list[tuple[str, Result]] = []
+    unexpected: list[str] = []
+    with contextlib.ExitStack() as stack:
+        pg = stack.enter_context(postgres_url(args.database_url)) if "postgresql" in backends else ""
+        index_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="khomun-bench-index-")))
+        for _ in range(max(1, args.rounds)):
+            for backend in backends:
+                with tempfile.TemporaryDirectory(prefix="khomun-bench-") as tmp:
+                    data_dir = Path(args.data_dir) if args.data_dir else Path(tmp)
+                    if not args.data_dir and (index_dir / "index.sqlite").exists():
+                        shutil.copy(index_dir / "index.sqlite", data_dir / "index.sqlite")
+                    print(f"-- {backend}", flush=True)
+                    url = pg if backend == "postgresql" else ""
+                    results, odd = uvloop.run(bench(args, seconds, qs, data_dir, url))
+                    if not args.data_dir and not (index_dir / "index.sqlite").exists():
+                        shutil.copy(data_dir / "index.sqlite", index_dir / "index.sqlite")
+                    rows += [(backend, r) for r in results]
+                    unexpected += odd
+                    print(_header())
+                    for r in results:
+                        print(f"{backend:<11}{r.row()}", flush=True)
     print()
-    print(
-        f"{'platform':<9} {'sent':>7} {'replied':>8} {'msg/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
-        f"{'lost':>5} "
-        f"{'errors':>6} {'app cpu ms':>10} {'app cpu':>7} {'bench cpu':>9}  by process"
-    )
-    for r in results:
-        print(r.row())
+    print(_header())
+    for backend, r in rows:
+        print(f"{backend:<11}{r.row()}")
+    if len(backends) > 1:
+        print()
+        for platform in sorted({r.platform for _, r in rows}):
+            rates = {
+                b: [len(r.latencies) / r.seconds for bb, r in rows if bb == b and r.platform == platform]
+                for b in backends
+            }
+            text = ", ".join(
+                f"{b} {min(v):.0f}-{max(v):.0f} msg/s (median {statistics.median(v):.0f})"
+                for b, v in rates.items()
+            )
+            base = statistics.median(rates["sqlite"]) if rates.get("sqlite") else 0.0
+            ratio = (
+                f"; postgresql/sqlite {statistics.median(rates['postgresql']) / base:.0%}"
+                if base and rates.get("postgresql")
+                else ""
+            )
+            print(f"{platform}: {text}{ratio}")
     if unexpected:
         print(f"unexpected API calls: {sorted(set(unexpected))}")
     return 0

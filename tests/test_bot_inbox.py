@@ -189,3 +189,48 @@ async def test_one_failing_write_does_not_cost_the_others(tmp_path: Path) -> Non
     with pytest.raises(InboxUnavailable):
         await bad
     assert await asyncio.gather(group.submit(("accept", [("e2", None)]))) == [[True]]
+
+
+async def test_on_postgresql_a_commit_runs_off_the_loop_and_the_next_gathers_what_came_meanwhile(
+    postgres: Any,
+) -> None:
+    """A commit is a round trip to the server: the loop goes on meanwhile (webhooks keep being
+    read), and what is submitted during it shares the next commit."""
+    import asyncio
+
+    import pytest
+
+    from bot.background import GroupCommit
+    from bot.inbox import InboxUnavailable
+
+    url = postgres.database_url()
+    inbox = Inbox(url, wait=0)
+    commits: list[int] = []
+    apply = inbox.apply
+    loop_thread = threading.get_ident()
+
+    def slow(platform: str, ops: Any) -> list[Any]:
+        assert threading.get_ident() != loop_thread
+        time.sleep(0.1)  # a slow server
+        commits.append(len(ops))
+        return apply(platform, ops)
+
+    inbox.apply = slow  # type: ignore[method-assign]
+    group = GroupCommit("line", inbox)
+    try:
+        first = group.submit(("accept", [("e0", TEXT)]))
+        ticks = 0
+        for _ in range(5):  # the loop is free while the first commit runs
+            await asyncio.sleep(0.01)
+            ticks += not first.done()
+        later = [group.submit(("accept", [(f"e{i}", TEXT)])) for i in range(1, 6)]
+        during = group.submit(("accept", [("e6", {"x": object()})]))  # not JSON: fails alone
+        assert ticks == 5 and not first.done()
+        assert await first == [True]
+        assert await asyncio.gather(*later) == [[True]] * 5
+        with pytest.raises(InboxUnavailable):
+            await during
+        assert commits[:2] == [1, 6] and inbox.pending("line") == 6
+    finally:
+        inbox.close()
+        postgres.drop(url)
