@@ -125,3 +125,28 @@ def detect_chitchat(text: str) -> str | None:
     if greeting:
         return "greeting"
     return None
+
+
+def chat_signal(text: str) -> str | None:
+    """The small talk a message carries even when other words come with it ("ขอบพระคุณอย่างสูง
+    ครับ ช่วยงานข่าวได้เยอะเลย", "สวัสดีตอนเย็นครับ ทำงานเลิกแล้ว"): "thanks", "greeting" or
+    "help", or None. Only a hint: the router answers it as small talk when the message has no
+    topic the catalog answers (see Conversation._route)."""
+    t = _STRETCHED.sub(r"\1", normalize(text))
+    if not t:
+        return None
+    k = kinds()
+    words = _words(t)
+    if _THANKS_OPENING.match(t) or any(w in k["gratitude"] for w in words):
+        return "thanks"
+    if _OPENING.match(t) or any(w in k["greeting"] for w in words):
+        return "greeting"
+    # how to use the bot, said in words only such a question has ("แนะนำ" alone recommends a
+    # restaurant as often as it asks for help)
+    meta = (k["usage"] - {"ใช้", "use"}) | k["meta"]  # "ต้องใช้เอกสารอะไร" is no question about us
+    if any(w in meta for w in words):
+        return "help"
+    asked = "?" in t or any(w in k["question"] for w in words)
+    if asked and any(w in k["bot"] for w in words) and "ใคร" not in words:  # who we are is no help
+        return "help"
+    return None

@@ -13,6 +13,7 @@ from dataclasses import replace
 from index.search import Engine
 
 from . import texts
+from .chitchat import chat_signal
 from .context import ChatContext, ContextStore
 from .follows import FollowStore
 from .handlers import Handlers
@@ -65,6 +66,12 @@ class Conversation:
         intent = detect(message.text, message.postback, has_list=ctx.has_list)
         if intent.name == "search" and ctx.has_list and self.handlers.follow_up(message.text):
             intent = Intent("refine")  # narrows the list on screen: no topic of its own
+        elif intent.name == "search":
+            # thanks or a greeting with words around it: small talk, unless those words are a
+            # topic the catalog answers ("สวัสดีค่ะ ขอข้อมูลวัด" is a search)
+            signal = chat_signal(message.text)
+            if signal and not self.engine.search(message.text, limit=1).answered:
+                intent = Intent(signal)
         if intent.list_id:  # a button shown with a list acts on that list, if the chat still has it
             shown = ctx.switch_to(intent.list_id)
             if shown is None:

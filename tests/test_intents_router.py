@@ -335,3 +335,20 @@ def test_every_intent_understood_has_a_handler(conversation) -> None:
     assert not missing, missing
     with pytest.raises(LookupError):  # a bug says so; it is never quietly "stale"
         conversation.handlers.handle(Intent("no_such_intent"), Message("web", "c1"), ChatContext())
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("สวัสดีตอนเย็นครับ ทำงานเลิกแล้ว 555", "greeting"),  # a greeting with the day around it
+        ("ขอบพระคุณอย่างสูงครับ ช่วยงานข่าวได้เยอะเลย", "thanks"),
+        ("ขอบคุณหลายๆเด้อ", "thanks"),  # regional particles
+        ("ถามเป็นประโยคยาวๆได้ไหมหรือต้องพิมพ์คำสั้นๆ", "help"),
+        ("มีคำสั่งอะไรบ้างครับ", "help"),
+        ("สวัสดีค่ะ ขอข้อมูลทะเบียนวัดเชียงใหม่หน่อย", "search"),  # a topic the catalog answers
+        ("ทำพาสปอร์ตเล่มใหม่ต้องใช้เอกสารอะไรบ้างคะ", "search"),  # not about using the bot
+        ("คุณคือใคร", "fallback"),
+    ],
+)
+def test_small_talk_with_words_around_it_unless_they_are_a_topic(talk, text: str, intent: str) -> None:
+    assert talk(text).outcome.intent == intent
