@@ -26,9 +26,11 @@ What users get:
   each sharing one dataset card with a citation line; through ``Conversation.inline`` and the
   journal (``Services.handle_inline``), so unanswered inline queries reach staff.
 
-Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry network errors and 5xx. A
-sendMessage that was sent but not answered within the read timeout is not sent again (Telegram
-has no retry key, so a resend after a slow answer is a duplicate reply); a connect timeout is. A
+Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry 5xx and failures to connect. A
+sendMessage that was written but not answered (read timeout, connection reset or closed once
+open: ``MaybeDelivered``) is not sent again, since Telegram has no retry key and the Bot API may
+have processed it; the other parts of a split reply still go. Only a request that never reached
+the API (refused, DNS, TLS handshake, connect timeout) is resent. A
 failing handler still answers ``texts.ERROR``; PTB swallows handler exceptions, so an error handler
 logs them and keeps them in ``channel.errors`` (tests assert it stays empty).
 """
@@ -493,7 +495,7 @@ class TelegramChannel:
             metrics.REPLY_SECONDS.labels("telegram").observe(time.perf_counter() - started)
         except MaybeDelivered:
             log.warning(
-                "Telegram sendMessage unanswered in time; not resending (it may have been delivered)",
+                "Telegram sendMessage unanswered (timeout or reset); not resent: it may have arrived",
                 extra={"chat": hashed(message.chat_id)},
             )
         except RetryAfter:
@@ -527,11 +529,17 @@ class TelegramChannel:
         renderer's JSON (``api_kwargs``) rather than a round trip through PTB objects; the
         renderer's output is checked against PTB's models in tests/test_bot_render_telegram.py."""
         bot = self.app.bot
+        unsure: MaybeDelivered | None = None
         for payload in payloads:
             raw = {k: payload[k] for k in ("reply_markup", "link_preview_options") if payload.get(k)}
-            await with_retries(
-                lambda p=payload, raw=raw: bot.send_message(
-                    chat_id, p["text"], parse_mode=p.get("parse_mode"), api_kwargs=raw
-                ),
-                resend=False,
-            )
+            try:
+                await with_retries(
+                    lambda p=payload, raw=raw: bot.send_message(
+                        chat_id, p["text"], parse_mode=p.get("parse_mode"), api_kwargs=raw
+                    ),
+                    resend=False,
+                )
+            except MaybeDelivered as err:  # this part may have arrived: go on with the next
+                unsure = err
+        if unsure is not None:
+            raise unsure

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from chaos_proxy import ResettingProxy
 from fake_line import serve_app
 from fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, serve_fake_telegram
 from starlette.applications import Starlette
@@ -576,3 +577,29 @@ def _pending_ids(channel: Any) -> list[str]:
     with channel.inbox._lock:
         keys = channel.inbox._db.execute("SELECT key FROM inbox").fetchall()
     return [k.split(":", 1)[1] for (k,) in keys]
+
+
+async def test_a_reset_after_the_api_processed_a_send_is_not_resent(fake: Any, engine: Any) -> None:
+    """issue 13.5 after resets: the soak saw Telegram replies sent twice when a connection was
+    reset after the Bot API processed a sendMessage; that is as ambiguous as a read timeout."""
+    url, api = fake
+    proxy = ResettingProxy(url)
+    proxied = await proxy.start()
+    try:
+        async with running(proxied, engine) as (channel, client, _):
+            api.reset()
+            chats = [USER_ID + 100 + i for i in range(5)]
+            proxy.reset_after = len(chats)
+            for chat in chats:
+                update = message_update("/help", command=True)
+                update["message"]["chat"]["id"] = chat
+                assert (await post(client, update)).status_code == 200
+                await channel.drain()
+            assert proxy.resets == len(chats)
+            per_chat = [
+                len([c for c in api.of("sendMessage") if int(c.params["chat_id"]) == chat]) for chat in chats
+            ]
+            assert per_chat == [1] * len(chats)
+            assert channel.errors == []
+    finally:
+        await proxy.stop()
