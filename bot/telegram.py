@@ -14,7 +14,9 @@ state database cannot record it, the answer is 503 and Telegram retries. PTB han
 a background task (``await channel.drain()`` waits for them); its inbox row is deleted when the
 reply has gone out, and after a crash the next process (or another worker) answers what was left.
 Inline queries are answered at once or never (a late answer is refused), so they are only
-de-duplicated. Texts are cleaned (``bot.requests.clean_text``) before the conversation.
+de-duplicated. Start-up calls getMe in the background, again with backoff while Telegram's API
+cannot be reached; meanwhile updates are accepted into the inbox and answered once it succeeds
+(inline queries get 503 until then). Texts are cleaned (``bot.requests.clean_text``) before the conversation.
 
 What users get:
 
@@ -91,6 +93,11 @@ POOL_SIZE = 64  # connections to the Bot API (one per reply in flight)
 READ_TIMEOUT = 5.0  # seconds to wait for the Bot API's answer once a request is sent
 BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds
+#: seconds start-up waits for getMe before going on without Telegram (it keeps trying)
+STARTUP_WAIT = 2.0
+START_BACKOFF = 0.5  # seconds between two getMe attempts while Telegram is unreachable, doubled
+MAX_START_BACKOFF = 30.0
+READY_WAIT = 10.0  # seconds an update waits for the channel to be ready before it is handed back
 INLINE_CACHE_SECONDS = 300
 INLINE_MAX_OFFSET = 200  # how deep inline paging goes
 GREETING_TEXT = "/start"  # the conversation reads this as a greeting
@@ -231,7 +238,8 @@ class TelegramChannel:
         )
         self._parsed: dict[str, Update] = {}  # updates accepted by this webhook, not yet handled
         self._retry_later: set[int] = set()  # update ids whose reply the Bot API refused for now
-        self._starting = asyncio.Lock()
+        self._ready = asyncio.Event()  # getMe answered and PTB started
+        self._starter: asyncio.Task[None] | None = None
         base = settings.telegram_api_base_url
         self.app = (
             Application.builder()
@@ -265,26 +273,43 @@ class TelegramChannel:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: /webhooks/telegram accepts any caller")
         self._background.start()
         self.deliveries.start()
-        await self._start()
+        self._starter = asyncio.create_task(self._start())
+        # a reachable API is ready at once; an unreachable one must not hold up the service
+        await asyncio.wait({self._starter}, timeout=STARTUP_WAIT)
 
-    async def _start(self) -> bool:
-        """getMe (learns the bot's username), start PTB, set the commands. When Telegram cannot be
-        reached the rest of the service still starts: webhooks answer 503 (Telegram retries them)
-        and the next one tries again."""
-        async with self._starting:
-            if self.app.running:
-                return True
+    async def _start(self) -> None:
+        """getMe (learns the bot's username), start PTB, set the commands: once, in the background,
+        again with backoff while Telegram cannot be reached. Meanwhile webhooks are still accepted
+        into the inbox, and answered once this succeeds."""
+        backoff = START_BACKOFF
+        while True:
             try:
                 await self.app.initialize()
                 await self.app.start()
+                break
             except (TelegramError, OSError) as err:
-                log.error("Telegram unreachable at startup; will retry", extra={"error": type(err).__name__})
-                return False
+                log.error(
+                    "Telegram unreachable at startup; will retry",
+                    extra={"error": type(err).__name__, "seconds": backoff},
+                )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_START_BACKOFF)
         await self.set_commands()
+        self._ready.set()
         log.info("Telegram channel ready", extra={"bot": self.app.bot.username})
+
+    async def _wait_ready(self) -> bool:
+        if not self._ready.is_set():
+            try:
+                await asyncio.wait_for(self._ready.wait(), READY_WAIT)
+            except TimeoutError:
+                return False
         return True
 
     async def shutdown(self) -> None:
+        if self._starter is not None:
+            self._starter.cancel()
+            await asyncio.gather(self._starter, return_exceptions=True)
         await self.deliveries.stop()
         await self._background.stop()
         if self.app.running:
@@ -328,8 +353,6 @@ class TelegramChannel:
         except BadJson as err:
             log.info("Telegram webhook with a malformed body refused", extra={"reason": str(err)})
             return PlainTextResponse("bad request", 400)
-        if not self.app.running and not await self._start():
-            return PlainTextResponse("not ready", 503)
         try:
             payload = minimal_update(data)
             update = Update.de_json(payload if payload is not None else data, self.app.bot)
@@ -337,6 +360,8 @@ class TelegramChannel:
             log.info("Telegram update refused: unreadable", extra={"error": type(err).__name__})
             return PlainTextResponse("bad request", 400)
         event_id = str(update_id)
+        if payload is None and not self._ready.is_set():  # inline queries are not kept: retry later
+            return PlainTextResponse("not ready", 503)
         if payload is not None and self.deliveries.full():
             log.warning(
                 "Telegram webhook refused: the inbox is full", extra={"capacity": self.deliveries.capacity}
@@ -359,7 +384,7 @@ class TelegramChannel:
     async def _answer(self, item: Pending) -> Outcome:
         """Handle one update from the inbox: SENT when its reply went out (or never will)."""
         update = self._parsed.pop(item.event_id, None)
-        if not self.app.running and not await self._start():
+        if not await self._wait_ready():  # still starting: handed back, tried again later
             return RETRY
         if update is None:  # taken over from another process
             update = Update.de_json(item.payload, self.app.bot)

@@ -367,9 +367,8 @@ async def test_telegram_down_at_startup_does_not_crash_and_recovers(fake: Any, e
     api.reset()
     api.fail("getMe", 500, times=1)
     async with running(url, engine) as (channel, client, _):
-        assert not channel.app.running
         r = await post(client, message_update("/help", command=True))
-        assert r.status_code == 200  # the webhook tried again, and getMe answered this time
+        assert r.status_code == 200  # kept in the inbox; getMe is tried again in the background
         await channel.drain()
         assert channel.app.running
         assert len(api.of("sendMessage")) == 1
@@ -603,3 +602,38 @@ async def test_a_reset_after_the_api_processed_a_send_is_not_resent(fake: Any, e
             assert channel.errors == []
     finally:
         await proxy.stop()
+
+
+async def test_webhooks_do_not_wait_for_get_me_while_telegram_is_unreachable(
+    fake: Any, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 13.7: with Telegram's API unreachable at start-up, each webhook waited in turn for
+    its own getMe (503 after 5, 10, ... 40 s). Start-up tries in the background with backoff;
+    webhooks are accepted into the inbox at once and answered when the channel is ready."""
+    from bot import telegram as tg_module
+
+    url, api = fake
+    api.reset()
+    monkeypatch.setattr(tg_module, "READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(tg_module, "STARTUP_WAIT", 0.1)
+    monkeypatch.setattr(tg_module, "START_BACKOFF", 0.1)
+    monkeypatch.setattr(tg_module, "MAX_START_BACKOFF", 0.2)
+    api.hang("getMe", 1.0)  # every getMe times out
+    async with running(url, engine) as (channel, client, _):
+        chats = [USER_ID + 200 + i for i in range(8)]
+        updates = []
+        for chat in chats:
+            update = message_update("/help", command=True)
+            update["message"]["chat"]["id"] = chat
+            updates.append(update)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        answers = await asyncio.gather(*(post(client, u) for u in updates))
+        assert [r.status_code for r in answers] == [200] * len(chats)
+        assert loop.time() - began < 0.5
+        assert api.of("sendMessage") == []
+        api.hang("getMe", 0)
+        await channel.drain()
+        assert channel.app.running
+        sends = api.of("sendMessage")
+        assert sorted(int(c.params["chat_id"]) for c in sends) == chats
