@@ -111,10 +111,12 @@ ADDRESS_PREFIXES = ("@khomun", "khomun", "ข้อมูล")  # longest first:
 ATTEMPTS = 3
 BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds: a longer Retry-After is not worth holding a reply for
-TIMEOUT = 10.0  # seconds per API call
+TIMEOUT = 10.0  # seconds per API call, all told
+CONNECT_TIMEOUT = 3.0  # seconds to open a connection (a pool slot is always free: see POOL_SPARE)
 LOADING_SECONDS = 10  # 5-60, a multiple of 5
-#: connections kept open to the LINE API
-POOL_SIZE = 100
+#: connections to the LINE API beyond one per event the inbox may hold (KHOMUN_INBOX_CAPACITY): an
+#: event makes one call at a time, so chats hanging at the API never take another chat's connection
+POOL_SPARE = 32
 #: start LINE's loading animation only when a reply takes longer than this (seconds)
 LOADING_AFTER = 0.3
 #: a reply token younger than this (seconds) is still used after a restart; LINE's last about a minute
@@ -193,7 +195,7 @@ class LineChannel:
     # -- lifecycle ----------------------------------------------------------------------------
     async def startup(self) -> None:
         self._proxy = https_proxy()
-        self._session = outbound_session(POOL_SIZE)
+        self._session = outbound_session(self.settings.inbox_capacity + POOL_SPARE)
         self._background.start()
         self.deliveries.start()
         log.info("LINE channel ready", extra={"api": self.settings.line_api_base_url})
@@ -403,7 +405,7 @@ class LineChannel:
             self.settings.line_api_base_url + path,
             data=data,
             headers={**self._headers, **headers} if headers else self._headers,
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=aiohttp.ClientTimeout(total=timeout, sock_connect=CONNECT_TIMEOUT),
             proxy=self._proxy,
         ) as response:
             payload = await response.read()

@@ -89,7 +89,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ATTEMPTS = 3
-POOL_SIZE = 64  # connections to the Bot API (one per reply in flight)
+#: connections to the Bot API beyond one per update the inbox may hold (KHOMUN_INBOX_CAPACITY; an
+#: update makes one call at a time), for inline queries: chats hanging at the API never starve others
+POOL_SPARE = 64
 READ_TIMEOUT = 5.0  # seconds to wait for the Bot API's answer once a request is sent
 BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds
@@ -248,7 +250,9 @@ class TelegramChannel:
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(64)
-            .request(AiohttpRequest(pool_size=POOL_SIZE, read_timeout=READ_TIMEOUT))
+            .request(
+                AiohttpRequest(pool_size=settings.inbox_capacity + POOL_SPARE, read_timeout=READ_TIMEOUT)
+            )
             .get_updates_request(AiohttpRequest(pool_size=1))
             .build()
         )
