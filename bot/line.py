@@ -93,6 +93,7 @@ from .background import RETRY, SENT, Background, Deliveries, Outcome, https_prox
 from .inbox import Inbox, InboxUnavailable, Pending
 from .requests import (
     BadJson,
+    BodyTimeout,
     BodyTooLarge,
     ClientDisconnect,
     clean_id,
@@ -218,6 +219,8 @@ class LineChannel:
             body = await read_body(request)
         except BodyTooLarge:
             return PlainTextResponse("too large", 413)
+        except BodyTimeout:
+            return PlainTextResponse("request timeout", 408)
         except ClientDisconnect:
             return PlainTextResponse("bad request", 400)
         signature = request.headers.get("x-line-signature", "")

@@ -78,7 +78,16 @@ from intents.types import Message, Turn
 from . import metrics, render_telegram
 from .background import RETRY, SENT, Background, Deliveries, Outcome
 from .inbox import Inbox, InboxUnavailable, Pending
-from .requests import BadJson, BodyTooLarge, ClientDisconnect, clean_text, hashed, parse_json, read_body
+from .requests import (
+    BadJson,
+    BodyTimeout,
+    BodyTooLarge,
+    ClientDisconnect,
+    clean_text,
+    hashed,
+    parse_json,
+    read_body,
+)
 from .settings import Settings
 from .telegram_request import AiohttpRequest, MaybeDelivered
 
@@ -348,6 +357,8 @@ class TelegramChannel:
             body = await read_body(request)
         except BodyTooLarge:
             return PlainTextResponse("too large", 413)
+        except BodyTimeout:
+            return PlainTextResponse("request timeout", 408)
         except ClientDisconnect:
             return PlainTextResponse("bad request", 400)
         try:
