@@ -22,7 +22,8 @@ What the webhook does, in order:
 Which events are answered:
 
 - text in a 1:1 chat: always (a search, or whatever the conversation makes of it), with the
-  loading animation when the answer takes longer than ``LOADING_AFTER``;
+  loading animation when the conversation takes longer than ``LOADING_AFTER`` over it (counted
+  from when it takes the message up, so a backlog alone never starts it);
 - text in a group or room: only when addressed to the bot, that is when the bot is mentioned
   (``mention.mentionees[*].isSelf``) or the text starts with one of ``ADDRESS_PREFIXES``
   ("ข้อมูล", "khomun", "@khomun"); the mention or prefix is stripped before routing;
@@ -344,10 +345,23 @@ class LineChannel:
             chat_type=str(p.get("type") or "private"),
         )
         try:
-            work = asyncio.ensure_future(self._background.run(self.services.handle, message))
+            loop = asyncio.get_running_loop()
+            started = asyncio.Event()
+
+            def handle() -> Turn:
+                loop.call_soon_threadsafe(started.set)
+                return self.services.handle(message)
+
+            work = asyncio.ensure_future(self._background.run(handle))
             if message.chat_type == "private" and (message.text or message.postback):
                 # the typing dots only when the answer is not there at once: most answers take a
-                # few milliseconds, and an extra API call per message would halve throughput
+                # few milliseconds, and an extra API call per message would halve throughput.
+                # The clock starts when the conversation takes this message up, not at receipt:
+                # waiting behind a backlog is not this message being slow (and the dots would then
+                # cost a call for every message of the backlog)
+                starting = asyncio.ensure_future(started.wait())
+                await asyncio.wait({work, starting}, return_when=asyncio.FIRST_COMPLETED)
+                starting.cancel()
                 done, _ = await asyncio.wait({work}, timeout=self.loading_after)
                 if not done:
                     await self._loading(message.chat_id)

@@ -594,3 +594,17 @@ async def test_chats_hanging_at_the_api_do_not_delay_the_others(line: Any) -> No
     assert max(r.at for r in answered) - began < 1.0
     await channel.drain()
     assert len(api.replies()) == len(hanging) + len(others)
+
+
+async def test_a_backlog_alone_does_not_start_the_loading_animation(line: Any) -> None:
+    """issue 13.7: the loading animation fired for almost every message under a backlog (991
+    extra calls per 1,000): its clock started at receipt, so waiting behind other messages for
+    the one conversation thread counted as slow. It now starts when this message is taken up."""
+    channel, client, api, _ = line
+    channel.loading_after = 0.05  # each answer below takes a few ms; 200 of them take longer
+    queued = [text_event(QUERY, source={"type": "user", "userId": f"U{i:032x}"}) for i in range(200)]
+    for e in queued:
+        assert (await post(client, webhook(e))).status_code == 200
+    await channel.drain()
+    assert len(api.replies()) == len(queued)
+    assert len(api.calls(LOADING, status=None)) <= 10
