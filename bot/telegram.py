@@ -249,6 +249,7 @@ class TelegramChannel:
         )
         self._parsed: dict[str, Update] = {}  # updates accepted by this webhook, not yet handled
         self._retry_later: set[int] = set()  # update ids whose reply the Bot API refused for now
+        self._already: dict[int, int] = {}  # update id -> messages of its reply sent before a crash
         self._ready = asyncio.Event()  # getMe answered and PTB started
         self._starter: asyncio.Task[None] | None = None
         base = settings.telegram_api_base_url
@@ -402,8 +403,13 @@ class TelegramChannel:
         if not await self._wait_ready():  # still starting: handed back, tried again later
             return RETRY
         if update is None:  # taken over from another process
-            update = Update.de_json(item.payload, self.app.bot)
+            payload = dict(item.payload)
+            already = int(payload.pop("sent_parts", 0) or 0)
+            update = Update.de_json(payload, self.app.bot)
+            if already:
+                self._already[update.update_id] = already
         await self.app.process_update(update)
+        self._already.pop(update.update_id, None)
         if update.update_id in self._retry_later:
             self._retry_later.discard(update.update_id)
             return RETRY
@@ -531,7 +537,12 @@ class TelegramChannel:
             log.exception("Telegram update handling failed", extra={"chat": hashed(message.chat_id)})
             payloads = [{"text": texts.ERROR}]
         try:
-            await self.send(message.chat_id, payloads)
+            await self.send(
+                message.chat_id,
+                payloads,
+                event_id=str(update.update_id),
+                already=self._already.pop(update.update_id, 0),
+            )
             metrics.REPLY_SECONDS.labels("telegram").observe(time.perf_counter() - started)
         except MaybeDelivered:
             log.warning(
@@ -564,13 +575,22 @@ class TelegramChannel:
             ),
         )
 
-    async def send(self, chat_id: str, payloads: list[dict[str, Any]]) -> None:
-        """sendMessage for each rendered payload. The keyboard and preview options go as the
-        renderer's JSON (``api_kwargs``) rather than a round trip through PTB objects; the
-        renderer's output is checked against PTB's models in tests/test_bot_render_telegram.py."""
+    async def send(
+        self, chat_id: str, payloads: list[dict[str, Any]], *, event_id: str | None = None, already: int = 0
+    ) -> None:
+        """sendMessage for each rendered payload but the first ``already`` (sent before a crash).
+        For a reply in several messages, each part sent but the last is recorded in the inbox row
+        of ``event_id``, so a process taking the update over after a crash sends only the rest.
+        The keyboard and preview options go as the renderer's JSON (``api_kwargs``) rather than a
+        round trip through PTB objects; the renderer's output is checked against PTB's models in
+        tests/test_bot_render_telegram.py."""
         bot = self.app.bot
         unsure: MaybeDelivered | None = None
-        for payload in payloads:
+        for i, payload in enumerate(payloads):
+            if i < already:
+                continue
+            if i > already and event_id is not None:
+                await self.deliveries.sent(event_id, i)
             raw = {k: payload[k] for k in ("reply_markup", "link_preview_options") if payload.get(k)}
             try:
                 await with_retries(

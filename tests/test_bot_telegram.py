@@ -637,3 +637,39 @@ async def test_webhooks_do_not_wait_for_get_me_while_telegram_is_unreachable(
         assert channel.app.running
         sends = api.of("sendMessage")
         assert sorted(int(c.params["chat_id"]) for c in sends) == chats
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter(int)
+async def test_a_reply_in_several_messages_is_resumed_not_resent(
+    tg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 13 (what a crash can lose): a reply split in several messages whose first parts went
+    out before the process stopped was sent again from the start by the process that took the
+    update over. Each part sent is recorded in the inbox row, and a takeover sends only the rest."""
+    from bot import telegram
+
+    monkeypatch.setattr(telegram, "MAX_RETRY_AFTER", 0.01)
+    channel, client, api, _ = tg
+    parts = [{"text": f"ส่วนที่ {i}"} for i in (1, 2, 3)]
+    monkeypatch.setattr(render_telegram, "render", lambda reply: [dict(p) for p in parts])
+
+    def refuse_the_third(call: Any) -> None:  # after part 2: the API refuses part 3 for now
+        if call.method == "sendMessage" and call.params.get("text") == "ส่วนที่ 2":
+            api.fail("sendMessage", 429, times=3, retry_after=1)
+
+    api.listeners.append(refuse_the_third)
+    try:
+        update = message_update(QUERY)
+        assert (await post(client, update)).status_code == 200
+        await channel.drain()
+    finally:
+        api.listeners.remove(refuse_the_third)
+    assert [c.params["text"] for c in api.of("sendMessage")] == ["ส่วนที่ 1", "ส่วนที่ 2"]
+    with channel.inbox._lock:
+        [(payload,)] = channel.inbox._db.execute("SELECT payload FROM inbox").fetchall()
+        channel.inbox._db.execute("UPDATE inbox SET lease_until = 0")  # due now, as after a crash
+    assert json.loads(payload)["sent_parts"] == 2
+    assert await channel.deliveries.claim() == 1
+    await channel.drain()
+    assert [c.params["text"] for c in api.of("sendMessage")] == ["ส่วนที่ 1", "ส่วนที่ 2", "ส่วนที่ 3"]
+    assert channel.inbox.pending() == 0
