@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import shutil
 import signal
 import socket
@@ -64,6 +65,9 @@ HANG_SECONDS = 11.0  # past LINE's 10 s and Telegram's 5 s read timeouts
 P_RESET_AFTER, P_RESET_BEFORE, P_HANG = 0.002, 0.002, 0.001
 
 
+_CHAT_ID = re.compile(rb'"chat_id":\s*"?(-?\d+)')
+
+
 # -- faults between the app and the fake APIs -------------------------------------------------------
 class ChaosProxy:
     """A TCP proxy in front of a fake API that now and then resets a connection before the request
@@ -74,6 +78,9 @@ class ChaosProxy:
         self.rng = rng
         self.enabled = False
         self.faults: Counter[str] = Counter()
+        #: Telegram chats whose sendMessage was reset before it reached the API (never resent: the
+        #: app cannot tell it from a reset after the API processed it)
+        self.cut_before: set[str] = set()
         self.server: asyncio.Server | None = None
 
     async def start(self) -> str:
@@ -105,6 +112,8 @@ class ChaosProxy:
             while chunk := await reader.read(65536):
                 if self._roll(P_RESET_BEFORE):
                     self.faults["reset before the API"] += 1
+                    if b"/sendMessage" in chunk and (m := _CHAT_ID.search(chunk)):
+                        self.cut_before.add(m.group(1).decode())
                     self._reset(writer)
                     up_writer.transport.abort()
                     return
@@ -463,6 +472,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> int:
             server.kill()
             killed = time.monotonic()
             restart["at"] = killed - started
+            restart["killed_at"] = time.perf_counter()  # the fake APIs' clock
             restart["pending"] = _pending(data_dir)
             print(
                 f"+{killed - started:.1f} s: kill -9 ({restart['pending']} events pending in the inbox)",
@@ -492,7 +502,8 @@ async def run(args: argparse.Namespace, data_dir: Path) -> int:
             server.stop()
             await line_proxy.stop()
             await tg_proxy.stop()
-    return report(args, tally, data_dir, log, restart, injected, line_proxy.faults + tg_proxy.faults, started)
+    faults = line_proxy.faults + tg_proxy.faults
+    return report(args, tally, data_dir, log, restart, injected, faults, tg_proxy.cut_before, started)
 
 
 def _pending(data_dir: Path) -> int:
@@ -527,6 +538,7 @@ def report(
     restart: dict[str, float],
     injected: Counter[str],
     faults: Counter[str],
+    cut_before: set[str],
     started: float,
 ) -> int:
     acked = [s for s in tally.sent.values() if s.acked]
@@ -547,6 +559,11 @@ def report(
     line_lost, line_dup = kinds.get("line", (0, 0))
     tg_lost, tg_dup = kinds.get("telegram", (0, 0))
     n_5xx = sum(errors_5xx.values()) + sum(fuzz_5xx.values())
+    # what the app cannot tell apart: a send reset before the API (not resent, as a reset after it
+    # would be a duplicate), and a reply in flight at the kill (sent, not yet marked answered)
+    cut = sum(s.platform == "telegram" and s.key in cut_before for s in lost)
+    killed_at = restart.get("killed_at", 0.0)
+    at_kill = sum(min(s.answers) < killed_at < max(s.answers) for s in dup)
 
     def row(label: str, value: int, note: str = "") -> None:
         print(f"{label:<23}{value:>7}   {note}")
@@ -567,8 +584,12 @@ def report(
         f"LINE {per['line']}, Telegram {per['telegram']}; web chat answered {tally.web_ok}",
     )
     row("answered exactly once", once)
-    row("lost (never answered)", len(lost), f"LINE {line_lost}, Telegram {tg_lost}")
-    row("duplicates", len(dup), f"LINE {line_dup}, Telegram {tg_dup}")
+    row(
+        "lost (never answered)",
+        len(lost),
+        f"LINE {line_lost}, Telegram {tg_lost} ({cut} sendMessage reset before reaching the API)",
+    )
+    row("duplicates", len(dup), f"LINE {line_dup}, Telegram {tg_dup} ({at_kill} in flight at the kill)")
     row("journaled", len(journal), f"{sum(v > 1 for v in journal.values())} with more than one row")
     row(
         "redeliveries sent",
