@@ -479,6 +479,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> int:
                 flush=True,
             )
             restart["boot"] = await server.start()
+            restart["up_at"] = time.perf_counter()
             print(f"+{time.monotonic() - started:.1f} s: restarted in {restart['boot']:.1f} s", flush=True)
 
         timeout = aiohttp.ClientTimeout(total=15)
@@ -549,6 +550,11 @@ def report(
     once = len(acked) - len(lost) - len(dup)
     journal = journal_counts(data_dir, acked)
     delays = sorted(min(s.answers) - s.first_post for s in acked if s.answers)
+    # messages sent while the server was down or pending in it at the kill wait for the restart
+    down = (restart.get("killed_at", 0.0) - REPLY_WAIT, restart.get("up_at", 0.0))
+    calm = sorted(
+        min(s.answers) - s.first_post for s in acked if s.answers and not down[0] <= s.first_post <= down[1]
+    )
     text = log.read_text(encoding="utf-8", errors="replace")
     tracebacks = text.count("Traceback (most recent call last)")
     errors_5xx = {k: v for k, v in tally.statuses.items() if k[1] >= 500 and k[1] != 503}
@@ -601,6 +607,12 @@ def report(
     if delays:
         p50, p99 = _percentile(delays, 0.5), _percentile(delays, 0.99)
         print(f"reply delay            p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {delays[-1] * 1000:.0f} ms")
+    if calm:
+        p50, p99 = _percentile(calm, 0.5), _percentile(calm, 0.99)
+        print(
+            f"  not sent around the kill ({len(calm)}): p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+            f"max {calm[-1] * 1000:.0f} ms"
+        )
     fuzz_by_case: dict[str, list[str]] = defaultdict(list)
     for (name, status), count in sorted(tally.fuzz.items()):
         fuzz_by_case[name].append(f"{status}x{count}")
