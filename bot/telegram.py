@@ -308,9 +308,9 @@ class TelegramChannel:
                 )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_START_BACKOFF)
-        await self.set_commands()
-        self._ready.set()
+        self._ready.set()  # answering needs getMe only; the command menu may come a moment later
         log.info("Telegram channel ready", extra={"bot": self.app.bot.username})
+        await self.set_commands()
 
     async def _wait_ready(self) -> bool:
         if not self._ready.is_set():
