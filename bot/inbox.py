@@ -160,10 +160,11 @@ class Inbox:
             return None
         if kind == "sent":  # the first parts of a reply in several messages went out
             event_id, parts = arg
-            self._db.execute(
-                "UPDATE inbox SET payload = json_set(payload, '$.sent_parts', ?) WHERE key = ?",
-                (int(parts), _key(platform, event_id)),
-            )
+            key = _key(platform, event_id)
+            row = tx.execute("SELECT payload FROM inbox WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                payload = {**json.loads(row[0]), "sent_parts": int(parts)}
+                tx.execute("UPDATE inbox SET payload = ? WHERE key = ?", (_dump(payload), key))
             return None
         if kind == "release":
             event_id, delay = arg

@@ -556,6 +556,8 @@ def test_the_overview_never_reads_every_unanswered_key_into_python(world: Simple
     class Counting:
         """The connection, remembering each statement and handing back what it fetched."""
 
+        dialect = world.db.dialect
+
         def execute(self, sql: str, params: Any = ()) -> Rows:
             statements.append((sql, params))
             return Rows(world.db.execute(sql, params).fetchall())
