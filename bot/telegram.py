@@ -32,7 +32,9 @@ Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry 5xx and failu
 sendMessage that was written but not answered (read timeout, connection reset or closed once
 open: ``MaybeDelivered``) is not sent again, since Telegram has no retry key and the Bot API may
 have processed it; the other parts of a split reply still go. Only a request that never reached
-the API (refused, DNS, TLS handshake, connect timeout) is resent. A
+the API (refused, DNS, TLS handshake, connect timeout) is resent. A rate limit, 5xx or failure to
+connect that outlasts the retries hands the update back to the inbox (tried again later; parts of
+a split reply already sent are recorded and not sent again). A
 failing handler still answers ``texts.ERROR``; PTB swallows handler exceptions, so an error handler
 logs them and keeps them in ``channel.errors`` (tests assert it stays empty).
 """
@@ -552,6 +554,13 @@ class TelegramChannel:
         except RetryAfter:
             # nothing was sent: the inbox tries again later rather than give up
             log.warning("Telegram rate limit outlasted the retries", extra={"chat": hashed(message.chat_id)})
+            self._retry_later.add(update.update_id)
+        except NetworkError as err:
+            # 5xx or no connection, after the retries: it did not arrive; the inbox tries again
+            log.warning(
+                "Telegram send failed; trying again later",
+                extra={"chat": hashed(message.chat_id), "error": str(err)[:100]},
+            )
             self._retry_later.add(update.update_id)
         except TelegramError:
             log.exception("Telegram send failed", extra={"chat": hashed(message.chat_id)})

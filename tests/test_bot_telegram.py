@@ -673,3 +673,21 @@ async def test_a_reply_in_several_messages_is_resumed_not_resent(
     await channel.drain()
     assert [c.params["text"] for c in api.of("sendMessage")] == ["ส่วนที่ 1", "ส่วนที่ 2", "ส่วนที่ 3"]
     assert channel.inbox.pending() == 0
+
+
+async def test_a_server_error_that_outlasts_the_retries_is_tried_again_later(
+    tg: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The soak: three 500s in a row for one sendMessage gave a traceback and the reply was never
+    sent (the update was marked answered). It stays in the inbox and is tried again."""
+    channel, client, api, _ = tg
+    caplog.set_level(logging.INFO)
+    api.fail("sendMessage", 500, times=3)
+    await post(client, message_update("สวัสดี"))
+    await channel.drain()
+    assert api.of("sendMessage") == [] and channel.inbox.pending() == 1
+    assert not [r for r in caplog.records if r.exc_info]
+    channel.inbox.release("telegram", next(iter(_pending_ids(channel))), 0.0)
+    assert await channel.deliveries.claim() == 1
+    await channel.drain()
+    assert len(api.of("sendMessage")) == 1 and channel.inbox.pending() == 0
