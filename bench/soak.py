@@ -613,6 +613,13 @@ def report(
             f"  not sent around the kill ({len(calm)}): p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
             f"max {calm[-1] * 1000:.0f} ms"
         )
+    base = restart.get("killed_at", 0.0) - restart.get("at", 0.0)  # the load's start, fake APIs' clock
+    for s in dup[:10]:
+        when = ", ".join(f"+{t - base:.1f}" for t in sorted(s.answers))
+        print(
+            f"  duplicate {s.platform}: posted +{s.first_post - base:.1f} s, answered at {when} s, "
+            f"{journal.get(s.key, 0)} journal rows"
+        )
     fuzz_by_case: dict[str, list[str]] = defaultdict(list)
     for (name, status), count in sorted(tally.fuzz.items()):
         fuzz_by_case[name].append(f"{status}x{count}")
