@@ -568,8 +568,8 @@ def report(
     # what the app cannot tell apart: a send reset before the API (not resent, as a reset after it
     # would be a duplicate), and a reply in flight at the kill (sent, not yet marked answered)
     cut = sum(s.platform == "telegram" and s.key in cut_before for s in lost)
-    killed_at = restart.get("killed_at", 0.0)
-    at_kill = sum(min(s.answers) < killed_at < max(s.answers) for s in dup)
+    up_at = restart.get("up_at", 0.0)  # answered by the dead process, then again after the restart
+    at_kill = sum(min(s.answers) < up_at < max(s.answers) for s in dup)
 
     def row(label: str, value: int, note: str = "") -> None:
         print(f"{label:<23}{value:>7}   {note}")
@@ -595,7 +595,11 @@ def report(
         len(lost),
         f"LINE {line_lost}, Telegram {tg_lost} ({cut} sendMessage reset before reaching the API)",
     )
-    row("duplicates", len(dup), f"LINE {line_dup}, Telegram {tg_dup} ({at_kill} in flight at the kill)")
+    row(
+        "duplicates",
+        len(dup),
+        f"LINE {line_dup}, Telegram {tg_dup} ({at_kill} before the kill and again after the restart)",
+    )
     row("journaled", len(journal), f"{sum(v > 1 for v in journal.values())} with more than one row")
     row(
         "redeliveries sent",
