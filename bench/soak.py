@@ -112,7 +112,7 @@ class ChaosProxy:
             while chunk := await reader.read(65536):
                 if self._roll(P_RESET_BEFORE):
                     self.faults["reset before the API"] += 1
-                    if b"/sendMessage" in chunk and (m := _CHAT_ID.search(chunk)):
+                    if m := _CHAT_ID.search(chunk):  # a sendMessage (headers and body may part)
                         self.cut_before.add(m.group(1).decode())
                     self._reset(writer)
                     up_writer.transport.abort()
