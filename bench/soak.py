@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import shutil
 import signal
 import socket
@@ -64,6 +65,9 @@ HANG_SECONDS = 11.0  # past LINE's 10 s and Telegram's 5 s read timeouts
 P_RESET_AFTER, P_RESET_BEFORE, P_HANG = 0.002, 0.002, 0.001
 
 
+_CHAT_ID = re.compile(rb'"chat_id":\s*"?(-?\d+)')
+
+
 # -- faults between the app and the fake APIs -------------------------------------------------------
 class ChaosProxy:
     """A TCP proxy in front of a fake API that now and then resets a connection before the request
@@ -74,6 +78,9 @@ class ChaosProxy:
         self.rng = rng
         self.enabled = False
         self.faults: Counter[str] = Counter()
+        #: Telegram chats whose sendMessage was reset before it reached the API (never resent: the
+        #: app cannot tell it from a reset after the API processed it)
+        self.cut_before: set[str] = set()
         self.server: asyncio.Server | None = None
 
     async def start(self) -> str:
@@ -105,6 +112,8 @@ class ChaosProxy:
             while chunk := await reader.read(65536):
                 if self._roll(P_RESET_BEFORE):
                     self.faults["reset before the API"] += 1
+                    if m := _CHAT_ID.search(chunk):  # a sendMessage (headers and body may part)
+                        self.cut_before.add(m.group(1).decode())
                     self._reset(writer)
                     up_writer.transport.abort()
                     return
@@ -463,12 +472,14 @@ async def run(args: argparse.Namespace, data_dir: Path) -> int:
             server.kill()
             killed = time.monotonic()
             restart["at"] = killed - started
+            restart["killed_at"] = time.perf_counter()  # the fake APIs' clock
             restart["pending"] = _pending(data_dir)
             print(
                 f"+{killed - started:.1f} s: kill -9 ({restart['pending']} events pending in the inbox)",
                 flush=True,
             )
             restart["boot"] = await server.start()
+            restart["up_at"] = time.perf_counter()
             print(f"+{time.monotonic() - started:.1f} s: restarted in {restart['boot']:.1f} s", flush=True)
 
         timeout = aiohttp.ClientTimeout(total=15)
@@ -492,7 +503,8 @@ async def run(args: argparse.Namespace, data_dir: Path) -> int:
             server.stop()
             await line_proxy.stop()
             await tg_proxy.stop()
-    return report(args, tally, data_dir, log, restart, injected, line_proxy.faults + tg_proxy.faults, started)
+    faults = line_proxy.faults + tg_proxy.faults
+    return report(args, tally, data_dir, log, restart, injected, faults, tg_proxy.cut_before, started)
 
 
 def _pending(data_dir: Path) -> int:
@@ -527,6 +539,7 @@ def report(
     restart: dict[str, float],
     injected: Counter[str],
     faults: Counter[str],
+    cut_before: set[str],
     started: float,
 ) -> int:
     acked = [s for s in tally.sent.values() if s.acked]
@@ -537,6 +550,11 @@ def report(
     once = len(acked) - len(lost) - len(dup)
     journal = journal_counts(data_dir, acked)
     delays = sorted(min(s.answers) - s.first_post for s in acked if s.answers)
+    # messages sent while the server was down or pending in it at the kill wait for the restart
+    down = (restart.get("killed_at", 0.0) - REPLY_WAIT, restart.get("up_at", 0.0))
+    calm = sorted(
+        min(s.answers) - s.first_post for s in acked if s.answers and not down[0] <= s.first_post <= down[1]
+    )
     text = log.read_text(encoding="utf-8", errors="replace")
     tracebacks = text.count("Traceback (most recent call last)")
     errors_5xx = {k: v for k, v in tally.statuses.items() if k[1] >= 500 and k[1] != 503}
@@ -547,6 +565,11 @@ def report(
     line_lost, line_dup = kinds.get("line", (0, 0))
     tg_lost, tg_dup = kinds.get("telegram", (0, 0))
     n_5xx = sum(errors_5xx.values()) + sum(fuzz_5xx.values())
+    # what the app cannot tell apart: a send reset before the API (not resent, as a reset after it
+    # would be a duplicate), and a reply in flight at the kill (sent, not yet marked answered)
+    cut = sum(s.platform == "telegram" and s.key in cut_before for s in lost)
+    up_at = restart.get("up_at", 0.0)  # answered by the dead process, then again after the restart
+    at_kill = sum(min(s.answers) < up_at < max(s.answers) for s in dup)
 
     def row(label: str, value: int, note: str = "") -> None:
         print(f"{label:<23}{value:>7}   {note}")
@@ -567,8 +590,16 @@ def report(
         f"LINE {per['line']}, Telegram {per['telegram']}; web chat answered {tally.web_ok}",
     )
     row("answered exactly once", once)
-    row("lost (never answered)", len(lost), f"LINE {line_lost}, Telegram {tg_lost}")
-    row("duplicates", len(dup), f"LINE {line_dup}, Telegram {tg_dup}")
+    row(
+        "lost (never answered)",
+        len(lost),
+        f"LINE {line_lost}, Telegram {tg_lost} ({cut} sendMessage reset before reaching the API)",
+    )
+    row(
+        "duplicates",
+        len(dup),
+        f"LINE {line_dup}, Telegram {tg_dup} ({at_kill} before the kill and again after the restart)",
+    )
     row("journaled", len(journal), f"{sum(v > 1 for v in journal.values())} with more than one row")
     row(
         "redeliveries sent",
@@ -580,6 +611,19 @@ def report(
     if delays:
         p50, p99 = _percentile(delays, 0.5), _percentile(delays, 0.99)
         print(f"reply delay            p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {delays[-1] * 1000:.0f} ms")
+    if calm:
+        p50, p99 = _percentile(calm, 0.5), _percentile(calm, 0.99)
+        print(
+            f"  not sent around the kill ({len(calm)}): p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+            f"max {calm[-1] * 1000:.0f} ms"
+        )
+    base = restart.get("killed_at", 0.0) - restart.get("at", 0.0)  # the load's start, fake APIs' clock
+    for s in dup[:10]:
+        when = ", ".join(f"+{t - base:.1f}" for t in sorted(s.answers))
+        print(
+            f"  duplicate {s.platform}: posted +{s.first_post - base:.1f} s, answered at {when} s, "
+            f"{journal.get(s.key, 0)} journal rows"
+        )
     fuzz_by_case: dict[str, list[str]] = defaultdict(list)
     for (name, status), count in sorted(tally.fuzz.items()):
         fuzz_by_case[name].append(f"{status}x{count}")

@@ -113,6 +113,14 @@ class Deliveries:
                 self._start(Pending(event_id, payload, now))
         return fresh
 
+    async def sent(self, event_id: str, parts: int) -> None:
+        """The first ``parts`` messages of the event's reply went out: a process that takes the
+        event over after a crash sends only the rest (``payload["sent_parts"]``). Best effort."""
+        try:
+            await self._commit.submit(("sent", (event_id, parts)))
+        except InboxUnavailable:
+            log.warning("inbox: could not record a partly sent reply", extra={"platform": self.platform})
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._claim_loop())
 

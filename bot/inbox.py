@@ -135,8 +135,10 @@ class Inbox:
         self.apply(platform, [("release", (event_id, delay))])
 
     def apply(self, platform: str, ops: Sequence[tuple[str, Any]]) -> list[Any]:
-        """Several ``("accept", events)``, ``("done", event_id)`` and ``("release", (event_id,
-        delay))`` in one transaction, a group commit: what an event loop gathered in one turn
+        """Several ``("accept", events)``, ``("done", event_id)``, ``("release", (event_id,
+        delay))`` and ``("sent", (event_id, parts))`` (the payload's ``sent_parts``: how many
+        messages of a reply in several have gone out, so a takeover sends only the rest) in one
+        transaction, a group commit: what an event loop gathered in one turn
         takes the write lock once. The results in order (accept: which events are new). Raises
         Busy (``wait=0``, another writer holds the lock) or InboxUnavailable; either way nothing
         was written."""
@@ -155,6 +157,14 @@ class Inbox:
     def _apply(self, tx: Any, platform: str, kind: str, arg: Any, now: float) -> Any:
         if kind == "done":
             tx.execute("DELETE FROM inbox WHERE key = ?", (_key(platform, arg),))
+            return None
+        if kind == "sent":  # the first parts of a reply in several messages went out
+            event_id, parts = arg
+            key = _key(platform, event_id)
+            row = tx.execute("SELECT payload FROM inbox WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                payload = {**json.loads(row[0]), "sent_parts": int(parts)}
+                tx.execute("UPDATE inbox SET payload = ? WHERE key = ?", (_dump(payload), key))
             return None
         if kind == "release":
             event_id, delay = arg

@@ -22,7 +22,8 @@ What the webhook does, in order:
 Which events are answered:
 
 - text in a 1:1 chat: always (a search, or whatever the conversation makes of it), with the
-  loading animation when the answer takes longer than ``LOADING_AFTER``;
+  loading animation when the conversation takes longer than ``LOADING_AFTER`` over it (counted
+  from when it takes the message up, so a backlog alone never starts it);
 - text in a group or room: only when addressed to the bot, that is when the bot is mentioned
   (``mention.mentionees[*].isSelf``) or the text starts with one of ``ADDRESS_PREFIXES``
   ("ข้อมูล", "khomun", "@khomun"); the mention or prefix is stripped before routing;
@@ -93,6 +94,7 @@ from .background import RETRY, SENT, Background, Deliveries, Outcome, https_prox
 from .inbox import Inbox, InboxUnavailable, Pending
 from .requests import (
     BadJson,
+    BodyTimeout,
     BodyTooLarge,
     ClientDisconnect,
     clean_id,
@@ -111,10 +113,12 @@ ADDRESS_PREFIXES = ("@khomun", "khomun", "ข้อมูล")  # longest first:
 ATTEMPTS = 3
 BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds: a longer Retry-After is not worth holding a reply for
-TIMEOUT = 10.0  # seconds per API call
+TIMEOUT = 10.0  # seconds per API call, all told
+CONNECT_TIMEOUT = 3.0  # seconds to open a connection (a pool slot is always free: see POOL_SPARE)
 LOADING_SECONDS = 10  # 5-60, a multiple of 5
-#: connections kept open to the LINE API
-POOL_SIZE = 100
+#: connections to the LINE API beyond one per event the inbox may hold (KHOMUN_INBOX_CAPACITY): an
+#: event makes one call at a time, so chats hanging at the API never take another chat's connection
+POOL_SPARE = 32
 #: start LINE's loading animation only when a reply takes longer than this (seconds)
 LOADING_AFTER = 0.3
 #: a reply token younger than this (seconds) is still used after a restart; LINE's last about a minute
@@ -193,7 +197,7 @@ class LineChannel:
     # -- lifecycle ----------------------------------------------------------------------------
     async def startup(self) -> None:
         self._proxy = https_proxy()
-        self._session = outbound_session(POOL_SIZE)
+        self._session = outbound_session(self.settings.inbox_capacity + POOL_SPARE)
         self._background.start()
         self.deliveries.start()
         log.info("LINE channel ready", extra={"api": self.settings.line_api_base_url})
@@ -216,6 +220,8 @@ class LineChannel:
             body = await read_body(request)
         except BodyTooLarge:
             return PlainTextResponse("too large", 413)
+        except BodyTimeout:
+            return PlainTextResponse("request timeout", 408)
         except ClientDisconnect:
             return PlainTextResponse("bad request", 400)
         signature = request.headers.get("x-line-signature", "")
@@ -339,10 +345,23 @@ class LineChannel:
             chat_type=str(p.get("type") or "private"),
         )
         try:
-            work = asyncio.ensure_future(self._background.run(self.services.handle, message))
+            loop = asyncio.get_running_loop()
+            started = asyncio.Event()
+
+            def handle() -> Turn:
+                loop.call_soon_threadsafe(started.set)
+                return self.services.handle(message)
+
+            work = asyncio.ensure_future(self._background.run(handle))
             if message.chat_type == "private" and (message.text or message.postback):
                 # the typing dots only when the answer is not there at once: most answers take a
-                # few milliseconds, and an extra API call per message would halve throughput
+                # few milliseconds, and an extra API call per message would halve throughput.
+                # The clock starts when the conversation takes this message up, not at receipt:
+                # waiting behind a backlog is not this message being slow (and the dots would then
+                # cost a call for every message of the backlog)
+                starting = asyncio.ensure_future(started.wait())
+                await asyncio.wait({work, starting}, return_when=asyncio.FIRST_COMPLETED)
+                starting.cancel()
                 done, _ = await asyncio.wait({work}, timeout=self.loading_after)
                 if not done:
                     await self._loading(message.chat_id)
@@ -403,7 +422,7 @@ class LineChannel:
             self.settings.line_api_base_url + path,
             data=data,
             headers={**self._headers, **headers} if headers else self._headers,
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=aiohttp.ClientTimeout(total=timeout, sock_connect=CONNECT_TIMEOUT),
             proxy=self._proxy,
         ) as response:
             payload = await response.read()

@@ -224,6 +224,7 @@ def openapi_document(max_text: int, limit_max: int) -> Json:
                     "responses": {
                         "200": _json(_ref("ChatResponse"), "the reply and what happened"),
                         "400": _error("not JSON, a field missing or of the wrong type, text too long"),
+                        "408": _error("body not received within 5 s"),
                         "413": _error("body over 1 MB"),
                     },
                 }

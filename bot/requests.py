@@ -9,6 +9,7 @@ integer SQLite cannot hold, a non-finite number or JSON nested deeply enough to 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
@@ -18,10 +19,12 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 
 __all__ = [
+    "BODY_SECONDS",
     "MAX_BODY",
     "MAX_DEPTH",
     "MAX_TEXT",
     "BadJson",
+    "BodyTimeout",
     "BodyTooLarge",
     "ClientDisconnect",
     "clean_id",
@@ -33,6 +36,8 @@ __all__ = [
 
 #: bytes; real LINE and Telegram webhook bodies are far smaller
 MAX_BODY = 1_000_000
+#: seconds a client has to send its whole body (webhooks and chat messages are a few kB)
+BODY_SECONDS = 5.0
 #: nesting of arrays and objects; real webhook bodies stay under 10
 MAX_DEPTH = 32
 #: characters of one message kept (LINE allows 5,000, Telegram 4,096; no search is that long)
@@ -48,23 +53,33 @@ class BodyTooLarge(Exception):
     """The body is over the limit (answer 413)."""
 
 
+class BodyTimeout(ClientDisconnect):
+    """The body did not arrive within BODY_SECONDS (answer 408): a client sending it byte by byte
+    would otherwise hold a connection and a task for as long as it likes."""
+
+
 class BadJson(ValueError):
     """The body is not JSON this service accepts (answer 400); the message says why, for logs."""
 
 
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The raw body, refusing more than ``limit`` bytes without reading them all. Raises
-    BodyTooLarge, or ClientDisconnect when the client went away."""
+async def read_body(request: Request, limit: int = MAX_BODY, seconds: float | None = None) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes without reading them all, and a body that
+    takes longer than ``seconds`` (BODY_SECONDS) to arrive. Raises BodyTooLarge, BodyTimeout, or
+    ClientDisconnect when the client went away."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_SECONDS if seconds is None else seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTimeout from None
     return b"".join(chunks)
 
 

@@ -17,6 +17,10 @@ UVICORN: dict[str, object] = {
     "log_level": "info",
     "access_log": False,
     "server_header": False,
+    # uvicorn's httptools protocol with a deadline for a request's headers (bot.slow_clients);
+    # bodies have theirs in bot.requests.read_body, idle keep-alive connections uvicorn's 5 s
+    "http": "bot.slow_clients:HeaderDeadline",
+    "timeout_keep_alive": 5,
 }
 
 

@@ -345,14 +345,7 @@ def unanswered_page(db: Database, window: Window, limit: int | None = None) -> t
     SQLite counts each key (one row per distinct key, not per message); keys are merged by
     ``merge_keys``; Group objects, platforms and examples are made for the groups returned only."""
     where, params = window.where()
-    counted = _by_key(db, where, params, "count(*), min(ts), max(ts)", None)
-    if len({r[0] for r in counted}) < len(counted):  # a typed text equal to another row's key
-        merged: dict[str, tuple[str, int, str, str]] = {}
-        for k, n, first, last in counted:
-            m = merged.get(k)
-            merged[k] = (k, m[1] + n, min(m[2], first), max(m[3], last)) if m else (k, n, first, last)
-        counted = list(merged.values())
-    counted.sort(key=lambda r: (-r[1], r[0]))
+    counted, total_keys = _counted(db, where, params, None if limit is None else MERGE_KEYS + limit)
     head, tail = counted[:MERGE_KEYS], counted[MERGE_KEYS:]  # the tail stays one group per key
     homes = merge_keys([r[0] for r in head])
     totals: dict[int, list[Any]] = {}  # home -> [-count, last_seen, first_seen, keys]
@@ -371,9 +364,65 @@ def unanswered_page(db: Database, window: Window, limit: int | None = None) -> t
         merged_head, ([-r[1], r[3], r[2], [r[0]]] for r in tail_top), key=lambda t: (t[0], t[1])
     )
     ranked = [Group(keys, -neg, first, last) for neg, last, first, keys in itertools.islice(picked, limit)]
-    total = len(totals) + len(tail)
+    total = len(totals) + total_keys - len(head)
     _fill(db, where, params, ranked, every=limit is None)
     return ranked, total
+
+
+def _via(db: Database, index: str) -> str:
+    """Read through ``index``: SQLite's planner prefers journal_ts for a time window and then reads
+    the table row by row; PostgreSQL chooses by its statistics."""
+    return f" INDEXED BY {index}" if db.dialect == "sqlite" else ""
+
+
+def _counted(
+    db: Database, where: str, params: list[str], first: int | None
+) -> tuple[list[tuple[str, int, str, str]], int]:
+    """(key, count, first seen, last seen) of unanswered searches, the most asked first (on a tie
+    the one last seen earlier, then by key): the ``first`` of them (all when None), and how many
+    keys there are. The database counts, ranks and cuts: at 100,000 distinct keys, handing every
+    count to Python and sorting it there was most of the overview's time (issue 13.3). Rows with a
+    query_key are read through the partial index ``journal_unanswered`` alone, in key order; the
+    rare rows without one are grouped by their text, merged with a key they equal."""
+    keyed = (
+        f"FROM journal{_via(db, 'journal_unanswered')} WHERE {where} AND {UNANSWERED_SQL} AND query_key != ''"
+    )
+    order = " GROUP BY k ORDER BY 2 DESC, 4, k" + (" LIMIT ?" if first is not None else "")
+    rows = db.execute(
+        f"SELECT query_key AS k, count(*), min(ts), max(ts) {keyed}{order}",
+        [*params, *([first] if first is not None else [])],
+    ).fetchall()
+    n_keys = db.execute(
+        f"SELECT count(*) FROM (SELECT query_key {keyed} GROUP BY query_key) AS keys", params
+    ).fetchone()[0]
+    loose = db.execute(
+        f"SELECT {_FALLBACK_KEY} AS k, count(*), min(ts), max(ts) FROM journal "
+        f"WHERE {where} AND {UNANSWERED_SQL} AND query_key = '' GROUP BY k",
+        params,
+    ).fetchall()
+    if not loose:
+        return [tuple(r) for r in rows], n_keys
+    merged = {r[0]: tuple(r) for r in rows}
+    texts = [r[0] for r in loose]
+    for i in range(0, len(texts), 500):  # keys that typed texts equal, fetched or not
+        chunk = texts[i : i + 500]
+        merged.update(
+            (r[0], tuple(r))
+            for r in db.execute(
+                f"SELECT query_key AS k, count(*), min(ts), max(ts) {keyed} "
+                f"AND query_key IN ({', '.join('?' * len(chunk))}) GROUP BY query_key",
+                params + chunk,
+            )
+        )
+    for k, n, lo, hi in loose:
+        m = merged.get(k)
+        if m is None:
+            n_keys += 1
+        merged[k] = (k, m[1] + n, min(m[2], lo), max(m[3], hi)) if m else (k, n, lo, hi)
+    ranked = sorted(merged.values(), key=lambda r: r[0])
+    ranked.sort(key=lambda r: r[3])
+    ranked.sort(key=lambda r: -r[1])
+    return (ranked if first is None else ranked[:first]), n_keys
 
 
 def _fill(db: Database, where: str, params: list[str], groups: list[Group], every: bool) -> None:
@@ -389,29 +438,49 @@ def _fill(db: Database, where: str, params: list[str], groups: list[Group], ever
 
 
 def top_queries(db: Database, window: Window, limit: int = 10) -> list[tuple[str, int, int]]:
-    """The most asked searches: (example text, times asked, times unanswered), counted by SQLite."""
+    """The most asked searches: (example text, times asked, times unanswered), counted by SQLite.
+
+    A search is counted by its query_key, or by its text when the search understood no key. Both
+    are ranked through the partial index ``journal_search_key`` without reading the table; a
+    text equal to a key is counted with it when either is among the first ``limit`` of its kind."""
     where, params = window.where()
-    key = "coalesce(nullif(query_key, ''), text)"
-    top = db.execute(
-        f"SELECT {key} AS k, count(*), coalesce(sum({UNANSWERED_ONE}), 0) FROM journal "
-        f"WHERE {where} AND intent = 'search' GROUP BY k ORDER BY 2 DESC, min(id) LIMIT ?",
+    base = f"FROM journal{_via(db, 'journal_search_key')} WHERE {where} AND intent = 'search'"
+    keyed = db.execute(
+        f"SELECT query_key, count(*), min(id) {base} AND query_key != '' "
+        "GROUP BY query_key ORDER BY 2 DESC, 3 LIMIT ?",
         [*params, limit],
     ).fetchall()
-    if not top:
+    loose = db.execute(
+        f"SELECT text, count(*), min(id) {base} AND query_key = '' GROUP BY text ORDER BY 2 DESC, 3 LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    if not keyed and not loose:
         return []
-    texts: dict[str, Counter[str]] = {k: Counter() for k, _, _ in top}
-    marks = ", ".join("?" * len(texts))
-    for k, text, n in db.execute(
-        f"SELECT {key} AS k, trim(text), count(*) FROM journal "
-        f"WHERE {where} AND intent = 'search' AND {key} IN ({marks}) GROUP BY k, 2",
-        [*params, *texts],
+    keys = list(dict.fromkeys([r[0] for r in keyed] + [r[0] for r in loose]))
+    marks = ", ".join("?" * len(keys))
+    asked: dict[str, list[int]] = {}  # key -> [count, first id, unanswered]
+    texts: dict[str, Counter[str]] = {k: Counter() for k in keys}
+    for k, text, n, first_id, missed in itertools.chain(
+        db.execute(
+            f"SELECT query_key, trim(text), count(*), min(id), coalesce(sum({UNANSWERED_ONE}), 0) "
+            f"{base} AND query_key IN ({marks}) GROUP BY 1, 2",
+            [*params, *keys],
+        ),
+        db.execute(
+            f"SELECT text, trim(text), count(*), min(id), coalesce(sum({UNANSWERED_ONE}), 0) "
+            f"{base} AND query_key = '' AND text IN ({marks}) GROUP BY 1, 2",
+            [*params, *keys],
+        ),
     ):
+        a = asked.setdefault(k, [0, first_id, 0])
+        a[0], a[1], a[2] = a[0] + n, min(a[1], first_id), a[2] + missed
         texts[k][text] += n
+    top = sorted(asked.items(), key=lambda kv: (-kv[1][0], kv[1][1]))[:limit]
 
     def label(k: str) -> str:  # the most typed text; on a tie the shortest
         return min(texts[k].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
 
-    return [(label(k), n, missed) for k, n, missed in top]
+    return [(label(k), n, missed) for k, (n, _, missed) in top]
 
 
 #: a cell a spreadsheet would read as a formula (OWASP CSV injection) starts with one of these

@@ -14,7 +14,9 @@ state database cannot record it, the answer is 503 and Telegram retries. PTB han
 a background task (``await channel.drain()`` waits for them); its inbox row is deleted when the
 reply has gone out, and after a crash the next process (or another worker) answers what was left.
 Inline queries are answered at once or never (a late answer is refused), so they are only
-de-duplicated. Texts are cleaned (``bot.requests.clean_text``) before the conversation.
+de-duplicated. Start-up calls getMe in the background, again with backoff while Telegram's API
+cannot be reached; meanwhile updates are accepted into the inbox and answered once it succeeds
+(inline queries get 503 until then). Texts are cleaned (``bot.requests.clean_text``) before the conversation.
 
 What users get:
 
@@ -26,9 +28,13 @@ What users get:
   each sharing one dataset card with a citation line; through ``Conversation.inline`` and the
   journal (``Services.handle_inline``), so unanswered inline queries reach staff.
 
-Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry network errors and 5xx. A
-sendMessage that was sent but not answered within the read timeout is not sent again (Telegram
-has no retry key, so a resend after a slow answer is a duplicate reply); a connect timeout is. A
+Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry 5xx and failures to connect. A
+sendMessage that was written but not answered (read timeout, connection reset or closed once
+open: ``MaybeDelivered``) is not sent again, since Telegram has no retry key and the Bot API may
+have processed it; the other parts of a split reply still go. Only a request that never reached
+the API (refused, DNS, TLS handshake, connect timeout) is resent. A rate limit, 5xx or failure to
+connect that outlasts the retries hands the update back to the inbox (tried again later; parts of
+a split reply already sent are recorded and not sent again). A
 failing handler still answers ``texts.ERROR``; PTB swallows handler exceptions, so an error handler
 logs them and keeps them in ``channel.errors`` (tests assert it stays empty).
 """
@@ -74,7 +80,16 @@ from intents.types import Message, Turn
 from . import metrics, render_telegram
 from .background import RETRY, SENT, Background, Deliveries, Outcome
 from .inbox import Inbox, InboxUnavailable, Pending
-from .requests import BadJson, BodyTooLarge, ClientDisconnect, clean_text, hashed, parse_json, read_body
+from .requests import (
+    BadJson,
+    BodyTimeout,
+    BodyTooLarge,
+    ClientDisconnect,
+    clean_text,
+    hashed,
+    parse_json,
+    read_body,
+)
 from .settings import Settings
 from .telegram_request import AiohttpRequest, MaybeDelivered
 
@@ -85,10 +100,17 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ATTEMPTS = 3
-POOL_SIZE = 64  # connections to the Bot API (one per reply in flight)
+#: connections to the Bot API beyond one per update the inbox may hold (KHOMUN_INBOX_CAPACITY; an
+#: update makes one call at a time), for inline queries: chats hanging at the API never starve others
+POOL_SPARE = 64
 READ_TIMEOUT = 5.0  # seconds to wait for the Bot API's answer once a request is sent
 BACKOFF = 0.2  # seconds, doubled per attempt
 MAX_RETRY_AFTER = 10.0  # seconds
+#: seconds start-up waits for getMe before going on without Telegram (it keeps trying)
+STARTUP_WAIT = 2.0
+START_BACKOFF = 0.5  # seconds between two getMe attempts while Telegram is unreachable, doubled
+MAX_START_BACKOFF = 30.0
+READY_WAIT = 10.0  # seconds an update waits for the channel to be ready before it is handed back
 INLINE_CACHE_SECONDS = 300
 INLINE_MAX_OFFSET = 200  # how deep inline paging goes
 GREETING_TEXT = "/start"  # the conversation reads this as a greeting
@@ -229,7 +251,9 @@ class TelegramChannel:
         )
         self._parsed: dict[str, Update] = {}  # updates accepted by this webhook, not yet handled
         self._retry_later: set[int] = set()  # update ids whose reply the Bot API refused for now
-        self._starting = asyncio.Lock()
+        self._already: dict[int, int] = {}  # update id -> messages of its reply sent before a crash
+        self._ready = asyncio.Event()  # getMe answered and PTB started
+        self._starter: asyncio.Task[None] | None = None
         base = settings.telegram_api_base_url
         self.app = (
             Application.builder()
@@ -238,7 +262,9 @@ class TelegramChannel:
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(64)
-            .request(AiohttpRequest(pool_size=POOL_SIZE, read_timeout=READ_TIMEOUT))
+            .request(
+                AiohttpRequest(pool_size=settings.inbox_capacity + POOL_SPARE, read_timeout=READ_TIMEOUT)
+            )
             .get_updates_request(AiohttpRequest(pool_size=1))
             .build()
         )
@@ -263,26 +289,43 @@ class TelegramChannel:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: /webhooks/telegram accepts any caller")
         self._background.start()
         self.deliveries.start()
-        await self._start()
+        self._starter = asyncio.create_task(self._start())
+        # a reachable API is ready at once; an unreachable one must not hold up the service
+        await asyncio.wait({self._starter}, timeout=STARTUP_WAIT)
 
-    async def _start(self) -> bool:
-        """getMe (learns the bot's username), start PTB, set the commands. When Telegram cannot be
-        reached the rest of the service still starts: webhooks answer 503 (Telegram retries them)
-        and the next one tries again."""
-        async with self._starting:
-            if self.app.running:
-                return True
+    async def _start(self) -> None:
+        """getMe (learns the bot's username), start PTB, set the commands: once, in the background,
+        again with backoff while Telegram cannot be reached. Meanwhile webhooks are still accepted
+        into the inbox, and answered once this succeeds."""
+        backoff = START_BACKOFF
+        while True:
             try:
                 await self.app.initialize()
                 await self.app.start()
+                break
             except (TelegramError, OSError) as err:
-                log.error("Telegram unreachable at startup; will retry", extra={"error": type(err).__name__})
-                return False
-        await self.set_commands()
+                log.error(
+                    "Telegram unreachable at startup; will retry",
+                    extra={"error": type(err).__name__, "seconds": backoff},
+                )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_START_BACKOFF)
+        self._ready.set()  # answering needs getMe only; the command menu may come a moment later
         log.info("Telegram channel ready", extra={"bot": self.app.bot.username})
+        await self.set_commands()
+
+    async def _wait_ready(self) -> bool:
+        if not self._ready.is_set():
+            try:
+                await asyncio.wait_for(self._ready.wait(), READY_WAIT)
+            except TimeoutError:
+                return False
         return True
 
     async def shutdown(self) -> None:
+        if self._starter is not None:
+            self._starter.cancel()
+            await asyncio.gather(self._starter, return_exceptions=True)
         await self.deliveries.stop()
         await self._background.stop()
         if self.app.running:
@@ -317,6 +360,8 @@ class TelegramChannel:
             body = await read_body(request)
         except BodyTooLarge:
             return PlainTextResponse("too large", 413)
+        except BodyTimeout:
+            return PlainTextResponse("request timeout", 408)
         except ClientDisconnect:
             return PlainTextResponse("bad request", 400)
         try:
@@ -326,8 +371,6 @@ class TelegramChannel:
         except BadJson as err:
             log.info("Telegram webhook with a malformed body refused", extra={"reason": str(err)})
             return PlainTextResponse("bad request", 400)
-        if not self.app.running and not await self._start():
-            return PlainTextResponse("not ready", 503)
         try:
             payload = minimal_update(data)
             update = Update.de_json(payload if payload is not None else data, self.app.bot)
@@ -335,6 +378,8 @@ class TelegramChannel:
             log.info("Telegram update refused: unreadable", extra={"error": type(err).__name__})
             return PlainTextResponse("bad request", 400)
         event_id = str(update_id)
+        if payload is None and not self._ready.is_set():  # inline queries are not kept: retry later
+            return PlainTextResponse("not ready", 503)
         if payload is not None and self.deliveries.full():
             log.warning(
                 "Telegram webhook refused: the inbox is full", extra={"capacity": self.deliveries.capacity}
@@ -357,11 +402,16 @@ class TelegramChannel:
     async def _answer(self, item: Pending) -> Outcome:
         """Handle one update from the inbox: SENT when its reply went out (or never will)."""
         update = self._parsed.pop(item.event_id, None)
-        if not self.app.running and not await self._start():
+        if not await self._wait_ready():  # still starting: handed back, tried again later
             return RETRY
         if update is None:  # taken over from another process
-            update = Update.de_json(item.payload, self.app.bot)
+            payload = dict(item.payload)
+            already = int(payload.pop("sent_parts", 0) or 0)
+            update = Update.de_json(payload, self.app.bot)
+            if already:
+                self._already[update.update_id] = already
         await self.app.process_update(update)
+        self._already.pop(update.update_id, None)
         if update.update_id in self._retry_later:
             self._retry_later.discard(update.update_id)
             return RETRY
@@ -489,16 +539,28 @@ class TelegramChannel:
             log.exception("Telegram update handling failed", extra={"chat": hashed(message.chat_id)})
             payloads = [{"text": texts.ERROR}]
         try:
-            await self.send(message.chat_id, payloads)
+            await self.send(
+                message.chat_id,
+                payloads,
+                event_id=str(update.update_id),
+                already=self._already.pop(update.update_id, 0),
+            )
             metrics.REPLY_SECONDS.labels("telegram").observe(time.perf_counter() - started)
         except MaybeDelivered:
             log.warning(
-                "Telegram sendMessage unanswered in time; not resending (it may have been delivered)",
+                "Telegram sendMessage unanswered (timeout or reset); not resent: it may have arrived",
                 extra={"chat": hashed(message.chat_id)},
             )
         except RetryAfter:
             # nothing was sent: the inbox tries again later rather than give up
             log.warning("Telegram rate limit outlasted the retries", extra={"chat": hashed(message.chat_id)})
+            self._retry_later.add(update.update_id)
+        except NetworkError as err:
+            # 5xx or no connection, after the retries: it did not arrive; the inbox tries again
+            log.warning(
+                "Telegram send failed; trying again later",
+                extra={"chat": hashed(message.chat_id), "error": str(err)[:100]},
+            )
             self._retry_later.add(update.update_id)
         except TelegramError:
             log.exception("Telegram send failed", extra={"chat": hashed(message.chat_id)})
@@ -522,16 +584,31 @@ class TelegramChannel:
             ),
         )
 
-    async def send(self, chat_id: str, payloads: list[dict[str, Any]]) -> None:
-        """sendMessage for each rendered payload. The keyboard and preview options go as the
-        renderer's JSON (``api_kwargs``) rather than a round trip through PTB objects; the
-        renderer's output is checked against PTB's models in tests/test_bot_render_telegram.py."""
+    async def send(
+        self, chat_id: str, payloads: list[dict[str, Any]], *, event_id: str | None = None, already: int = 0
+    ) -> None:
+        """sendMessage for each rendered payload but the first ``already`` (sent before a crash).
+        For a reply in several messages, each part sent but the last is recorded in the inbox row
+        of ``event_id``, so a process taking the update over after a crash sends only the rest.
+        The keyboard and preview options go as the renderer's JSON (``api_kwargs``) rather than a
+        round trip through PTB objects; the renderer's output is checked against PTB's models in
+        tests/test_bot_render_telegram.py."""
         bot = self.app.bot
-        for payload in payloads:
+        unsure: MaybeDelivered | None = None
+        for i, payload in enumerate(payloads):
+            if i < already:
+                continue
+            if i > already and event_id is not None:
+                await self.deliveries.sent(event_id, i)
             raw = {k: payload[k] for k in ("reply_markup", "link_preview_options") if payload.get(k)}
-            await with_retries(
-                lambda p=payload, raw=raw: bot.send_message(
-                    chat_id, p["text"], parse_mode=p.get("parse_mode"), api_kwargs=raw
-                ),
-                resend=False,
-            )
+            try:
+                await with_retries(
+                    lambda p=payload, raw=raw: bot.send_message(
+                        chat_id, p["text"], parse_mode=p.get("parse_mode"), api_kwargs=raw
+                    ),
+                    resend=False,
+                )
+            except MaybeDelivered as err:  # this part may have arrived: go on with the next
+                unsure = err
+        if unsure is not None:
+            raise unsure

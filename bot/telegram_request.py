@@ -28,9 +28,18 @@ _TOKEN_IN_URL = re.compile(r"/bot[^/\s'\"]+/")
 
 
 class MaybeDelivered(TimedOut):
-    """The request was sent but no answer came in time: the Bot API may well have acted on it
-    (a sendMessage may have reached the user). Unlike a connect timeout, resending is not safe
-    for calls that are not idempotent (Telegram has no retry key, LINE does)."""
+    """The request was (or may have been) written, and no answer came: a read timeout, or the
+    connection reset or closed after it was open. The Bot API may well have acted on it (a
+    sendMessage may have reached the user). Only a failure to connect proves it never arrived;
+    for calls that are not idempotent, resending after anything else is not safe (Telegram has no
+    retry key, LINE does)."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "Sent, but no answer came: it may have been delivered")
+
+
+#: failures before anything was written: the request surely never reached the API
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.InvalidURL)
 
 
 class AiohttpRequest(BaseRequest):
@@ -94,12 +103,16 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as err:  # never reached the API: safe to try again
             raise TimedOut from err
-        except TimeoutError as err:  # sent, unanswered (aiohttp's SocketTimeoutError, pool waits)
+        except TimeoutError as err:  # sent, unanswered (aiohttp's SocketTimeoutError)
             raise MaybeDelivered from err
         except aiohttp.ClientError as err:
             # some aiohttp errors quote the URL, and Bot API URLs carry the bot token
-            detail = _TOKEN_IN_URL.sub("/bot<token>/", str(err))
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {detail}") from None
+            detail = f"aiohttp.{type(err).__name__}: " + _TOKEN_IN_URL.sub("/bot<token>/", str(err))
+            if isinstance(err, _NOT_SENT):  # refused, DNS, TLS handshake: safe to try again
+                raise NetworkError(detail) from None
+            # reset or closed once connected (ServerDisconnectedError, ClientOSError), a broken
+            # answer: the API may have processed the request before the answer was lost
+            raise MaybeDelivered(detail) from None
 
 
 def _json(request_data: RequestData | None) -> bytes:

@@ -24,6 +24,7 @@ from .requests import (
     MAX_BODY,
     SEARCH_LIMIT_MAX,
     BadJson,
+    BodyTimeout,
     BodyTooLarge,
     clean_text,
     parse_json,
@@ -103,6 +104,8 @@ class WebPages:
             body = await read_body(request)
         except BodyTooLarge:
             return _error(413, f"body larger than {MAX_BODY} bytes")
+        except BodyTimeout:
+            return _error(408, "body not received in time")
         except ClientDisconnect:
             return _error(400, "client went away")
         try:

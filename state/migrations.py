@@ -146,6 +146,12 @@ MIGRATIONS: tuple[Step, ...] = (
         "CREATE INDEX IF NOT EXISTS staff_failures_client ON staff_failures(client, at);"
         "CREATE INDEX IF NOT EXISTS staff_failures_at ON staff_failures(at)",
     ),
+    Step(
+        6,
+        "journal: searches by key and time (the staff overview's most asked, issue 13.3)",
+        "CREATE INDEX IF NOT EXISTS journal_search_key ON journal(query_key, ts, platform) "
+        "WHERE intent = 'search'",
+    ),
 )
 
 

@@ -3,12 +3,15 @@
 ``FakeLine`` answers /v2/bot/message/reply, /v2/bot/message/push and /v2/bot/chat/loading/start
 like the real API (reply tokens are single use; a reused or "expired*" token gets 400 "Invalid
 reply token"; a push retried with an accepted ``X-Line-Retry-Key`` gets 409), records every request
-with the time it arrived, can be told to fail the next calls to a path (500, 429 + Retry-After),
-and answers any other path 404 and remembers it in ``unexpected`` (tests assert it stays empty).
+with the time it arrived, can be told to fail the next calls to a path (500, 429 + Retry-After) or
+to hang the calls for some chats (``hang(keys, seconds)``: a reply token, a push's "to" or a
+loading animation's chatId in ``keys``), and answers any other path 404 and remembers it in
+``unexpected`` (tests assert it stays empty).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -95,6 +98,7 @@ class FakeLine:
         self._failures: dict[str, list[tuple[int, str | None]]] = {}
         self._used_tokens: set[str] = set()
         self._retry_keys: set[str] = set()
+        self._hangs: dict[str, float] = {}
         #: called (in the server thread) with each answered request: the benchmark's stopwatch
         self.listeners: list[Callable[[Recorded], None]] = []
         self._lock = threading.Lock()
@@ -119,6 +123,11 @@ class FakeLine:
         with self._lock:
             self._failures.setdefault(path, []).extend([(status, retry_after)] * times)
 
+    def hang(self, keys: Any, seconds: float) -> None:
+        """Answer calls for these reply tokens / chat ids only after ``seconds``."""
+        with self._lock:
+            self._hangs.update(dict.fromkeys(keys, seconds))
+
     def calls(self, path: str, status: int | None = 200) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if r.path == path and (status is None or r.status == status)]
@@ -141,6 +150,7 @@ class FakeLine:
             self.requests.clear()
             self.unexpected.clear()
             self._failures.clear()
+            self._hangs.clear()
 
     # -- the API ------------------------------------------------------------------------------
     async def _record(self, request: Request) -> Recorded:
@@ -153,6 +163,11 @@ class FakeLine:
         with self._changed:
             self.requests.append(rec)
             self._changed.notify_all()
+        fields = body if isinstance(body, dict) else {}
+        with self._lock:
+            hang = max(self._hangs.get(str(fields.get(k)), 0.0) for k in ("replyToken", "to", "chatId"))
+        if hang:
+            await asyncio.sleep(hang)
         return rec
 
     def _injected(self, rec: Recorded) -> Response | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -565,3 +567,44 @@ async def test_a_reply_that_keeps_failing_is_tried_again_later(line: Any, monkey
     await channel.drain()
     [reply] = api.replies()
     assert reply.body["replyToken"] == e["replyToken"] and channel.inbox.pending() == 0
+
+
+async def test_chats_hanging_at_the_api_do_not_delay_the_others(line: Any) -> None:
+    """issue 13.7: 150 chats hanging at LINE's API filled the shared connection pool (100) and
+    delayed every other reply 9-11 s. The pool has room for every event the inbox may hold."""
+    channel, client, api, _ = line
+    channel.loading_after = 5.0
+    hanging = [text_event("สวัสดี", source={"type": "user", "userId": f"U{i:032x}"}) for i in range(120)]
+    api.hang([e["replyToken"] for e in hanging], 2.0)
+    for e in hanging:
+        assert (await post(client, webhook(e))).status_code == 200
+    await asyncio.sleep(0.3)  # their replies are out, waiting for the API
+    others = [text_event("สวัสดี", source={"type": "user", "userId": f"U{i:032x}"}) for i in range(500, 520)]
+    began = time.perf_counter()
+    for e in others:
+        assert (await post(client, webhook(e))).status_code == 200
+    tokens = {e["replyToken"] for e in others}
+    deadline = began + 5
+    while time.perf_counter() < deadline:
+        answered = [r for r in api.replies() if r.body["replyToken"] in tokens]
+        if len(answered) == len(others):
+            break
+        await asyncio.sleep(0.02)
+    assert len(answered) == len(others)
+    assert max(r.at for r in answered) - began < 1.0
+    await channel.drain()
+    assert len(api.replies()) == len(hanging) + len(others)
+
+
+async def test_a_backlog_alone_does_not_start_the_loading_animation(line: Any) -> None:
+    """issue 13.7: the loading animation fired for almost every message under a backlog (991
+    extra calls per 1,000): its clock started at receipt, so waiting behind other messages for
+    the one conversation thread counted as slow. It now starts when this message is taken up."""
+    channel, client, api, _ = line
+    channel.loading_after = 0.05  # each answer below takes a few ms; 200 of them take longer
+    queued = [text_event(QUERY, source={"type": "user", "userId": f"U{i:032x}"}) for i in range(200)]
+    for e in queued:
+        assert (await post(client, webhook(e))).status_code == 200
+    await channel.drain()
+    assert len(api.replies()) == len(queued)
+    assert len(api.calls(LOADING, status=None)) <= 10

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from chaos_proxy import ResettingProxy
 from fake_line import serve_app
 from fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, serve_fake_telegram
 from starlette.applications import Starlette
@@ -366,9 +367,8 @@ async def test_telegram_down_at_startup_does_not_crash_and_recovers(fake: Any, e
     api.reset()
     api.fail("getMe", 500, times=1)
     async with running(url, engine) as (channel, client, _):
-        assert not channel.app.running
         r = await post(client, message_update("/help", command=True))
-        assert r.status_code == 200  # the webhook tried again, and getMe answered this time
+        assert r.status_code == 200  # kept in the inbox; getMe is tried again in the background
         await channel.drain()
         assert channel.app.running
         assert len(api.of("sendMessage")) == 1
@@ -576,3 +576,118 @@ def _pending_ids(channel: Any) -> list[str]:
     with channel.inbox._lock:
         keys = channel.inbox._db.execute("SELECT key FROM inbox").fetchall()
     return [k.split(":", 1)[1] for (k,) in keys]
+
+
+async def test_a_reset_after_the_api_processed_a_send_is_not_resent(fake: Any, engine: Any) -> None:
+    """issue 13.5 after resets: the soak saw Telegram replies sent twice when a connection was
+    reset after the Bot API processed a sendMessage; that is as ambiguous as a read timeout."""
+    url, api = fake
+    proxy = ResettingProxy(url)
+    proxied = await proxy.start()
+    try:
+        async with running(proxied, engine) as (channel, client, _):
+            api.reset()
+            chats = [USER_ID + 100 + i for i in range(5)]
+            proxy.reset_after = len(chats)
+            for chat in chats:
+                update = message_update("/help", command=True)
+                update["message"]["chat"]["id"] = chat
+                assert (await post(client, update)).status_code == 200
+                await channel.drain()
+            assert proxy.resets == len(chats)
+            per_chat = [
+                len([c for c in api.of("sendMessage") if int(c.params["chat_id"]) == chat]) for chat in chats
+            ]
+            assert per_chat == [1] * len(chats)
+            assert channel.errors == []
+    finally:
+        await proxy.stop()
+
+
+async def test_webhooks_do_not_wait_for_get_me_while_telegram_is_unreachable(
+    fake: Any, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 13.7: with Telegram's API unreachable at start-up, each webhook waited in turn for
+    its own getMe (503 after 5, 10, ... 40 s). Start-up tries in the background with backoff;
+    webhooks are accepted into the inbox at once and answered when the channel is ready."""
+    from bot import telegram as tg_module
+
+    url, api = fake
+    api.reset()
+    monkeypatch.setattr(tg_module, "READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(tg_module, "STARTUP_WAIT", 0.1)
+    monkeypatch.setattr(tg_module, "START_BACKOFF", 0.1)
+    monkeypatch.setattr(tg_module, "MAX_START_BACKOFF", 0.2)
+    api.hang("getMe", 1.0)  # every getMe times out
+    async with running(url, engine) as (channel, client, _):
+        chats = [USER_ID + 200 + i for i in range(8)]
+        updates = []
+        for chat in chats:
+            update = message_update("/help", command=True)
+            update["message"]["chat"]["id"] = chat
+            updates.append(update)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        answers = await asyncio.gather(*(post(client, u) for u in updates))
+        assert [r.status_code for r in answers] == [200] * len(chats)
+        assert loop.time() - began < 0.5
+        assert api.of("sendMessage") == []
+        api.hang("getMe", 0)
+        await channel.drain()
+        assert channel.app.running
+        sends = api.of("sendMessage")
+        assert sorted(int(c.params["chat_id"]) for c in sends) == chats
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter(int)
+async def test_a_reply_in_several_messages_is_resumed_not_resent(
+    tg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 13 (what a crash can lose): a reply split in several messages whose first parts went
+    out before the process stopped was sent again from the start by the process that took the
+    update over. Each part sent is recorded in the inbox row, and a takeover sends only the rest."""
+    from bot import telegram
+
+    monkeypatch.setattr(telegram, "MAX_RETRY_AFTER", 0.01)
+    channel, client, api, _ = tg
+    parts = [{"text": f"ส่วนที่ {i}"} for i in (1, 2, 3)]
+    monkeypatch.setattr(render_telegram, "render", lambda reply: [dict(p) for p in parts])
+
+    def refuse_the_third(call: Any) -> None:  # after part 2: the API refuses part 3 for now
+        if call.method == "sendMessage" and call.params.get("text") == "ส่วนที่ 2":
+            api.fail("sendMessage", 429, times=3, retry_after=1)
+
+    api.listeners.append(refuse_the_third)
+    try:
+        update = message_update(QUERY)
+        assert (await post(client, update)).status_code == 200
+        await channel.drain()
+    finally:
+        api.listeners.remove(refuse_the_third)
+    assert [c.params["text"] for c in api.of("sendMessage")] == ["ส่วนที่ 1", "ส่วนที่ 2"]
+    with channel.inbox._lock:
+        [(payload,)] = channel.inbox._db.execute("SELECT payload FROM inbox").fetchall()
+        channel.inbox._db.execute("UPDATE inbox SET lease_until = 0")  # due now, as after a crash
+    assert json.loads(payload)["sent_parts"] == 2
+    assert await channel.deliveries.claim() == 1
+    await channel.drain()
+    assert [c.params["text"] for c in api.of("sendMessage")] == ["ส่วนที่ 1", "ส่วนที่ 2", "ส่วนที่ 3"]
+    assert channel.inbox.pending() == 0
+
+
+async def test_a_server_error_that_outlasts_the_retries_is_tried_again_later(
+    tg: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The soak: three 500s in a row for one sendMessage gave a traceback and the reply was never
+    sent (the update was marked answered). It stays in the inbox and is tried again."""
+    channel, client, api, _ = tg
+    caplog.set_level(logging.INFO)
+    api.fail("sendMessage", 500, times=3)
+    await post(client, message_update("สวัสดี"))
+    await channel.drain()
+    assert api.of("sendMessage") == [] and channel.inbox.pending() == 1
+    assert not [r for r in caplog.records if r.exc_info]
+    channel.inbox.release("telegram", next(iter(_pending_ids(channel))), 0.0)
+    assert await channel.deliveries.claim() == 1
+    await channel.drain()
+    assert len(api.of("sendMessage")) == 1 and channel.inbox.pending() == 0

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from chaos_proxy import ResettingProxy
 from fake_line import serve_app
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,7 +19,7 @@ from starlette.routing import Route
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.telegram_request import AiohttpRequest
+from bot.telegram_request import AiohttpRequest, MaybeDelivered
 
 TOKEN = "123:abc"
 seen: list[dict[str, Any]] = []
@@ -109,3 +110,20 @@ async def test_errors_never_carry_the_bot_token(server: str, request_: AiohttpRe
         await bot._post("loop")  # aiohttp's TooManyRedirects quotes the URL
     assert "Redirect" in str(caught.value) and TOKEN not in str(caught.value)
     assert caught.value.__cause__ is None  # nor the original exception, which holds the URL
+
+
+async def test_a_reset_once_connected_may_have_been_delivered(server: str, request_: AiohttpRequest) -> None:
+    """A connection reset after the API processed the request: as ambiguous as a read timeout."""
+    proxy = ResettingProxy(server)
+    bot = Bot(TOKEN, base_url=f"{await proxy.start()}/bot", request=request_)
+    try:
+        proxy.reset_after = 1
+        with pytest.raises(MaybeDelivered):
+            await bot._post("sendMessage", {"chat_id": 1, "text": "x"})
+        assert [s["method"] for s in seen] == ["sendMessage"]  # it did arrive
+        proxy.reset_before = 1
+        with pytest.raises(MaybeDelivered):  # the client cannot tell this one from the first
+            await bot._post("sendMessage", {"chat_id": 1, "text": "y"})
+        assert await bot._post("getMe") == {"echo": {}}
+    finally:
+        await proxy.stop()

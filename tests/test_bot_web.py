@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import sqlite3
 import threading
 import time
@@ -21,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from bot.app import create_app
+from bot.server import uvicorn_options
 from bot.settings import Settings
 from bot.web import MAX_BODY, MAX_TEXT
 from intents import texts
@@ -165,7 +167,8 @@ def test_disabled_channels_are_logged(
 
 class LiveServer:
     def __init__(self, app: Starlette) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        options = {**uvicorn_options(Settings()), "log_level": "warning"}  # as `khomun serve`
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, **options))  # type: ignore[arg-type]
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -419,3 +422,48 @@ def test_unanswered_inline_queries_reach_the_staff_queue(app: Starlette, setting
         window = staff_data.Window.days(today - timedelta(days=1), today + timedelta(days=1))
         labels = [g.label for g in staff_data.unanswered_groups(db, window)]
     assert "ราคาทองคำแท่งวันนี้" in labels
+
+
+def _slow_client(url: str, head: bytes, body: bytes, pause: float, limit: float) -> tuple[bytes, float]:
+    """Send ``head``, then ``body`` a byte every ``pause`` s (for at most ``limit`` s): the first
+    answer, and how long it took to come."""
+    host, port = url.removeprefix("http://").split(":")
+    began = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=limit) as sock:
+        sock.sendall(head)
+        sock.settimeout(pause)
+        for byte in body:
+            if time.monotonic() - began > limit:
+                break
+            try:
+                sock.sendall(bytes([byte]))
+                answer = sock.recv(65536)
+            except TimeoutError:
+                continue
+            return answer, time.monotonic() - began
+        sock.settimeout(limit)
+        return sock.recv(65536), time.monotonic() - began
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_a_client_sending_byte_by_byte_is_cut_off(
+    live: str, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 13.7: a client sending its headers or its body a byte at a time held a connection
+    for as long as it liked (40 s in the attack). Both now have a deadline: 408."""
+    from bot import requests as requests_module
+    from bot import slow_clients
+
+    monkeypatch.setattr(slow_clients, "HEADER_SECONDS", 0.5)
+    monkeypatch.setattr(requests_module, "BODY_SECONDS", 0.5)
+    body = json.dumps({"text": "ทะเบียนวัด", "session": "slow-client-01"}).encode()
+    head = (
+        b"POST /api/chat HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    if where == "headers":
+        answer, took = _slow_client(live, b"", head + body, 0.05, 8)
+    else:
+        answer, took = _slow_client(live, head, body, 0.05, 8)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
+    assert took < 2.0
