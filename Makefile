@@ -33,9 +33,11 @@ postgres-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql haproxy >/dev/null; \
 	fi
 
+# ruff, and the layering (bot > intents > index > state, pyproject's [tool.importlinter])
 lint: $(BIN)/khomun
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: $(BIN)/khomun
 	$(BIN)/ruff format .
@@ -78,4 +80,4 @@ multi: $(BIN)/khomun postgres-deps
 	KHOMUN_SLOW_TESTS=1 $(BIN)/python -m pytest -q -s tests/test_multi_instance.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
