@@ -8,12 +8,25 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NotRequired, TypedDict, cast
 
 from intents import Conversation, Message
 
-__all__ = ["EvalReport", "load_judged", "run_eval"]
+__all__ = ["EvalReport", "JudgedQuery", "load_judged", "run_eval"]
 
 SEARCH_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10")
+
+
+class JudgedQuery(TypedDict):
+    """One line of a judged query file (tests/data/*-queries.jsonl); other fields are notes."""
+
+    q: str
+    #: "search", "none" (nothing should be found) or the chat intent expected
+    expect: str
+    #: for expect=search: the dataset names that answer it
+    relevant: NotRequired[list[str]]
+    #: for expect=search: the kind of query, reported separately
+    kind: NotRequired[str]
 
 
 @dataclass(slots=True)
@@ -76,7 +89,7 @@ class EvalReport:
         return "\n".join(lines)
 
 
-def load_judged(path: Path) -> Iterator[dict[str, object]]:
+def load_judged(path: Path) -> Iterator[JudgedQuery]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -86,10 +99,10 @@ def load_judged(path: Path) -> Iterator[dict[str, object]]:
             raise ValueError(f"{path}:{number}: not JSON ({err.msg})") from None
         if not isinstance(item, dict) or "q" not in item or "expect" not in item:
             raise ValueError(f"{path}:{number}: needs the fields q and expect")
-        yield item
+        yield cast(JudgedQuery, item)
 
 
-def run_eval(conversation: Conversation, items: Iterable[dict[str, object]]) -> EvalReport:
+def run_eval(conversation: Conversation, items: Iterable[JudgedQuery]) -> EvalReport:
     report = EvalReport()
     for n, item in enumerate(items):
         q, expect = str(item["q"]), str(item["expect"])
@@ -109,7 +122,7 @@ def run_eval(conversation: Conversation, items: Iterable[dict[str, object]]) -> 
             }
         )
         if expect == "search":
-            relevant = set(item.get("relevant") or [])  # type: ignore[arg-type]
+            relevant = set(item.get("relevant") or [])
             got = results if out.intent == "search" else []
             rank = next((i + 1 for i, name in enumerate(got) if name in relevant), None)
             values = {

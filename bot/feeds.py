@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +19,9 @@ from intents import texts
 from intents.cards import plain, safe_url, shorten
 from intents.follow import NEWS_POOL, news_for
 from intents.follows import Follow
+
+if TYPE_CHECKING:
+    from .services import Services
 
 __all__ = ["FEED_ITEMS", "feed_routes"]
 
@@ -53,7 +57,7 @@ def atom(feed_id: str, title: str, link: str, datasets: list[Dataset]) -> bytes:
     return fg.atom_str(pretty=True)
 
 
-def feed_routes(services) -> list[BaseRoute]:  # type: ignore[no-untyped-def]
+def feed_routes(services: Services) -> list[BaseRoute]:
     engine = services.engine
 
     def newest() -> list[Dataset]:

@@ -247,9 +247,9 @@ class Inbox:
 
     def pending(self, platform: str | None = None) -> int:
         """Rows not yet answered (all processes)."""
-        sql, args = "SELECT count(*) FROM inbox", ()
+        sql, args = "SELECT count(*) FROM inbox", tuple[str, ...]()
         if platform is not None:
-            sql, args = sql + " WHERE platform = ?", (platform,)  # type: ignore[assignment]
+            sql, args = sql + " WHERE platform = ?", (platform,)
         with self._lock:
             return int(self._db.execute(sql, args).fetchone()[0])
 

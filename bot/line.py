@@ -87,7 +87,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from intents import texts
-from intents.types import Message, Turn
+from intents.types import ChatType, Message, Turn
 
 from . import metrics, render_line
 from .background import RETRY, SENT, Background, Deliveries, Outcome, https_proxy, outbound_session
@@ -281,6 +281,7 @@ class LineChannel:
     def to_message(self, event: Any) -> Message | None:
         """The neutral Message for an event, or None when the bot should stay silent."""
         source = event.source
+        chat_type: ChatType
         if isinstance(source, GroupSource):
             chat_id, chat_type, user_id = source.group_id, "group", source.user_id
         elif isinstance(source, RoomSource):
@@ -342,7 +343,7 @@ class LineChannel:
             text=str(p.get("text") or ""),
             user_id=str(p.get("user") or ""),
             postback=str(p.get("postback") or ""),
-            chat_type=str(p.get("type") or "private"),
+            chat_type="group" if p.get("type") == "group" else "private",  # as to_message recorded it
         )
         try:
             loop = asyncio.get_running_loop()

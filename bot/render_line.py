@@ -49,7 +49,7 @@ Json = dict[str, Any]
 
 
 def _uri_ok(uri: str | None) -> bool:
-    return bool(uri) and uri.startswith(("https://", "http://")) and len(uri) <= MAX_URI  # type: ignore[union-attr]
+    return uri is not None and uri.startswith(("https://", "http://")) and len(uri) <= MAX_URI
 
 
 def action(button: Button, *, quick: bool = False) -> Json | None:

@@ -63,7 +63,7 @@ def _e(text: str) -> str:
 
 
 def _url_ok(url: str | None) -> bool:
-    return bool(url) and url.startswith(("https://", "http://"))  # type: ignore[union-attr]
+    return url is not None and url.startswith(("https://", "http://"))
 
 
 def callback_data(button: Button) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TypedDict
 
 from .settings import Settings
 
@@ -12,25 +13,43 @@ __all__ = ["serve"]
 
 log = logging.getLogger(__name__)
 
+
+class UvicornOptions(TypedDict, total=False):
+    """The keyword arguments of ``uvicorn.run`` that khomun sets."""
+
+    log_level: str
+    access_log: bool
+    server_header: bool
+    proxy_headers: bool
+    forwarded_allow_ips: str | None
+    log_config: None
+    http: str
+    timeout_keep_alive: int
+
+
 #: no access log (a line per webhook costs CPU and says little; errors are logged with context)
-UVICORN: dict[str, object] = {
-    "log_level": "info",
-    "access_log": False,
-    "server_header": False,
-    # uvicorn's httptools protocol with a deadline for a request's headers (bot.slow_clients);
-    # bodies have theirs in bot.requests.read_body, idle keep-alive connections uvicorn's 5 s
-    "http": "bot.slow_clients:HeaderDeadline",
-    "timeout_keep_alive": 5,
-}
+#: uvicorn's httptools protocol with a deadline for a request's headers (bot.slow_clients); bodies
+#: have theirs in bot.requests.read_body, idle keep-alive connections uvicorn's 5 s
+UVICORN = UvicornOptions(
+    log_level="info",
+    access_log=False,
+    server_header=False,
+    http="bot.slow_clients:HeaderDeadline",
+    timeout_keep_alive=5,
+)
 
 
-def uvicorn_options(settings: Settings) -> dict[str, object]:
+def uvicorn_options(settings: Settings) -> UvicornOptions:
     """uvicorn's options: X-Forwarded-For is believed only from KHOMUN_TRUSTED_PROXIES (anyone
     else could pick the address the staff login throttle counts)."""
     from .logs import json_logs
 
     trusted = settings.trusted_proxies
-    options = {**UVICORN, "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+    options: UvicornOptions = {
+        **UVICORN,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
     if json_logs():  # uvicorn's own lines go through the root logger's JSON handler too
         options["log_config"] = None
     return options

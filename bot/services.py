@@ -4,7 +4,7 @@ chat contexts and the journal. Channels and pages get a Services and call ``hand
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
@@ -31,15 +31,12 @@ class Services:
     conversation: Conversation
     journal: Journal
     contexts: ContextStore
-    #: the conversation's follows, and an in-memory preview cache, unless given
-    follows: FollowStore | None = None
-    previews: Previewer | None = None
+    #: an in-memory preview cache unless given
+    previews: Previewer = field(default_factory=lambda: Previewer(PreviewCache(":memory:")))
 
-    def __post_init__(self) -> None:
-        if self.follows is None:
-            self.follows = self.conversation.follows
-        if self.previews is None:
-            self.previews = Previewer(PreviewCache(":memory:"))
+    @property
+    def follows(self) -> FollowStore:
+        return self.conversation.follows
 
     def handle(self, message: Message) -> Turn:
         """Route one message and journal it. Never raises (the journal only queues)."""
@@ -68,7 +65,6 @@ class Services:
 
     async def complete(self, turn: Turn) -> Turn:
         """The turn with anything it asked the channel to fetch (a preview) filled in; never raises."""
-        assert self.previews is not None
         return await self.previews.complete(turn)
 
     def close(self) -> None:
@@ -76,10 +72,8 @@ class Services:
             self.engine.close()
         self.journal.close()
         self.contexts.close()
-        if self.follows is not None:
-            self.follows.close()
-        if self.previews is not None:
-            self.previews.cache.close()
+        self.follows.close()
+        self.previews.cache.close()
 
 
 def _teachings(settings: Settings) -> Teachings | None:
@@ -112,4 +106,4 @@ def build_services(settings: Settings) -> Services:
         ckan_url=settings.ckan_url,
     )
     conversation = Conversation(engine, contexts, follows)
-    return Services(settings, engine, conversation, journal, contexts, follows, previews)
+    return Services(settings, engine, conversation, journal, contexts, previews)

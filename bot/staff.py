@@ -310,7 +310,7 @@ class StaffPages:
         kind = str(form.get("kind", ""))
         try:
             ident = int(str(form.get("id", "")))
-            await run_in_threadpool(self.teachings().undo, kind, ident)  # type: ignore[arg-type]
+            await run_in_threadpool(self.teachings().undo, kind, ident)
         except (TeachingError, ValueError) as err:
             return PlainTextResponse(str(err), status_code=400)
         return RedirectResponse(f"{PREFIX}/teachings?done=undone", 303)

@@ -48,6 +48,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -75,7 +76,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from intents import texts
 from intents.payload import text_of
-from intents.types import Message, Turn
+from intents.types import ChatType, Message, Turn
 
 from . import metrics, render_telegram
 from .background import RETRY, SENT, Background, Deliveries, Outcome
@@ -427,7 +428,7 @@ class TelegramChannel:
     def _message(self, update: Update, text: str = "", postback: str = "") -> Message:
         chat = update.effective_chat
         user = update.effective_user
-        chat_type = "private" if chat is None or chat.type == "private" else "group"
+        chat_type: ChatType = "private" if chat is None or chat.type == "private" else "group"
         return Message(
             "telegram",
             str(chat.id) if chat else "",
@@ -601,13 +602,15 @@ class TelegramChannel:
             if i > already and event_id is not None:
                 await self.deliveries.sent(event_id, i)
             raw = {k: payload[k] for k in ("reply_markup", "link_preview_options") if payload.get(k)}
+            send = partial(
+                bot.send_message,
+                chat_id,
+                payload["text"],
+                parse_mode=payload.get("parse_mode"),
+                api_kwargs=raw,
+            )
             try:
-                await with_retries(
-                    lambda p=payload, raw=raw: bot.send_message(
-                        chat_id, p["text"], parse_mode=p.get("parse_mode"), api_kwargs=raw
-                    ),
-                    resend=False,
-                )
+                await with_retries(send, resend=False)
             except MaybeDelivered as err:  # this part may have arrived: go on with the next
                 unsure = err
         if unsure is not None:

@@ -69,8 +69,14 @@ def chat(conversation: Conversation) -> int:
             if button.kind == "url":
                 print(button.data)
                 continue
-            field = "text" if button.kind == "text" else "postback"
-            message = Message(platform="cli", chat_id="terminal", user_id="terminal", **{field: button.data})
+            typed = button.kind == "text"
+            message = Message(
+                platform="cli",
+                chat_id="terminal",
+                user_id="terminal",
+                text=button.data if typed else "",
+                postback="" if typed else button.data,
+            )
         turn = conversation.route(message)
         last = choices(turn.reply)
         print(render_text(turn.reply), flush=True)

@@ -154,8 +154,9 @@ class TeachingStore:
         )
         return int(cur.fetchone()[0])
 
-    def undo(self, kind: Kind, teaching_id: int) -> bool:
-        """Withdraw one teaching; False if there was no such active teaching."""
+    def undo(self, kind: str, teaching_id: int) -> bool:
+        """Withdraw one teaching; False if there was no such active teaching. ``kind`` comes from
+        a form: anything but a Kind raises TeachingError."""
         table = _TABLES.get(kind)
         if table is None:
             raise TeachingError(f"unknown teaching kind {kind!r}")

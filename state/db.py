@@ -40,7 +40,7 @@ __all__ = [
 Target = Path | str
 Dialect = Literal["sqlite", "postgresql"]
 #: what a store catches for "the database failed" on either backend
-Error: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
+Error = (sqlite3.Error, psycopg.Error)
 #: seconds a SQLite statement waits for another writer's lock by default
 WAIT = 5.0
 #: connections per PostgreSQL pool (one pool per URL per process)
