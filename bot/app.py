@@ -2,7 +2,10 @@
 Starlette app with the web chat, the JSON API, the staff pages and the enabled channels' webhooks.
 
 Channels plug in through one contract: ``Channel(settings, services)`` with ``.routes`` (Starlette
-routes), ``async startup()`` and ``async shutdown()``, called from the app's lifespan.
+routes), ``async startup()`` and ``async shutdown()``, called from the app's lifespan. A channel's
+module (and its platform SDK) is imported only when its credentials are set; when they are set and
+it cannot be imported, the service does not start (ChannelUnavailable): a feature someone
+configured never goes quietly missing.
 """
 
 from __future__ import annotations
@@ -26,11 +29,16 @@ from .logs import configure_logging
 from .ops import ops_routes
 from .services import Services, build_services
 from .settings import Settings
+from .staff import StaffPages, staff_routes
 from .web import HERE, web_routes
 
-__all__ = ["Channel", "create_app"]
+__all__ = ["Channel", "ChannelUnavailable", "create_app"]
 
 log = logging.getLogger(__name__)
+
+
+class ChannelUnavailable(RuntimeError):
+    """A channel whose credentials are set cannot be loaded: start-up stops here."""
 
 
 class Channel(Protocol):
@@ -56,9 +64,10 @@ def _channels(settings: Settings, services: Services) -> list[Channel]:
             continue
         try:
             factory: Any = getattr(importlib.import_module(module), cls)
-        except ImportError:
-            log.warning("%s disabled: %s is not available", platform, module, extra={"platform": platform})
-            continue
+        except ImportError as err:
+            raise ChannelUnavailable(
+                f"{platform} credentials are set but {module} cannot be imported: {err}"
+            ) from err
         found.append(factory(settings, services))
         log.info("%s enabled", platform, extra={"platform": platform})
     return found
@@ -67,11 +76,6 @@ def _channels(settings: Settings, services: Services) -> list[Channel]:
 def _staff(services: Services) -> list[BaseRoute]:
     """/staff, and /healthz, /readyz and /metrics (the last behind STAFF_TOKEN when it is set, with
     the staff pages' throttle on wrong tokens)."""
-    try:
-        from .staff import StaffPages, staff_routes
-    except ImportError:
-        log.info("staff pages unavailable (bot.staff not importable)")
-        return ops_routes(services)
     pages = StaffPages(services)
     guard = pages.guard if services.settings.staff_token else None
     return [*ops_routes(services, guard), Mount("/staff", routes=staff_routes(services, pages))]

@@ -156,12 +156,6 @@ class Journal:
             out.confidence,
         )
 
-    def feedback(self, platform: str, chat_id: str, value: str) -> None:
-        """Mark the chat's latest search as useful / not_useful (applied after queued rows)."""
-        if value not in FEEDBACK_VALUES:
-            raise ValueError(f"feedback must be one of {FEEDBACK_VALUES}, got {value!r}")
-        self._put(("feedback", self.hash_id(platform, chat_id), value))
-
     def purge(self, days: int) -> None:
         """Delete rows older than ``days`` (KHOMUN_RETENTION_DAYS), in the writer thread."""
         cutoff = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

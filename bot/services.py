@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from index.live import LiveEngine
 from index.search import Engine, Teachings
+from index.teachings import TeachingStore
 from intents import ContextStore, Conversation, Message, Turn
 from intents.follows import FollowStore
 
@@ -76,16 +77,6 @@ class Services:
         self.previews.cache.close()
 
 
-def _teachings(settings: Settings) -> Teachings | None:
-    try:
-        from index.teachings import TeachingStore
-    except ImportError:
-        log.info("staff teachings unavailable (index.teachings not importable)")
-        return None
-    store: Teachings = TeachingStore(settings.state_db)
-    return store
-
-
 def build_services(settings: Settings) -> Services:
     """Open the index (building it from the bundled catalog when missing; a rebuilt one is picked
     up while serving, see index.live), the state DB and the journal. Warms pythainlp up (the
@@ -94,7 +85,8 @@ def build_services(settings: Settings) -> Services:
     secret = load_or_create_secret(settings)
     ensure_index(settings.index_path)
     # follows the index file: `khomun index refresh` swaps a new one in without a restart
-    engine = LiveEngine(settings.index_path, _teachings(settings), on_search=metrics.SEARCH_SECONDS.observe)
+    teachings: Teachings = TeachingStore(settings.state_db)
+    engine = LiveEngine(settings.index_path, teachings, on_search=metrics.SEARCH_SECONDS.observe)
     contexts = ContextStore(settings.state_db, key=secret)
     journal = Journal(settings.state_db, secret)
     journal.purge(settings.retention_days)

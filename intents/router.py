@@ -83,10 +83,5 @@ class Conversation:
             self.contexts.put(message.platform, message.chat_id, new_ctx)
         return turn
 
-    def search(self, text: str) -> Turn:
-        """A search outside any chat (no context read or stored)."""
-        turn, _ = self.handlers.run_search(text)
-        return turn
-
     def context(self, message: Message) -> ChatContext:
         return self.contexts.get(message.platform, message.chat_id)

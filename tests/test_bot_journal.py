@@ -106,11 +106,13 @@ def test_feedback_marks_the_latest_search_of_that_chat(tmp_path: Path) -> None:
     journal.flush()
     marked = {r["id"]: r["feedback"] for r in _rows(path) if r["feedback"]}
     assert marked == {second: "not_useful"}
-    journal.feedback("line", "C1", "useful")
+    journal.record(replace(chat, text="", postback="fb:up"), _turn("feedback", hits=(), feedback="useful"))
     journal.flush()
     assert {r["id"]: r["feedback"] for r in _rows(path) if r["feedback"]} == {second: "useful"}
-    with pytest.raises(ValueError):
-        journal.feedback("line", "C1", "meh")
+    # a value the journal does not know marks nothing
+    journal.record(replace(chat, text="", postback="fb:?"), _turn("feedback", hits=(), feedback="meh"))
+    journal.flush()
+    assert {r["id"]: r["feedback"] for r in _rows(path) if r["feedback"]} == {second: "useful"}
     journal.close()
 
 

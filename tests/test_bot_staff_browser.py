@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app import create_app
 from bot.settings import Settings
 from bot.staff_data import iso
 from tests.browser import CHROMIUM, launch, screenshots_dir
@@ -57,10 +58,6 @@ def _backfill(state: Path, key: Any) -> None:
 def live(index_path: Path, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     settings = Settings(data_dir=tmp_path, staff_token=TOKEN)
     shutil.copy(index_path, settings.index_path)
-    try:
-        from bot.app import create_app
-    except ImportError:  # pragma: no cover - before bot/app.py existed
-        pytest.skip("bot.app not available")
     app = create_app(settings)
     with serve_app(app, lifespan="on") as base:
         yield base, app.state.services

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.terminal import chat, choices, render_text
-from intents import Conversation, texts
+from intents import Conversation, Message, texts
 
 
 def test_buttons_are_numbered_and_pressed(
@@ -30,7 +30,7 @@ def test_buttons_are_numbered_and_pressed(
 
 
 def test_render_lists_choices(conversation: Conversation) -> None:
-    turn = conversation.search("ทะเบียนวัด เชียงใหม่")
+    turn = conversation.route(Message("cli", "render", text="ทะเบียนวัด เชียงใหม่"))
     text = render_text(turn.reply)
     assert turn.reply.cards[0].title in text
     assert all(f"[#{i}]" in text for i in range(1, len(choices(turn.reply)) + 1))

@@ -8,9 +8,11 @@ import re
 import shutil
 import socket
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -21,7 +23,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from bot.app import create_app
+from bot.app import CHANNELS, ChannelUnavailable, create_app
 from bot.server import uvicorn_options
 from bot.settings import Settings
 from bot.web import MAX_BODY, MAX_TEXT
@@ -163,6 +165,25 @@ def test_disabled_channels_are_logged(
         create_app(settings, app.state.services)
     assert any("line disabled" in r.getMessage() for r in caplog.records)
     assert any("telegram disabled" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("platform", ["line", "telegram"])
+def test_a_configured_channel_that_cannot_be_imported_stops_the_start(
+    settings: Settings, app: Starlette, monkeypatch: pytest.MonkeyPatch, platform: str
+) -> None:
+    """issue 10.6: with its credentials set, a channel whose module is broken is an error at
+    start-up, not a feature quietly missing."""
+    [module] = [m for p, m, _, _ in CHANNELS if p == platform]
+    monkeypatch.setitem(sys.modules, module, None)  # import raises ImportError, as a broken module would
+    credentials = {
+        "line": {"line_channel_secret": "s", "line_channel_access_token": "t"},
+        "telegram": {"telegram_bot_token": "123:abc"},
+    }[platform]
+    configured = replace(settings, **credentials)
+    with pytest.raises(ChannelUnavailable, match=f"{platform} credentials are set but {module}"):
+        create_app(configured, app.state.services)
+    # not configured: its module is not even imported, and the service starts
+    assert create_app(settings, app.state.services).state.channels == []
 
 
 class LiveServer:
@@ -336,16 +357,7 @@ def test_channels_plug_in_through_the_contract(
 ) -> None:
     import bot.app
 
-    monkeypatch.setattr(
-        bot.app,
-        "CHANNELS",
-        (
-            ("fake", __name__, "FakeChannel", "line_enabled"),
-            ("gone", "bot.no_such_module", "X", "line_enabled"),
-        ),
-    )
-    from dataclasses import replace
-
+    monkeypatch.setattr(bot.app, "CHANNELS", (("fake", __name__, "FakeChannel", "line_enabled"),))
     enabled = replace(settings, line_channel_secret="s", line_channel_access_token="t")
     FakeChannel.events.clear()
     with TestClient(create_app(enabled, app.state.services)) as c:
