@@ -32,8 +32,9 @@ from intents import texts
 from intents.cards import safe_url, shorten
 from intents.follow import PUSHED, news_for
 from intents.follows import Follow, FollowStore
+from state import SecretKey
 
-from .requests import hashed
+from .journal import load_or_create_secret
 from .settings import Settings
 
 __all__ = ["MAX_ITEMS", "Alert", "AlertReport", "plan", "run", "send_alerts"]
@@ -141,9 +142,15 @@ class Pacer:
 
 class _Sender:
     def __init__(
-        self, settings: Settings, store: FollowStore, report: AlertReport, client: httpx.AsyncClient
+        self,
+        settings: Settings,
+        store: FollowStore,
+        report: AlertReport,
+        client: httpx.AsyncClient,
+        secret: SecretKey,
     ):
         self.settings = settings
+        self.secret = secret
         self.store = store
         self.report = report
         self.client = client
@@ -178,7 +185,10 @@ class _Sender:
                 await asyncio.sleep(0.5 * 2**attempt)
                 continue
             except httpx.HTTPError:  # sent, but no answer: it may have arrived; never again
-                log.warning("Telegram alert unanswered; not resending", extra={"chat": hashed(alert.chat_id)})
+                log.warning(
+                    "Telegram alert unanswered; not resending",
+                    extra={"chat": self.secret.hash_id("log", alert.platform, alert.chat_id)},
+                )
                 self.store.settle(alert.platform, alert.chat_id, alert.items, True)
                 self.report.failed += 1
                 return
@@ -189,7 +199,8 @@ class _Sender:
                 self.store.remove_all(alert.platform, alert.chat_id)
                 self.report.blocked += 1
                 log.info(
-                    "Telegram chat blocked the bot; follows deleted", extra={"chat": hashed(alert.chat_id)}
+                    "Telegram chat blocked the bot; follows deleted",
+                    extra={"chat": self.secret.hash_id("log", alert.platform, alert.chat_id)},
                 )
                 return
             if r.status_code == 429 and attempt < ATTEMPTS - 1:
@@ -307,9 +318,12 @@ async def run(
     engine: SearchEngine,
     store: FollowStore,
     *,
+    secret: SecretKey,
     dry_run: bool = False,
     client: httpx.AsyncClient | None = None,
 ) -> AlertReport:
+    """Plan and send (or with ``dry_run`` only list) the alerts; chats are named in log lines and
+    the list by their keyed tag (``secret``: the service's secret key)."""
     report = AlertReport()
     alerts = plan(engine, store)
     newest = engine.latest(limit=1)
@@ -317,14 +331,13 @@ async def run(
     if dry_run:
         for a in alerts:
             titles = "; ".join(shorten(d.title, 60) for d in a.datasets)
-            report.lines.append(
-                f"{a.platform} chat {hashed(a.chat_id)}: {len(a.datasets)} datasets: {titles}"
-            )
+            tag = secret.hash_id("log", a.platform, a.chat_id)
+            report.lines.append(f"{a.platform} chat {tag}: {len(a.datasets)} datasets: {titles}")
         return report
     own = client is None
     client = client or httpx.AsyncClient(timeout=TIMEOUT, trust_env=False)
     try:
-        sender = _Sender(settings, store, report, client)
+        sender = _Sender(settings, store, report, client, secret)
         telegram = [a for a in alerts if a.platform == "telegram"]
         line = [a for a in alerts if a.platform == "line"]
         if telegram and settings.telegram_enabled:
@@ -342,10 +355,11 @@ def send_alerts(settings: Settings, *, dry_run: bool = False) -> int:
     """The command: plan, send (or print), report. Exit status 0, or 1 when some failed."""
     from .runtime import open_engine
 
+    secret = SecretKey(load_or_create_secret(settings))
     engine = open_engine(settings.index_path)
     store = FollowStore(settings.state_db)
     try:
-        report = asyncio.run(run(settings, engine, store, dry_run=dry_run))
+        report = asyncio.run(run(settings, engine, store, secret=secret, dry_run=dry_run))
     finally:
         store.close()
         engine.close()  # `index refresh --every --alerts` opens one per run

@@ -10,8 +10,6 @@ keyed hashes.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -23,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from intents.types import Message, Turn
-from state import Error, Target, create_private, open_database
+from state import Error, SecretKey, Target, create_private, open_database
 
 from .metrics import JOURNAL_QUEUE
 from .settings import Settings
@@ -69,12 +67,12 @@ def load_or_create_secret(settings: Settings) -> str:
 
 
 class Journal:
-    def __init__(self, path: Target, secret_key: str | bytes, settle_seconds: float = SETTLE_SECONDS) -> None:
+    def __init__(self, path: Target, secret: SecretKey | str, settle_seconds: float = SETTLE_SECONDS) -> None:
         self.path = path
         self.settle_seconds = settle_seconds
         self._typing: dict[str, tuple[float, str, tuple[Any, ...]]] = {}
         self._typing_lock = threading.Lock()
-        self._key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+        self._secret = SecretKey.of(secret)
         self._db = open_database(path)
         self._pending: deque[Any] = deque()  # append/popleft are atomic: no lock needed
         self._wake = threading.Event()
@@ -84,10 +82,12 @@ class Journal:
 
     # -- hashing -----------------------------------------------------------------------------
     def hash_id(self, platform: str, raw_id: str) -> str:
-        """hex HMAC-SHA256(secret, platform:id)[:32]; "" when there is no id."""
-        if not raw_id:
-            return ""
-        return hmac.new(self._key, f"{platform}:{raw_id}".encode(), hashlib.sha256).hexdigest()[:32]
+        """The id as the journal keeps it (``SecretKey.hash_id`` for "journal"); "" when there is
+        none. Rows written before ids were hashed with one derived key per purpose keep their
+        hashes (HMAC-SHA256(secret, platform:id)); they cannot be rehashed without the raw ids, so
+        for the retention window (KHOMUN_RETENTION_DAYS) a chat that wrote before and after the
+        change counts as two, and feedback given after it cannot mark a search made before it."""
+        return self._secret.hash_id("journal", platform, raw_id)
 
     def depth(self) -> int:
         """Rows taken in and not yet written (inline queries still settling included)."""

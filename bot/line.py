@@ -88,6 +88,7 @@ from starlette.routing import Route
 
 from intents import texts
 from intents.types import ChatType, Message, Turn
+from state import SecretKey
 
 from . import metrics, render_line
 from .background import RETRY, SENT, Background, Deliveries, Outcome, https_proxy, outbound_session
@@ -99,7 +100,6 @@ from .requests import (
     ClientDisconnect,
     clean_id,
     clean_text,
-    hashed,
     parse_json,
     read_body,
 )
@@ -139,6 +139,7 @@ _MEDIA = (
 
 class Services(Protocol):
     follows: Any
+    secret: SecretKey
 
     def handle(self, message: Message) -> Turn: ...
 
@@ -277,6 +278,10 @@ class LineChannel:
             )
             return None
 
+    def _tag(self, chat: str) -> str:
+        """A chat as log lines name it (keyed: the id cannot be recovered from it)."""
+        return self.services.secret.hash_id("log", "line", chat)
+
     # -- events -> messages -------------------------------------------------------------------
     def to_message(self, event: Any) -> Message | None:
         """The neutral Message for an event, or None when the bot should stay silent."""
@@ -369,7 +374,7 @@ class LineChannel:
             turn = await self.services.complete(await work)  # a preview asked for is fetched here
             messages = render_line.render(turn.reply)
         except Exception:
-            log.exception("LINE event handling failed", extra={"chat": hashed(chat)})
+            log.exception("LINE event handling failed", extra={"chat": self._tag(chat)})
             messages = [{"type": "text", "text": texts.ERROR}]
         # a token past its minute is not tried: push at once
         young = time.time() - item.received < REPLY_TOKEN_SECONDS
@@ -386,11 +391,11 @@ class LineChannel:
         except (ApiException, aiohttp.ClientError, TimeoutError) as err:
             status = getattr(err, "status", None)
             if isinstance(err, ApiException) and status is not None and status < 500 and status != 429:
-                log.error("LINE refused the reply", extra={"chat": hashed(chat), "status": status})
+                log.error("LINE refused the reply", extra={"chat": self._tag(chat), "status": status})
                 return SENT  # never will be
             log.warning(
                 "LINE reply failed; trying again later",
-                extra={"chat": hashed(chat), "status": status, "error": type(err).__name__},
+                extra={"chat": self._tag(chat), "status": status, "error": type(err).__name__},
             )
             return RETRY
         return SENT
@@ -400,7 +405,7 @@ class LineChannel:
         if user_id and isinstance(event.source, UserSource):
             n = self.services.follows.remove_all("line", user_id)
             log.info(
-                "LINE user blocked the bot; follows deleted", extra={"chat": hashed(user_id), "follows": n}
+                "LINE user blocked the bot; follows deleted", extra={"chat": self._tag(user_id), "follows": n}
             )
 
     # -- sending ------------------------------------------------------------------------------
@@ -451,15 +456,15 @@ class LineChannel:
                 if not _invalid_reply_token(err):
                     raise
                 if spent_is_sent:
-                    log.info("LINE reply token already used: answered before", extra={"chat": hashed(to)})
+                    log.info("LINE reply token already used: answered before", extra={"chat": self._tag(to)})
                     return
                 if getattr(err, "_khomun_ambiguous", False):
                     # an earlier attempt timed out and may have been delivered: do not push twice
                     log.warning(
-                        "LINE reply token spent after a timeout; not pushing", extra={"chat": hashed(to)}
+                        "LINE reply token spent after a timeout; not pushing", extra={"chat": self._tag(to)}
                     )
                     return
-                log.info("LINE reply token expired; pushing instead", extra={"chat": hashed(to)})
+                log.info("LINE reply token expired; pushing instead", extra={"chat": self._tag(to)})
         if not to:
             return
         key = {"X-Line-Retry-Key": retry_key or str(uuid.uuid4())}  # the same key on every retry

@@ -10,7 +10,6 @@ integer SQLite cannot hold, a non-finite number or JSON nested deeply enough to 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import math
 import re
@@ -29,7 +28,6 @@ __all__ = [
     "ClientDisconnect",
     "clean_id",
     "clean_text",
-    "hashed",
     "parse_json",
     "read_body",
 ]
@@ -157,8 +155,3 @@ def search_limit(raw: str) -> int:
     if not re.fullmatch(r"[0-9]{1,4}", raw.strip()) or not 1 <= int(raw) <= SEARCH_LIMIT_MAX:
         raise ValueError(f"limit must be a whole number from 1 to {SEARCH_LIMIT_MAX}, got {raw!r}")
     return int(raw)
-
-
-def hashed(value: str) -> str:
-    """A short one-way tag for logs: the same chat gives the same tag, the id never appears."""
-    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:12] if value else ""

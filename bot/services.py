@@ -13,6 +13,7 @@ from index.search import Engine, Teachings
 from index.teachings import TeachingStore
 from intents import ContextStore, Conversation, Message, Turn
 from intents.follows import FollowStore
+from state import SecretKey
 
 from . import metrics
 from .journal import Journal, load_or_create_secret
@@ -32,6 +33,8 @@ class Services:
     conversation: Conversation
     journal: Journal
     contexts: ContextStore
+    #: the service's secret key: every id hashed (journal, contexts, logs, staff) and staff sessions
+    secret: SecretKey
     #: an in-memory preview cache unless given
     previews: Previewer = field(default_factory=lambda: Previewer(PreviewCache(":memory:")))
 
@@ -82,7 +85,7 @@ def build_services(settings: Settings) -> Services:
     up while serving, see index.live), the state DB and the journal. Warms pythainlp up (the
     engine does) so no user waits for the first tokenisation."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    secret = load_or_create_secret(settings)
+    secret = SecretKey(load_or_create_secret(settings))
     ensure_index(settings.index_path)
     # follows the index file: `khomun index refresh` swaps a new one in without a restart
     teachings: Teachings = TeachingStore(settings.state_db)
@@ -98,4 +101,4 @@ def build_services(settings: Settings) -> Services:
         ckan_url=settings.ckan_url,
     )
     conversation = Conversation(engine, contexts, follows)
-    return Services(settings, engine, conversation, journal, contexts, previews)
+    return Services(settings, engine, conversation, journal, contexts, secret, previews)

@@ -26,10 +26,10 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Route
 
 from index.teachings import TeachingError, TeachingStore
+from state import SecretKey
 
 from . import staff_data as data
 from . import staff_texts as T
-from .requests import hashed
 from .staff_auth import LoginThrottle, Session, StaffAuth
 from .staff_view import PREFIX, chart, environment
 
@@ -70,8 +70,9 @@ class StaffPages:
     def __init__(self, services: Any) -> None:
         self.services = services
         self.settings = services.settings
-        self.auth = StaffAuth(self.settings.staff_token, self.settings.secret_key, self.settings.state_db)
-        self.throttle = LoginThrottle(db=self.settings.state_db)
+        self.secret: SecretKey = services.secret
+        self.auth = StaffAuth(self.settings.staff_token, self.secret, self.settings.state_db)
+        self.throttle = LoginThrottle(db=self.settings.state_db, key=self.secret)
         self.env = environment()
         teachings = getattr(services.engine, "teachings", None)
         self.store = teachings if isinstance(teachings, TeachingStore) else None
@@ -125,7 +126,10 @@ class StaffPages:
         client = _client(request)
         self.throttle.failed(client)
         if self.throttle.wait(client):
-            log.warning("staff login locked after repeated wrong tokens", extra={"client": hashed(client)})
+            log.warning(
+                "staff login locked after repeated wrong tokens",
+                extra={"client": self.secret.hash_id("log", "web", client)},
+            )
 
     def _locked(self, request: Request, wait: int, kind: str) -> Response:
         minutes = max(1, round(wait / 60))

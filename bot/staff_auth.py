@@ -29,7 +29,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from state import Database, Target, open_database
+from state import Database, SecretKey, Target, open_database
 
 __all__ = ["COOKIE", "GLOBAL_MAX_FAILURES", "LoginThrottle", "Session", "StaffAuth"]
 
@@ -53,7 +53,10 @@ class LoginThrottle:
         clock: Callable[[], float] | None = None,
         global_max: int = GLOBAL_MAX_FAILURES,
         db: Target | None = None,
+        *,
+        key: SecretKey,
     ) -> None:
+        self._key = key
         self.max_failures = max_failures
         self.global_max = global_max
         self.window = window
@@ -66,10 +69,14 @@ class LoginThrottle:
         if self._db is not None:
             self._db.close()
 
+    def _client_key(self, client: str) -> str:
+        """A client address as the database keeps it (hashed: addresses are personal data)."""
+        return self._key.hash_id("staff-client", "web", client)
+
     def _shared_wait(self, db: Database, client: str) -> int:
         now = self._clock()
         waits = [0]
-        for key, limit in ((_client_key(client), self.max_failures), ("", self.global_max)):
+        for key, limit in ((self._client_key(client), self.max_failures), ("", self.global_max)):
             row = db.execute(
                 "SELECT at FROM staff_failures WHERE at > ?"
                 + (" AND client = ?" if key else "")
@@ -108,7 +115,7 @@ class LoginThrottle:
             with self._db.transaction() as tx:
                 tx.execute("DELETE FROM staff_failures WHERE at <= ?", (now - self.window,))
                 tx.execute(
-                    "INSERT INTO staff_failures (client, at) VALUES (?, ?)", (_client_key(client), now)
+                    "INSERT INTO staff_failures (client, at) VALUES (?, ?)", (self._client_key(client), now)
                 )
             return
         with self._lock:
@@ -121,11 +128,6 @@ class LoginThrottle:
             everyone.append(now)
             while len(everyone) > self.global_max:
                 everyone.popleft()
-
-
-def _client_key(client: str) -> str:
-    """A client address as the database keeps it (hashed: addresses are personal data)."""
-    return hashlib.sha256(b"staff-client|" + client.encode("utf-8", "backslashreplace")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,13 +181,15 @@ class Revoked:
 
 
 class StaffAuth:
-    def __init__(self, staff_token: str, secret_key: str, state_path: Target | None = None) -> None:
+    def __init__(self, staff_token: str, secret: SecretKey, state_path: Target | None = None) -> None:
         self.token = staff_token
         self.revoked = Revoked(state_path)
-        # the session key: KHOMUN_SECRET_KEY, else derived from the staff token (rotating it logs all out)
-        key = secret_key or hashlib.sha256(b"khomun-staff-session|" + staff_token.encode()).hexdigest()
+        # signed with the service's secret key (KHOMUN_SECRET_KEY or the generated one), so a
+        # cookie made elsewhere is worthless; the token's keyed tag in it: rotating the token
+        # logs everyone out
+        key = secret.derive("staff-session")
         self._signer = URLSafeTimedSerializer(key, salt="khomun-staff")
-        self._token_tag = hashlib.sha256(b"tag|" + staff_token.encode()).hexdigest()[:16]
+        self._token_tag = hmac.new(key, b"tag|" + staff_token.encode(), hashlib.sha256).hexdigest()[:16]
 
     @property
     def enabled(self) -> bool:

@@ -77,6 +77,7 @@ from telegram.warnings import PTBDeprecationWarning
 from intents import texts
 from intents.payload import text_of
 from intents.types import ChatType, Message, Turn
+from state import SecretKey
 
 from . import metrics, render_telegram
 from .background import RETRY, SENT, Background, Deliveries, Outcome
@@ -87,7 +88,6 @@ from .requests import (
     BodyTooLarge,
     ClientDisconnect,
     clean_text,
-    hashed,
     parse_json,
     read_body,
 )
@@ -425,6 +425,11 @@ class TelegramChannel:
             self.errors.append(err)
             log.error("Telegram handler failed", exc_info=(type(err), err, err.__traceback__))
 
+    def _tag(self, chat: str) -> str:
+        """A chat as log lines name it (keyed: a numeric id cannot be found by trying them all)."""
+        secret: SecretKey = self.services.secret
+        return secret.hash_id("log", "telegram", chat)
+
     def _message(self, update: Update, text: str = "", postback: str = "") -> Message:
         chat = update.effective_chat
         user = update.effective_user
@@ -537,7 +542,7 @@ class TelegramChannel:
             turn = await self.services.complete(turn)  # a preview asked for is fetched here
             payloads = render_telegram.render(turn.reply)
         except Exception:
-            log.exception("Telegram update handling failed", extra={"chat": hashed(message.chat_id)})
+            log.exception("Telegram update handling failed", extra={"chat": self._tag(message.chat_id)})
             payloads = [{"text": texts.ERROR}]
         try:
             await self.send(
@@ -550,21 +555,23 @@ class TelegramChannel:
         except MaybeDelivered:
             log.warning(
                 "Telegram sendMessage unanswered (timeout or reset); not resent: it may have arrived",
-                extra={"chat": hashed(message.chat_id)},
+                extra={"chat": self._tag(message.chat_id)},
             )
         except RetryAfter:
             # nothing was sent: the inbox tries again later rather than give up
-            log.warning("Telegram rate limit outlasted the retries", extra={"chat": hashed(message.chat_id)})
+            log.warning(
+                "Telegram rate limit outlasted the retries", extra={"chat": self._tag(message.chat_id)}
+            )
             self._retry_later.add(update.update_id)
         except NetworkError as err:
             # 5xx or no connection, after the retries: it did not arrive; the inbox tries again
             log.warning(
                 "Telegram send failed; trying again later",
-                extra={"chat": hashed(message.chat_id), "error": str(err)[:100]},
+                extra={"chat": self._tag(message.chat_id), "error": str(err)[:100]},
             )
             self._retry_later.add(update.update_id)
         except TelegramError:
-            log.exception("Telegram send failed", extra={"chat": hashed(message.chat_id)})
+            log.exception("Telegram send failed", extra={"chat": self._tag(message.chat_id)})
 
     def _markup(self, payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
         markup = payload.get("reply_markup")

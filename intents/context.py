@@ -9,8 +9,6 @@ raw chat ids, which are user ids in private chats, are never stored.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import threading
@@ -19,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from state import open_database
+from state import SecretKey, open_database
 
 __all__ = ["CONTEXT_TTL", "KEEP_LISTS", "ChatContext", "ContextStore"]
 
@@ -110,26 +108,28 @@ class ChatContext:
 
 class ContextStore:
     """Chat contexts in the state database at ``path`` (a SQLite file, ``":memory:"`` or a
-    postgresql:// URL). Thread-safe (each operation is a single short statement)."""
+    postgresql:// URL), each under its chat's id hashed with ``key`` (the service's secret key;
+    the same key finds them again after a restart or in another process). Thread-safe (each
+    operation is a single short statement)."""
 
     def __init__(
         self,
         path: Path | str = ":memory:",
         *,
+        key: SecretKey | str,
         ttl: float = CONTEXT_TTL,
-        key: bytes | str = b"khomun-context",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = str(path)
         self.ttl = ttl
-        self._key = key.encode() if isinstance(key, str) else key
+        self._key = SecretKey.of(key)
         self._clock = clock
         self._lock = threading.Lock()
         self._db = open_database(path)
         self._writes = 0
 
     def chat_key(self, platform: str, chat_id: str) -> str:
-        return hmac.new(self._key, f"{platform}:{chat_id}".encode(), hashlib.sha256).hexdigest()[:32]
+        return self._key.hash_id("context", platform, chat_id)
 
     def get(self, platform: str, chat_id: str) -> ChatContext:
         """The chat's context, or an empty one when there is none or it expired."""

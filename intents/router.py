@@ -11,6 +11,7 @@ import time
 from dataclasses import replace
 
 from index.search import Engine
+from state import SecretKey
 
 from . import texts
 from .chitchat import chat_signal
@@ -34,7 +35,7 @@ class Conversation:
         self, engine: Engine, contexts: ContextStore | None = None, follows: FollowStore | None = None
     ) -> None:
         self.engine = engine
-        self.contexts = contexts if contexts is not None else ContextStore()
+        self.contexts = contexts if contexts is not None else ContextStore(key=SecretKey.ephemeral())
         self.handlers = Handlers(engine, follows)
         self.follows = self.handlers.follows
 

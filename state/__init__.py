@@ -1,4 +1,5 @@
-"""The state database: one owner for its schema (numbered migrations) and one way to connect.
+"""The state database: one owner for its schema (numbered migrations) and one way to connect; and
+the one way ids are hashed before they are kept or logged (``SecretKey``).
 
 The floor of the house: bot, intents and index may import it; it imports none of them.
 """
@@ -15,12 +16,16 @@ from .db import (
     open_database,
 )
 from .migrations import MIGRATIONS, current_version, latest_version, migrate
+from .secret import IdPurpose, Purpose, SecretKey
 
 __all__ = [
     "MIGRATIONS",
     "Database",
     "Error",
+    "IdPurpose",
+    "Purpose",
     "Rows",
+    "SecretKey",
     "Target",
     "connect_sqlite",
     "create_private",

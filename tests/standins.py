@@ -9,6 +9,7 @@ from typing import Any
 from bot.preview import PreviewCache, Previewer
 from bot.settings import Settings
 from intents import Conversation, Message, Turn
+from state import SecretKey
 
 __all__ = ["StandInServices"]
 
@@ -24,6 +25,7 @@ class StandInServices:
     inline: list[Message] = field(default_factory=list)
     fail: bool = False
     previews: Previewer = field(default_factory=lambda: Previewer(PreviewCache(":memory:")))
+    secret: SecretKey = field(default_factory=lambda: SecretKey("stand-in-secret"))
 
     @property
     def follows(self) -> Any:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from index.search import SearchEngine
 from intents import Conversation
 from intents.follows import FollowStore
+from state import SecretKey
 
 LATER = "2030-01-02T03:04:05"
 PARK, BIKE = "public_park", "bike_way"
@@ -59,6 +61,14 @@ def store_with(*follows: tuple[str, str, str]) -> FollowStore:
     return store
 
 
+#: the service's secret key (alerts name chats by their keyed tag)
+KEY = SecretKey("alerts-test-secret")
+
+
+def run_alerts(*args: Any, **kwargs: Any) -> Any:
+    return alerts.run(*args, secret=KEY, **kwargs)
+
+
 def tg_settings(url: str) -> Settings:
     return Settings(telegram_bot_token=TOKEN, telegram_api_base_url=url)
 
@@ -76,12 +86,12 @@ async def test_one_message_per_follower_and_never_twice(refreshed, telegram) -> 
         ("telegram", "2", "bike lanes in Bangkok"),
         ("telegram", "3", "ทะเบียนวัด เชียงใหม่"),
     )
-    report = await alerts.run(tg_settings(url), refreshed, store)
+    report = await run_alerts(tg_settings(url), refreshed, store)
     sends = {c.params["chat_id"]: c.params["text"] for c in api.of("sendMessage")}
     assert set(sends) == {"1", "2"} and report.sent == 2  # chat 3's temples did not change
     assert "สวนสาธารณะ" in sends["1"] and "/dataset/bike_way" in sends["1"]
     assert "/dataset/bike_way" in sends["2"] and "public_park" not in sends["2"]
-    again = await alerts.run(tg_settings(url), refreshed, store)
+    again = await run_alerts(tg_settings(url), refreshed, store)
     assert again.sent == 0 and len(api.of("sendMessage")) == 2
     assert api.unexpected == []
 
@@ -92,10 +102,10 @@ async def test_a_send_that_may_have_arrived_is_never_sent_again(refreshed, teleg
     api.hang("sendMessage", 1.0)
     store = store_with(("telegram", "7", "bike lanes in Bangkok"))
     async with httpx.AsyncClient(timeout=0.3) as client:  # the "crash": no answer to the send
-        first = await alerts.run(tg_settings(url), refreshed, store, client=client)
+        first = await run_alerts(tg_settings(url), refreshed, store, client=client)
     assert first.failed == 1
     api.reset()
-    second = await alerts.run(tg_settings(url), refreshed, store)
+    second = await run_alerts(tg_settings(url), refreshed, store)
     assert second.sent == 0 and api.of("sendMessage") == []
 
 
@@ -104,8 +114,8 @@ async def test_a_failed_send_is_released_for_the_next_run(refreshed, telegram) -
     api.reset()
     api.fail("sendMessage", 400)
     store = store_with(("telegram", "8", "bike lanes in Bangkok"))
-    assert (await alerts.run(tg_settings(url), refreshed, store)).failed == 1
-    assert (await alerts.run(tg_settings(url), refreshed, store)).sent == 1
+    assert (await run_alerts(tg_settings(url), refreshed, store)).failed == 1
+    assert (await run_alerts(tg_settings(url), refreshed, store)).sent == 1
 
 
 async def test_429_retry_after_is_honoured(refreshed, telegram) -> None:
@@ -113,7 +123,7 @@ async def test_429_retry_after_is_honoured(refreshed, telegram) -> None:
     api.reset()
     api.fail("sendMessage", 429, retry_after=1)
     store = store_with(("telegram", "9", "bike lanes in Bangkok"))
-    report = await alerts.run(tg_settings(url), refreshed, store)
+    report = await run_alerts(tg_settings(url), refreshed, store)
     calls = api.of("sendMessage", status=None)
     assert report.sent == 1 and [c.status for c in calls] == [429, 200]
     assert calls[1].at - calls[0].at >= 0.95
@@ -124,7 +134,7 @@ async def test_a_blocked_bot_forgets_the_chat(refreshed, telegram) -> None:
     api.reset()
     api.fail("sendMessage", 403)
     store = store_with(("telegram", "10", "bike lanes in Bangkok"), ("telegram", "10", "สวนสาธารณะ กรุงเทพ"))
-    report = await alerts.run(tg_settings(url), refreshed, store)
+    report = await run_alerts(tg_settings(url), refreshed, store)
     assert report.blocked == 1 and store.of_chat("telegram", "10") == []
 
 
@@ -132,7 +142,7 @@ async def test_sends_are_paced_under_telegrams_overall_limit(refreshed, telegram
     url, api = telegram
     api.reset()
     store = store_with(*[("telegram", str(100 + i), "bike lanes in Bangkok") for i in range(12)])
-    await alerts.run(tg_settings(url), refreshed, store)
+    await run_alerts(tg_settings(url), refreshed, store)
     times = sorted(c.at for c in api.of("sendMessage"))
     assert len(times) == 12
     assert (times[-1] - times[0]) >= 11 / alerts.TELEGRAM_PER_SECOND * 0.9  # ≤ 25/s, under 30/s
@@ -142,9 +152,12 @@ async def test_dry_run_sends_and_records_nothing(refreshed, telegram) -> None:
     url, api = telegram
     api.reset()
     store = store_with(("telegram", "11", "bike lanes in Bangkok"))
-    report = await alerts.run(tg_settings(url), refreshed, store, dry_run=True)
+    report = await run_alerts(tg_settings(url), refreshed, store, dry_run=True)
     assert len(report.lines) == 1 and "11" not in report.lines[0]  # the chat id is hashed
-    assert api.of("sendMessage") == [] and (await alerts.run(tg_settings(url), refreshed, store)).sent == 1
+    # keyed: not the plain sha256 that anyone could compute for every numeric id
+    assert KEY.hash_id("log", "telegram", "11") in report.lines[0]
+    assert hashlib.sha256(b"11").hexdigest()[:12] not in report.lines[0]
+    assert api.of("sendMessage") == [] and (await run_alerts(tg_settings(url), refreshed, store)).sent == 1
 
 
 async def test_line_multicasts_identical_alerts_once_a_day(refreshed, line_api) -> None:
@@ -153,13 +166,13 @@ async def test_line_multicasts_identical_alerts_once_a_day(refreshed, line_api) 
     api.quota, api.usage = None, 0
     users = [f"U{i:032d}" for i in range(3)]
     store = store_with(*[("line", u, "bike lanes in Bangkok") for u in users])
-    report = await alerts.run(line_settings(url), refreshed, store)
+    report = await run_alerts(line_settings(url), refreshed, store)
     [call] = api.calls(MULTICAST)
     assert sorted(call.body["to"]) == users and report.sent == 3
     assert call.headers.get("x-line-retry-key")
     # a new dataset the same day waits for tomorrow: one push per user per day
     store.add("line", users[0], "query", "สวนสาธารณะ กรุงเทพ", "สวนสาธารณะ", SINCE)
-    later = await alerts.run(line_settings(url), refreshed, store)
+    later = await run_alerts(line_settings(url), refreshed, store)
     assert later.skipped_daily == 1 and len(api.calls(MULTICAST)) == 1
     assert api.unexpected == []
 
@@ -170,13 +183,13 @@ async def test_line_stops_at_the_monthly_cap_and_at_lines_quota(refreshed, line_
     api.quota, api.usage = None, 0
     users = [f"Ucap{i:029d}" for i in range(3)]
     store = store_with(*[("line", u, "bike lanes in Bangkok") for u in users])
-    capped = await alerts.run(line_settings(url, cap=2), refreshed, store)
+    capped = await run_alerts(line_settings(url, cap=2), refreshed, store)
     assert capped.sent == 2 and capped.skipped_budget == 1
     assert len(api.calls(MULTICAST)[0].body["to"]) == 2
     api.reset()
     api.quota, api.usage = 10, 10  # the account's quota is spent
     others = store_with(*[("line", f"Uq{i:030d}", "bike lanes in Bangkok") for i in range(2)])
-    spent = await alerts.run(line_settings(url), refreshed, others)
+    spent = await run_alerts(line_settings(url), refreshed, others)
     assert spent.sent == 0 and spent.skipped_budget == 2
     assert api.calls(QUOTA) and api.calls(MULTICAST, status=None) == []
 

@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from bot.line import LineChannel
 from bot.settings import Settings
 from intents import Conversation, texts
+from state import SecretKey
 from tests.standins import StandInServices
 
 SECRET = "test-channel-secret"
@@ -348,6 +349,7 @@ def test_real_app_and_services_search_then_details(
         Conversation(engine, contexts),
         Journal(settings.state_path, settings.secret_key),
         contexts,
+        SecretKey(settings.secret_key),
     )
     app = create_app(settings, services)
     expected = engine.search(QUERY, limit=1).hits[0].name

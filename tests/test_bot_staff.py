@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.staff import staff_routes
 from index.search import SearchEngine
 from index.teachings import TeachingStore
+from state import SecretKey
 from tests.fake_line import PUSH, FakeLine, serve_app
 
 TOKEN = "staff-s3cret-token"
@@ -47,7 +48,9 @@ def world(staff_engine: SearchEngine, tmp_path: Path) -> Iterator[SimpleNamespac
     settings = Settings(data_dir=tmp_path, staff_token=TOKEN)
     store = TeachingStore(settings.state_path)
     staff_engine.teachings = store
-    services = SimpleNamespace(settings=settings, engine=staff_engine)
+    services = SimpleNamespace(
+        settings=settings, engine=staff_engine, secret=SecretKey(settings.secret_key or "k")
+    )
     db = data.connect(settings.state_path)
     yield SimpleNamespace(settings=settings, engine=staff_engine, store=store, db=db, services=services)
     staff_engine.teachings = None
@@ -345,7 +348,7 @@ def test_throttle_forgets_failures_after_the_window() -> None:
     from bot.staff_auth import LoginThrottle
 
     now = [1000.0]
-    throttle = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0])
+    throttle = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0], key=SecretKey("k"))
     throttle.failed("a")
     throttle.failed("a")
     assert throttle.wait("a") == 61 and throttle.wait("b") == 0
@@ -452,7 +455,7 @@ def test_failures_are_also_throttled_globally() -> None:
     """issue 13.4: rotating X-Forwarded-For behind a trusted proxy gave 300 guesses in 0.2 s."""
     from bot.staff_auth import GLOBAL_MAX_FAILURES, LoginThrottle
 
-    throttle = LoginThrottle(max_failures=5, window=60)
+    throttle = LoginThrottle(max_failures=5, window=60, key=SecretKey("k"))
     for i in range(GLOBAL_MAX_FAILURES):
         assert throttle.wait(f"10.0.{i // 250}.{i % 250}") == 0
         throttle.failed(f"10.0.{i // 250}.{i % 250}")
@@ -573,3 +576,30 @@ def test_the_overview_never_reads_every_unanswered_key_into_python(world: Simple
             sql,
             plan,
         )
+
+
+def test_sessions_are_signed_with_the_generated_secret_key(tmp_path: Path, index_path: Path) -> None:
+    """issue 10.8: without KHOMUN_SECRET_KEY a session cookie was signed with a key derived from
+    STAFF_TOKEN alone, so any deployment sharing the token (a staging copy) made cookies this one
+    took. Now the key is the generated secret (<data dir>/secret.key)."""
+    from bot.app import create_app
+    from bot.staff_auth import COOKIE
+
+    def service(folder: str) -> Starlette:
+        data = tmp_path / folder
+        data.mkdir(exist_ok=True)
+        shutil.copy(index_path, data / "index.sqlite")
+        return create_app(Settings(data_dir=data, staff_token=TOKEN))
+
+    def opens(app: Starlette, cookie: str) -> bool:
+        with TestClient(app, follow_redirects=False) as client:
+            client.cookies.set(COOKIE, cookie)
+            return client.get("/staff/").status_code == 200
+
+    here = service("here")
+    with TestClient(here, follow_redirects=False) as client:
+        login(client)
+        cookie = client.cookies[COOKIE]
+    assert (tmp_path / "here" / "secret.key").exists()
+    assert opens(service("here"), cookie)  # restarted on the same data: the same generated key
+    assert not opens(service("staging"), cookie)  # the same STAFF_TOKEN, another secret

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import logging
@@ -308,6 +309,11 @@ async def test_failing_handler_still_answers_error(tg: Any, caplog: pytest.LogCa
     assert sent.params["text"] == texts.ERROR
     assert "RuntimeError: boom" in caplog.text
     assert TOKEN not in caplog.text and SECRET not in caplog.text
+    # the chat is named by a keyed tag: a Telegram id is a small number, so a plain hash of it
+    # is found by hashing them all
+    [failed] = [r for r in caplog.records if r.getMessage() == "Telegram update handling failed"]
+    assert failed.chat == services.secret.hash_id("log", "telegram", str(USER_ID))
+    assert failed.chat != hashlib.sha256(str(USER_ID).encode()).hexdigest()[:12]
 
 
 async def test_no_secret_configured_accepts_and_warns(

@@ -43,7 +43,7 @@ def test_round_trip_and_survives_a_new_store(tmp_path: Path) -> None:
 
 def test_expires_after_thirty_minutes(tmp_path: Path) -> None:
     clock = Clock()
-    store = ContextStore(tmp_path / "s.sqlite", clock=clock)
+    store = ContextStore(tmp_path / "s.sqlite", key="k", clock=clock)
     store.put("web", "chat", _ctx())
     clock.now += CONTEXT_TTL - 1
     assert store.get("web", "chat").has_list
@@ -65,14 +65,14 @@ def test_raw_chat_ids_are_not_stored(tmp_path: Path) -> None:
 
 
 def test_unreadable_rows_are_dropped(state_db: Path | str) -> None:
-    store = ContextStore(state_db)
+    store = ContextStore(state_db, key="k")
     store.put("web", "x", _ctx())
     store._db.execute("UPDATE chat_context SET data = 'not json'")
     assert store.get("web", "x") == ChatContext()
 
 
 def test_threads_share_one_store(state_db: Path | str) -> None:
-    store = ContextStore(state_db)
+    store = ContextStore(state_db, key="k")
 
     def work(n: int) -> None:
         for i in range(20):

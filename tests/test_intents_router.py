@@ -23,7 +23,7 @@ def state(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def talk(engine: SearchEngine, state: Path):
-    conversation = Conversation(engine, ContextStore(state))
+    conversation = Conversation(engine, ContextStore(state, key="k"))
 
     def say(text: str = "", postback: str = "", chat: str = "c1") -> Turn:
         return conversation.route(Message("line", chat, text=text, postback=postback, user_id="u1"))
@@ -99,10 +99,10 @@ def test_narrow_by_format(talk, engine: SearchEngine) -> None:
 
 
 def test_context_survives_a_new_conversation(engine: SearchEngine, state: Path) -> None:
-    first = Conversation(engine, ContextStore(state))
+    first = Conversation(engine, ContextStore(state, key="k"))
     found = first.route(Message("telegram", "42", text=BROAD))
     first.contexts.close()
-    restarted = Conversation(engine, ContextStore(state))
+    restarted = Conversation(engine, ContextStore(state, key="k"))
     turn = restarted.route(Message("telegram", "42", text="อันที่ 3"))
     assert turn.outcome.intent == "details" and turn.outcome.hits == (found.reply.cards[2].name,)
     other_chat = restarted.route(Message("telegram", "43", text="อันที่ 3"))
@@ -111,7 +111,7 @@ def test_context_survives_a_new_conversation(engine: SearchEngine, state: Path) 
 
 def test_context_expires(engine: SearchEngine, state: Path) -> None:
     now = [1000.0]
-    conversation = Conversation(engine, ContextStore(state, clock=lambda: now[0]))
+    conversation = Conversation(engine, ContextStore(state, key="k", clock=lambda: now[0]))
     found = conversation.route(Message("web", "s", text=BROAD))
     now[0] += 31 * 60
     turn = conversation.route(Message("web", "s", text="เพิ่มเติม"))
@@ -213,7 +213,7 @@ def test_route_never_raises(engine: SearchEngine) -> None:
         def get(self, platform: str, chat_id: str):
             raise RuntimeError("disk gone")
 
-    turn = Conversation(engine, Broken()).route(Message("web", "x", text="สวัสดี"))
+    turn = Conversation(engine, Broken(key="k")).route(Message("web", "x", text="สวัสดี"))
     assert turn.outcome.intent == "error" and turn.reply.text == texts.ERROR
 
 

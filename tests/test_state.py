@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import stat
 import threading
@@ -21,7 +22,7 @@ from index.teachings import TeachingStore
 from intents import ChatContext, ContextStore, Message, Outcome, Reply, Turn
 from intents.follows import FollowStore
 from intents.types import Preview
-from state import MIGRATIONS, current_version, latest_version, migrate, open_database
+from state import MIGRATIONS, SecretKey, current_version, latest_version, migrate, open_database
 
 DATA = Path(__file__).parent / "data"
 TABLES = [
@@ -260,8 +261,8 @@ def test_preview_cache_on_both_backends(state_db: Path | str) -> None:
 
 def test_staff_lockout_and_logout_are_shared(state_db: Path | str) -> None:
     now = [1_000_000.0]
-    one = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0], db=state_db)
-    two = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0], db=state_db)
+    one = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0], db=state_db, key=SecretKey("k"))
+    two = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0], db=state_db, key=SecretKey("k"))
     one.failed("10.0.0.1")
     two.failed("10.0.0.1")
     assert one.wait("10.0.0.1") == 61 and two.wait("10.0.0.1") == 61 and two.wait("10.0.0.2") == 0
@@ -325,3 +326,34 @@ def test_two_instances_on_one_database_share_conversations_and_the_journal(
     db = staff_data.connect(state_db)
     assert db.execute("SELECT count(*) FROM journal").fetchone()[0] == 2
     db.close()
+
+
+def test_ids_are_hashed_one_way_keyed_and_apart_per_purpose() -> None:
+    """issue 10.8: one keyed hashing of ids. Logs used an unkeyed sha256 (a Telegram id below ten
+    billion is found by hashing them all), contexts an HMAC under a default key."""
+    key = SecretKey("the-service-secret")
+    telegram_id = "5123456789"
+    tags = {p: key.hash_id(p, "telegram", telegram_id) for p in ("journal", "context", "log", "staff-client")}
+    assert [len(t) for t in tags.values()] == [32, 32, 12, 32]
+    assert len({t[:12] for t in tags.values()}) == 4  # a journal hash is no use for finding a log line
+    assert tags["log"] != hashlib.sha256(telegram_id.encode()).hexdigest()[:12]
+    assert SecretKey("another-secret").hash_id("log", "telegram", telegram_id) != tags["log"]
+    # every process with the same secret hashes alike; platforms are apart; no id, no hash
+    assert SecretKey("the-service-secret").hash_id("log", "telegram", telegram_id) == tags["log"]
+    assert key.hash_id("log", "line", telegram_id) != tags["log"]
+    assert key.hash_id("journal", "line", "") == ""
+    assert key.derive("staff-session") != key.derive("journal")
+    assert "the-service-secret" not in repr(key)
+    with pytest.raises(ValueError):
+        SecretKey("")
+
+
+def test_contexts_need_the_key_they_were_kept_under(state_db: str) -> None:
+    """No default key: a context store opened with another secret finds nothing of the first's."""
+    kept = ChatContext(query="ข้อมูลไฟฟ้า")
+    first = ContextStore(state_db, key="one")
+    first.put("telegram", "42", kept)
+    assert ContextStore(state_db, key="one").get("telegram", "42") == kept
+    assert ContextStore(state_db, key="two").get("telegram", "42") == ChatContext()
+    with pytest.raises(TypeError):
+        ContextStore(state_db)  # type: ignore[call-arg]
