@@ -29,6 +29,7 @@ from starlette.testclient import TestClient
 from bot import staff_data as data
 from bot.settings import Settings
 from bot.staff import staff_routes
+from state import SecretKey
 
 TOKEN = "bench-staff-token"
 THAI = "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮะาิีึืุูเแโใไ่้๊๋"
@@ -107,7 +108,12 @@ def main() -> int:
         db.close()
         app = Starlette(
             routes=[
-                Mount("/staff", routes=staff_routes(SimpleNamespace(settings=settings, engine=NO_DATASETS)))
+                Mount(
+                    "/staff",
+                    routes=staff_routes(
+                        SimpleNamespace(settings=settings, engine=NO_DATASETS, secret=SecretKey("bench"))
+                    ),
+                )
             ]
         )
         client = TestClient(app)
