@@ -45,13 +45,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import aiohttp  # noqa: E402
 import uvloop  # noqa: E402
-from fake_line import PUSH, REPLY, FakeLine, Recorded  # noqa: E402
-from fake_telegram import TOKEN, Call, FakeTelegram  # noqa: E402
 from webhook_load import _percentile, queries, serve_in_loop  # noqa: E402
+
+from tests.fakes.line_api import PUSH, REPLY, FakeLine, Recorded  # noqa: E402
+from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram  # noqa: E402
 
 SECRET = "soak-channel-secret"
 TG_SECRET = "soak_secret"

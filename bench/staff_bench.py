@@ -26,9 +26,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from bot import staff_data as data
 from bot.settings import Settings
-from bot.staff import staff_routes
+from bot.staff import data
+from bot.staff.pages import staff_routes
 from state import SecretKey
 
 TOKEN = "bench-staff-token"

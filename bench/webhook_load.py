@@ -44,14 +44,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 import uvloop  # noqa: E402
-from fake_line import REPLY, FakeLine, Recorded, loopback_server  # noqa: E402
-from fake_telegram import TOKEN, Call, FakeTelegram  # noqa: E402
 
 from bot.settings import Settings  # noqa: E402
+from tests.fakes.line_api import REPLY, FakeLine, Recorded  # noqa: E402
+from tests.fakes.serve import loopback_server  # noqa: E402
+from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram  # noqa: E402
 
 SECRET = "bench-channel-secret"
 TG_SECRET = "bench_secret"

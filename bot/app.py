@@ -29,7 +29,7 @@ from .logs import configure_logging
 from .ops import ops_routes
 from .services import Services, build_services
 from .settings import Settings
-from .staff import StaffPages, staff_routes
+from .staff.pages import StaffPages, staff_routes
 from .web import HERE, web_routes
 
 __all__ = ["Channel", "ChannelUnavailable", "create_app"]
@@ -51,8 +51,8 @@ class Channel(Protocol):
 
 #: (platform, module, class, Settings property that says its credentials are set)
 CHANNELS = (
-    ("line", "bot.line", "LineChannel", "line_enabled"),
-    ("telegram", "bot.telegram", "TelegramChannel", "telegram_enabled"),
+    ("line", "bot.line.channel", "LineChannel", "line_enabled"),
+    ("telegram", "bot.telegram.channel", "TelegramChannel", "telegram_enabled"),
 )
 
 

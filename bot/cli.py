@@ -144,25 +144,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
-    from .telegram_cli import set_webhook
+    from .telegram.cli import set_webhook
 
     return set_webhook(_settings(args), args.url)
 
 
 def cmd_unanswered(args: argparse.Namespace) -> int:
-    from .staff_cli import unanswered
+    from .staff.cli import unanswered
 
     return unanswered(_settings(args), since=args.since, csv=args.csv)
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from .staff_cli import digest
+    from .staff.cli import digest
 
     return digest(_settings(args), top=args.top)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from .staff_cli import purge
+    from .staff.cli import purge
 
     return purge(_settings(args))
 

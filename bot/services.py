@@ -17,7 +17,7 @@ from state import SecretKey
 
 from . import metrics
 from .journal import Journal, load_or_create_secret
-from .preview import PreviewCache, Previewer
+from .preview.fetch import PreviewCache, Previewer
 from .runtime import ensure_index
 from .settings import Settings
 

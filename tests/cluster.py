@@ -41,9 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fake_line import PUSH, REPLY, FakeLine, Recorded, serve_app
-from fake_telegram import TOKEN, Call, FakeTelegram
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tests.fakes.line_api import PUSH, REPLY, FakeLine, Recorded
+from tests.fakes.serve import serve_app
+from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram
 
 __all__ = [
     "KEY",

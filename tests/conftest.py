@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_cluster import Cluster, start_cluster
 
 from index.build import build_index
 from index.catalog import bundled_catalog_path, load_jsonl
 from index.search import SearchEngine
 from intents import Conversation
+from tests.pg_cluster import Cluster, start_cluster
 
 DATA = Path(__file__).parent / "data"
 

@@ -16,19 +16,19 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_line import MULTICAST, QUOTA, FakeLine, serve_fake_line
-from fake_telegram import TOKEN, FakeTelegram, serve_fake_telegram
-from portal_index import build_changed_index, modified
-from standins import StandInServices
 from starlette.applications import Starlette
 
 from bot import alerts
-from bot.line import LineChannel
+from bot.line.channel import LineChannel
 from bot.settings import Settings
 from index.search import SearchEngine
 from intents import Conversation
 from intents.follows import FollowStore
 from state import SecretKey
+from tests.fakes.line_api import MULTICAST, QUOTA, FakeLine, serve_fake_line
+from tests.fakes.services import StandInServices
+from tests.fakes.telegram_api import TOKEN, FakeTelegram, serve_fake_telegram
+from tests.portal_index import build_changed_index, modified
 
 LATER = "2030-01-02T03:04:05"
 PARK, BIKE = "public_park", "bike_way"

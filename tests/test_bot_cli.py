@@ -112,7 +112,7 @@ def test_index_build_harvests_ckan_then_refreshes_incrementally(
 ) -> None:
     import gzip
 
-    from tests.fake_ckan import serve_fake_ckan
+    from tests.fakes.ckan import serve_fake_ckan
 
     bundled = Path(__file__).parent.parent / "index" / "data" / "datagoth.jsonl.gz"
     records = [json.loads(line) for line in gzip.decompress(bundled.read_bytes()).decode().splitlines()[:150]]

@@ -29,9 +29,11 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_line import PUSH, REPLY, FakeLine, serve_app
-from fake_telegram import TOKEN, FakeTelegram
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tests.fakes.line_api import PUSH, REPLY, FakeLine
+from tests.fakes.serve import serve_app
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "crash-channel-secret"

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_line import serve_fake_line
-from fake_telegram import TOKEN as TG_TOKEN
-from fake_telegram import serve_fake_telegram
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from bot.app import create_app
 from bot.settings import Settings
+from tests.fakes.line_api import serve_fake_line
+from tests.fakes.telegram_api import TOKEN as TG_TOKEN
+from tests.fakes.telegram_api import serve_fake_telegram
 from tests.test_bot_line import SECRET as LINE_SECRET
 from tests.test_bot_line import TOKEN as LINE_TOKEN
 from tests.test_bot_line import sign, text_event

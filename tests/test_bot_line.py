@@ -18,14 +18,15 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from fake_line import LOADING, PUSH, REPLY, FakeLine, serve_app, serve_fake_line
 from starlette.applications import Starlette
 
-from bot.line import LineChannel
+from bot.line.channel import LineChannel
 from bot.settings import Settings
 from intents import Conversation, texts
 from state import SecretKey
-from tests.standins import StandInServices
+from tests.fakes.line_api import LOADING, PUSH, REPLY, FakeLine, serve_fake_line
+from tests.fakes.serve import serve_app
+from tests.fakes.services import StandInServices
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"

@@ -21,7 +21,6 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
-from test_bot_line import SECRET, TOKEN, USER, post, running, text_event, webhook
 
 from bot.app import create_app
 from bot.logs import Redact, configure_logging
@@ -29,6 +28,7 @@ from bot.settings import Settings
 from index.build import build_index
 from index.catalog import load_jsonl
 from tests.small_catalog import write_catalog
+from tests.test_bot_line import SECRET, TOKEN, USER, post, running, text_event, webhook
 
 STAFF = "staff-token-for-metrics"
 
@@ -133,7 +133,7 @@ async def test_platform_api_retries_and_errors_are_counted(fake_line_api, engine
 
 @pytest.fixture(scope="module")
 def fake_line_api():
-    from fake_line import serve_fake_line
+    from tests.fakes.line_api import serve_fake_line
 
     with serve_fake_line() as served:
         yield served

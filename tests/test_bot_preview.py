@@ -7,9 +7,8 @@ from typing import Any
 
 import httpcore
 import pytest
-from fake_files import DATASTORE_ID, SLOW_SECONDS, TEMPLES_ID, serve_fake_files
 
-from bot.preview import (
+from bot.preview.fetch import (
     MAX_BYTES,
     TIMEOUT,
     GuardedBackend,
@@ -20,6 +19,7 @@ from bot.preview import (
 )
 from intents import texts
 from intents.types import Outcome, PreviewRequest, Reply, Turn
+from tests.fakes.files import DATASTORE_ID, SLOW_SECONDS, TEMPLES_ID, serve_fake_files
 
 
 class RecordingBackend(httpcore.AsyncNetworkBackend):

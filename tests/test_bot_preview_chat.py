@@ -8,19 +8,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from fake_files import TEMPLES_ID, serve_fake_files
-from fake_line import serve_app
 from linebot.v3.messaging import ReplyMessageRequest
-from portal_index import build_changed_index
 from starlette.testclient import TestClient
 
-from bot import render_line, render_telegram
 from bot.app import create_app
+from bot.line import render as render_line
 from bot.settings import Settings
+from bot.telegram import render as render_telegram
 from index.dataset import Resource
 from intents import texts
 from intents.types import Preview, Reply
 from tests.browser import CHROMIUM, launch, screenshots_dir
+from tests.fakes.files import TEMPLES_ID, serve_fake_files
+from tests.fakes.serve import serve_app
+from tests.portal_index import build_changed_index
 
 TEMPLES = "item_2df6add3-2ebd-455c-8020-af962accbee2"  # รายงานทะเบียนวัดจังหวัดเชียงใหม่
 SESSION = "preview-session-01"

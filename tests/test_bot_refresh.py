@@ -10,9 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fake_telegram import TOKEN, FakeTelegram, serve_fake_telegram
-from small_catalog import EXTRA, EXTRA_QUERY, write_catalog
-from test_bot_web import LiveServer
 
 from bot import refresh as refresh_mod
 from bot.app import create_app
@@ -21,6 +18,9 @@ from bot.settings import Settings
 from index.build import build_index
 from index.catalog import load_jsonl
 from intents.follows import FollowStore
+from tests.fakes.telegram_api import TOKEN, FakeTelegram, serve_fake_telegram
+from tests.small_catalog import EXTRA, EXTRA_QUERY, write_catalog
+from tests.test_bot_web import LiveServer
 
 
 @pytest.fixture()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from bot import render_line as rl
-from bot import render_telegram as rt
+from bot.line import render as rl
+from bot.telegram import render as rt
 from index.catalog import bundled_catalog_path, load_jsonl
 from intents import payload
 from intents.cards import make_details

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from linebot.v3.messaging import ReplyMessageRequest
 
-from bot import render_line as rl
+from bot.line import render as rl
 from intents import payload, texts
 from intents.types import Button, Card, Details, Reply, ResourceLink
 

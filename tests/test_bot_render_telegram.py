@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot import render_telegram as rt
+from bot.telegram import render as rt
 from intents import payload, texts
 from intents.types import Button, Card, Details, Reply, ResourceLink
 

@@ -20,14 +20,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from bot import staff_cli
-from bot import staff_data as data
 from bot.settings import Settings
-from bot.staff import staff_routes
+from bot.staff import cli as staff_cli
+from bot.staff import data
+from bot.staff.pages import staff_routes
 from index.search import SearchEngine
 from index.teachings import TeachingStore
 from state import SecretKey
-from tests.fake_line import PUSH, FakeLine, serve_app
+from tests.fakes.line_api import PUSH, FakeLine
+from tests.fakes.serve import serve_app
 
 TOKEN = "staff-s3cret-token"
 #: ข้อมูลราคาสินค้าเกษตรรายวัน (the catalog has no gold prices; any dataset shows a pin works)
@@ -345,7 +346,7 @@ def test_wrong_bearer_tokens_count_a_missing_session_does_not(world: SimpleNames
 
 
 def test_throttle_forgets_failures_after_the_window() -> None:
-    from bot.staff_auth import LoginThrottle
+    from bot.staff.auth import LoginThrottle
 
     now = [1000.0]
     throttle = LoginThrottle(max_failures=2, window=60, clock=lambda: now[0], key=SecretKey("k"))
@@ -453,7 +454,7 @@ def test_a_valid_cookie_outlives_a_lockout_and_logout_ends_it_server_side(world:
 
 def test_failures_are_also_throttled_globally() -> None:
     """issue 13.4: rotating X-Forwarded-For behind a trusted proxy gave 300 guesses in 0.2 s."""
-    from bot.staff_auth import GLOBAL_MAX_FAILURES, LoginThrottle
+    from bot.staff.auth import GLOBAL_MAX_FAILURES, LoginThrottle
 
     throttle = LoginThrottle(max_failures=5, window=60, key=SecretKey("k"))
     for i in range(GLOBAL_MAX_FAILURES):
@@ -583,7 +584,7 @@ def test_sessions_are_signed_with_the_generated_secret_key(tmp_path: Path, index
     STAFF_TOKEN alone, so any deployment sharing the token (a staging copy) made cookies this one
     took. Now the key is the generated secret (<data dir>/secret.key)."""
     from bot.app import create_app
-    from bot.staff_auth import COOKIE
+    from bot.staff.auth import COOKIE
 
     def service(folder: str) -> Starlette:
         data = tmp_path / folder

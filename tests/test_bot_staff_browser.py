@@ -19,9 +19,9 @@ import pytest
 
 from bot.app import create_app
 from bot.settings import Settings
-from bot.staff_data import iso
+from bot.staff.data import iso
 from tests.browser import CHROMIUM, launch, screenshots_dir
-from tests.fake_line import serve_app
+from tests.fakes.serve import serve_app
 
 TOKEN = "browser-staff-token"
 VEGETABLES = "34"  # ข้อมูลราคาสินค้าเกษตรรายวัน

@@ -15,17 +15,17 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from chaos_proxy import ResettingProxy
-from fake_line import serve_app
-from fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, serve_fake_telegram
 from starlette.applications import Starlette
 
-from bot import render_telegram
 from bot.settings import Settings
-from bot.telegram import COMMANDS, TelegramChannel
-from bot.telegram_cli import set_webhook
+from bot.telegram import render as render_telegram
+from bot.telegram.channel import COMMANDS, TelegramChannel
+from bot.telegram.cli import set_webhook
 from intents import Conversation, texts
-from tests.standins import StandInServices
+from tests.chaos_proxy import ResettingProxy
+from tests.fakes.serve import serve_app
+from tests.fakes.services import StandInServices
+from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegram, serve_fake_telegram
 
 SECRET = "s3cret_token-for-tests"
 USER_ID = 777000111
@@ -468,7 +468,7 @@ async def test_slow_api_never_sends_a_reply_twice(
 ) -> None:
     """issue 13.5: sendMessage was retried after the read timeout, and the API hanging longer than
     that gave 100 of 100 users their reply two or more times. A timed-out send is ambiguous."""
-    from bot import telegram as tg_module
+    from bot.telegram import channel as tg_module
 
     url, api = fake
     api.reset()
@@ -512,7 +512,7 @@ async def test_follow_commands_save_list_and_remove_follows(tg: Any) -> None:
 
 
 def test_the_inbox_keeps_only_what_answering_needs() -> None:
-    from bot.telegram import minimal_update
+    from bot.telegram.channel import minimal_update
 
     m = minimal_update(message_update("/search วัด", command=True))
     assert m is not None
@@ -528,7 +528,7 @@ def test_the_inbox_keeps_only_what_answering_needs() -> None:
 
 async def test_an_update_left_by_a_dead_process_is_answered_once(tg: Any) -> None:
     from bot.inbox import Inbox
-    from bot.telegram import minimal_update
+    from bot.telegram.channel import minimal_update
 
     channel, client, api, services = tg
     update = message_update(QUERY)
@@ -564,7 +564,7 @@ async def test_updates_over_capacity_get_503_then_are_answered_on_retry(tg: Any)
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter(int)
 async def test_a_rate_limit_that_outlasts_the_retries_is_tried_again_later(tg: Any, monkeypatch: Any) -> None:
-    from bot import telegram
+    from bot.telegram import channel as telegram
 
     monkeypatch.setattr(telegram, "MAX_RETRY_AFTER", 0.01)
     channel, client, api, _ = tg
@@ -616,7 +616,7 @@ async def test_webhooks_do_not_wait_for_get_me_while_telegram_is_unreachable(
     """issue 13.7: with Telegram's API unreachable at start-up, each webhook waited in turn for
     its own getMe (503 after 5, 10, ... 40 s). Start-up tries in the background with backoff;
     webhooks are accepted into the inbox at once and answered when the channel is ready."""
-    from bot import telegram as tg_module
+    from bot.telegram import channel as tg_module
 
     url, api = fake
     api.reset()
@@ -652,7 +652,7 @@ async def test_a_reply_in_several_messages_is_resumed_not_resent(
     """issue 13 (what a crash can lose): a reply split in several messages whose first parts went
     out before the process stopped was sent again from the start by the process that took the
     update over. Each part sent is recorded in the inbox row, and a takeover sends only the rest."""
-    from bot import telegram
+    from bot.telegram import channel as telegram
 
     monkeypatch.setattr(telegram, "MAX_RETRY_AFTER", 0.01)
     channel, client, api, _ = tg

@@ -1,4 +1,4 @@
-"""bot.telegram_request.AiohttpRequest: PTB's networking on aiohttp, against a small local server."""
+"""bot.telegram.request.AiohttpRequest: PTB's networking on aiohttp, against a small local server."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from chaos_proxy import ResettingProxy
-from fake_line import serve_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -19,7 +17,9 @@ from starlette.routing import Route
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.telegram_request import AiohttpRequest, MaybeDelivered
+from bot.telegram.request import AiohttpRequest, MaybeDelivered
+from tests.chaos_proxy import ResettingProxy
+from tests.fakes.serve import serve_app
 
 TOKEN = "123:abc"
 seen: list[dict[str, Any]] = []

@@ -415,7 +415,7 @@ def test_search_cleans_its_query(client: TestClient) -> None:
 
 
 def test_unanswered_inline_queries_reach_the_staff_queue(app: Starlette, settings: Settings) -> None:
-    from bot import staff_data
+    from bot.staff import data as staff_data
     from intents import Message
 
     services = app.state.services

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_ckan import to_ckan_package
 
 from index.catalog import CleanReport, bundled_catalog_path, clean_record, clean_records, load_jsonl
 from index.dataset import Dataset, Resource
+from tests.fakes.ckan import to_ckan_package
 
 DL = "https://data.go.th/dataset/0a1b/resource"
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_ckan import ACTION, serve_fake_ckan
 
 from index.catalog import CleanReport, bundled_catalog_path, clean_records, load_jsonl
 from index.ckan import CKANError, harvest
+from tests.fakes.ckan import ACTION, serve_fake_ckan
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cluster import (
+
+from index.search import SearchEngine
+from tests.cluster import (
     STAFF_TOKEN,
     World,
     haproxy,
@@ -28,9 +30,7 @@ from cluster import (
     telegram_webhook,
     two_instances,
 )
-from pg_cluster import Cluster
-
-from index.search import SearchEngine
+from tests.pg_cluster import Cluster
 
 pytestmark = pytest.mark.slow
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import staff_data
 from bot.cli import main
 from bot.inbox import Inbox
 from bot.journal import Journal
-from bot.preview import PreviewCache
+from bot.preview.fetch import PreviewCache
 from bot.settings import Settings, SettingsError
-from bot.staff_auth import LoginThrottle, Revoked
+from bot.staff import data as staff_data
+from bot.staff.auth import LoginThrottle, Revoked
 from index.teachings import TeachingStore
 from intents import ChatContext, ContextStore, Message, Outcome, Reply, Turn
 from intents.follows import FollowStore

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.preview import PreviewCache, Previewer
+from bot.preview.fetch import PreviewCache, Previewer
 from bot.settings import Settings
 from intents import Conversation, Message, Turn
 from state import SecretKey

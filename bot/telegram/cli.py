@@ -7,7 +7,7 @@ import asyncio
 from telegram import Bot
 from telegram.error import TelegramError
 
-from .settings import Settings
+from ..settings import Settings
 
 __all__ = ["ALLOWED_UPDATES", "set_webhook"]
 

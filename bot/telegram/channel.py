@@ -79,20 +79,13 @@ from intents.payload import text_of
 from intents.types import ChatType, Message, Turn
 from state import SecretKey
 
-from . import metrics, render_telegram
-from .background import RETRY, SENT, Background, Deliveries, Outcome
-from .inbox import Inbox, InboxUnavailable, Pending
-from .requests import (
-    BadJson,
-    BodyTimeout,
-    BodyTooLarge,
-    ClientDisconnect,
-    clean_text,
-    parse_json,
-    read_body,
-)
-from .settings import Settings
-from .telegram_request import AiohttpRequest, MaybeDelivered
+from .. import metrics
+from ..background import RETRY, SENT, Background, Deliveries, Outcome
+from ..inbox import Inbox, InboxUnavailable, Pending
+from ..requests import BadJson, BodyTimeout, BodyTooLarge, ClientDisconnect, clean_text, parse_json, read_body
+from ..settings import Settings
+from . import render
+from .request import AiohttpRequest, MaybeDelivered
 
 __all__ = ["COMMANDS", "TelegramChannel", "minimal_update"]
 
@@ -505,9 +498,9 @@ class TelegramChannel:
         next_offset = ""
         if text and offset < INLINE_MAX_OFFSET:
             cards = await self._background.run(self._inline_cards, update, text, offset)
-            results = render_telegram.inline_results(cards)
-            if len(cards) > render_telegram.MAX_INLINE_RESULTS:
-                next_offset = str(offset + render_telegram.MAX_INLINE_RESULTS)
+            results = render.inline_results(cards)
+            if len(cards) > render.MAX_INLINE_RESULTS:
+                next_offset = str(offset + render.MAX_INLINE_RESULTS)
         articles = [self._article(r) for r in results]
         try:
             await with_retries(
@@ -528,7 +521,7 @@ class TelegramChannel:
         user = update.effective_user
         uid = str(user.id) if user else ""
         message = Message("telegram", f"inline:{uid}", text=text, user_id=uid, chat_type="inline")
-        turn = self.services.handle_inline(message, offset, render_telegram.MAX_INLINE_RESULTS)
+        turn = self.services.handle_inline(message, offset, render.MAX_INLINE_RESULTS)
         return list(turn.reply.cards)
 
     # -- answering ----------------------------------------------------------------------------
@@ -540,7 +533,7 @@ class TelegramChannel:
         try:
             turn: Turn = await self._background.run(self.services.handle, message)
             turn = await self.services.complete(turn)  # a preview asked for is fetched here
-            payloads = render_telegram.render(turn.reply)
+            payloads = render.render(turn.reply)
         except Exception:
             log.exception("Telegram update handling failed", extra={"chat": self._tag(message.chat_id)})
             payloads = [{"text": texts.ERROR}]

@@ -22,11 +22,12 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
 import openpyxl
-from fake_line import serve_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.fakes.serve import serve_app
 
 __all__ = ["DATASTORE_ID", "HUGE_BYTES", "SLOW_SECONDS", "TEMPLES_ID", "FakeFiles", "serve_fake_files"]
 

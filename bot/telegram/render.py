@@ -200,7 +200,7 @@ def render(reply: Reply) -> list[Json]:
     keyboard: list[list[Json]] = []
     blocks = [_e(reply.text)] if reply.text.strip() else []
     if reply.preview is not None:
-        from .render_preview import pre_table
+        from ..preview.render import pre_table
 
         blocks.append(pre_table(reply.preview))
     if reply.details is not None:

@@ -21,11 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_line import serve_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.serve import serve_app
 
 __all__ = ["BOT_USERNAME", "TOKEN", "Call", "FakeTelegram", "serve_fake_telegram"]
 

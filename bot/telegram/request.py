@@ -20,7 +20,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from .background import https_proxy, outbound_session
+from ..background import https_proxy, outbound_session
 
 __all__ = ["AiohttpRequest", "MaybeDelivered"]
 

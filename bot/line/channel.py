@@ -90,10 +90,10 @@ from intents import texts
 from intents.types import ChatType, Message, Turn
 from state import SecretKey
 
-from . import metrics, render_line
-from .background import RETRY, SENT, Background, Deliveries, Outcome, https_proxy, outbound_session
-from .inbox import Inbox, InboxUnavailable, Pending
-from .requests import (
+from .. import metrics
+from ..background import RETRY, SENT, Background, Deliveries, Outcome, https_proxy, outbound_session
+from ..inbox import Inbox, InboxUnavailable, Pending
+from ..requests import (
     BadJson,
     BodyTimeout,
     BodyTooLarge,
@@ -103,7 +103,8 @@ from .requests import (
     parse_json,
     read_body,
 )
-from .settings import Settings
+from ..settings import Settings
+from . import render
 
 __all__ = ["ADDRESS_PREFIXES", "LineChannel"]
 
@@ -372,7 +373,7 @@ class LineChannel:
                 if not done:
                     await self._loading(message.chat_id)
             turn = await self.services.complete(await work)  # a preview asked for is fetched here
-            messages = render_line.render(turn.reply)
+            messages = render.render(turn.reply)
         except Exception:
             log.exception("LINE event handling failed", extra={"chat": self._tag(chat)})
             messages = [{"type": "text", "text": texts.ERROR}]

@@ -10,8 +10,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from . import staff_data as data
-from . import staff_texts as T
+from . import data
+from . import texts as T
 
 __all__ = ["PREFIX", "chart", "environment"]
 

@@ -1,4 +1,4 @@
-"""A small fake LINE Messaging API, and ``serve_app``: any ASGI app on uvicorn in a thread.
+"""A small fake LINE Messaging API on uvicorn (127.0.0.1, port 0; ``tests.fakes.serve``).
 
 ``FakeLine`` answers /v2/bot/message/reply, /v2/bot/message/push and /v2/bot/chat/loading/start
 like the real API (reply tokens are single use; a reused or "expired*" token gets 400 "Invalid
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 import uuid
@@ -22,12 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+
+from tests.fakes.serve import serve_app
 
 __all__ = [
     "CONSUMPTION",
@@ -38,7 +37,7 @@ __all__ = [
     "REPLY",
     "FakeLine",
     "Recorded",
-    "serve_app",
+    "serve_fake_line",
 ]
 
 REPLY = "/v2/bot/message/reply"
@@ -56,39 +55,6 @@ class Recorded:
     body: Any
     status: int = 200
     at: float = field(default_factory=time.perf_counter)
-
-
-def loopback_server(app: ASGIApp, *, lifespan: str = "off") -> tuple[uvicorn.Server, socket.socket]:
-    """A uvicorn server for ``app`` and its socket, bound to a free port on 127.0.0.1."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # accepted connections inherit this: without it, a keep-alive response written in two parts
-    # waits for the client's delayed ACK (~40 ms per request on Linux loopback)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    # httptools and uvloop when installed (uvicorn[standard]): the benchmark's fake APIs must not
-    # be what limits it
-    config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan=lifespan, ws="none")
-    return uvicorn.Server(config), sock
-
-
-@contextmanager
-def serve_app(app: ASGIApp, *, lifespan: str = "off") -> Iterator[str]:
-    """Serve ``app`` with real uvicorn on 127.0.0.1, a free port, in a thread; yield its base URL."""
-    server, sock = loopback_server(app, lifespan=lifespan)
-    port = sock.getsockname()[1]
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.005)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(20)
-        sock.close()
 
 
 class FakeLine:

@@ -5,7 +5,7 @@ The conversation answers at once with a ``PreviewRequest``; the channel then cal
 
 1. CKAN's ``datastore_search`` when the resource lives on a CKAN portal (its URL has
    ``/resource/<uuid>/``) and the portal holds it in its DataStore: exact columns and row count;
-2. otherwise the file itself, read by ``bot.tables`` (CSV in any Thai encoding, XLSX, XLS).
+2. otherwise the file itself, read by ``bot.preview.tables`` (CSV in any Thai encoding, XLSX, XLS).
 
 Fetching is bounded and SSRF-safe: http(s) only; every connection, the first and each redirect's,
 resolves the host and refuses private, loopback, link-local, shared and reserved addresses before

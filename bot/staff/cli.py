@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from . import staff_data as data
-from . import staff_texts as T
-from .settings import Settings
+from ..settings import Settings
+from . import data
+from . import texts as T
 
 __all__ = ["digest", "purge", "unanswered"]
 

@@ -28,10 +28,10 @@ from starlette.routing import BaseRoute, Route
 from index.teachings import TeachingError, TeachingStore
 from state import SecretKey
 
-from . import staff_data as data
-from . import staff_texts as T
-from .staff_auth import LoginThrottle, Session, StaffAuth
-from .staff_view import PREFIX, chart, environment
+from . import data
+from . import texts as T
+from .auth import LoginThrottle, Session, StaffAuth
+from .view import PREFIX, chart, environment
 
 __all__ = ["staff_routes"]
 
@@ -136,7 +136,7 @@ class StaffPages:
         headers = {"Retry-After": str(wait)}
         if kind == "html":
             response = self.render(
-                "staff_login.html", request, None, 429, next="", error=T.LOGIN_LOCKED.format(minutes=minutes)
+                "login.html", request, None, 429, next="", error=T.LOGIN_LOCKED.format(minutes=minutes)
             )
             response.headers.update(headers)
             return response
@@ -163,7 +163,7 @@ class StaffPages:
             error = T.LOGIN_WRONG
             self._failed(request)
         status = 401 if error else 200
-        return self.render("staff_login.html", request, None, status, next=nxt, error=error)
+        return self.render("login.html", request, None, status, next=nxt, error=error)
 
     async def logout(self, request: Request, session: Session) -> Response:
         response = RedirectResponse(f"{PREFIX}/login", 303)
@@ -188,7 +188,7 @@ class StaffPages:
 
     async def overview(self, request: Request, session: Session) -> Response:
         ctx = await run_in_threadpool(self._overview_data)
-        return self.render("staff_overview.html", request, session, **ctx)
+        return self.render("overview.html", request, session, **ctx)
 
     def _window(self, request: Request) -> data.Window:
         today = datetime.now(data.BANGKOK).date()
@@ -213,7 +213,7 @@ class StaffPages:
         platforms = await run_in_threadpool(self._query, self._platforms)
         low, not_useful, titles = await run_in_threadpool(self._reviews, window)
         return self.render(
-            "staff_unanswered.html",
+            "unanswered.html",
             request,
             session,
             groups=groups,
@@ -271,9 +271,7 @@ class StaffPages:
         example = request.query_params.get("q", "")
         free = request.query_params.get("search", "").strip()
         hits = await run_in_threadpool(self._candidates, free or example, [] if free else keys)
-        return self.render(
-            "staff_teach.html", request, session, keys=keys, example=example, free=free, hits=hits
-        )
+        return self.render("teach.html", request, session, keys=keys, example=example, free=free, hits=hits)
 
     async def teach_pin(self, request: Request, session: Session) -> Response:
         form = await request.form()
@@ -307,7 +305,7 @@ class StaffPages:
         found = await run_in_threadpool(self.services.engine.get_many, names)
         titles = {d.name: d.title for d in found}
         done = {"saved": T.SAVED, "undone": T.UNDONE}.get(request.query_params.get("done", ""), "")
-        return self.render("staff_teachings.html", request, session, items=items, titles=titles, done=done)
+        return self.render("teachings.html", request, session, items=items, titles=titles, done=done)
 
     async def undo(self, request: Request, session: Session) -> Response:
         form = await request.form()

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-from fake_line import serve_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.serve import serve_app
 
 __all__ = ["FakeRequest", "serve_fake_ckan", "to_ckan_package"]
 

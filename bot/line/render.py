@@ -332,7 +332,7 @@ def render(reply: Reply) -> list[Json]:
     """The messages for one reply (at most MAX_MESSAGES), quick replies on the last one."""
     flex: Json | None = None
     if reply.preview is not None:
-        from .render_preview import flex_table
+        from ..preview.render import flex_table
 
         name = reply.preview.resource_name or texts.LABEL_PREVIEW
         flex = {"type": "flex", "altText": alt_text(reply), "contents": flex_table(reply.preview, name)}
