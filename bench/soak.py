@@ -51,6 +51,7 @@ import aiohttp  # noqa: E402
 import uvloop  # noqa: E402
 from webhook_load import _percentile, queries, serve_in_loop  # noqa: E402
 
+from state import SecretKey  # noqa: E402
 from tests.fakes.line_api import PUSH, REPLY, FakeLine, Recorded  # noqa: E402
 from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram  # noqa: E402
 
@@ -518,10 +519,8 @@ def _pending(data_dir: Path) -> int:
 
 def journal_counts(data_dir: Path, sent: list[Sent]) -> Counter[str]:
     """Journal rows per message (by the keyed hash of its user id, as bot.journal stores it)."""
-    key = KEY.encode()
-    wanted = {
-        hmac.new(key, f"{s.platform}:{s.key}".encode(), hashlib.sha256).hexdigest()[:32]: s.key for s in sent
-    }
+    key = SecretKey(KEY)
+    wanted = {key.hash_id("journal", s.platform, s.key): s.key for s in sent}
     rows: Counter[str] = Counter()
     with sqlite3.connect(f"file:{data_dir / 'state.sqlite'}?mode=ro", uri=True, timeout=10) as db:
         for (user_hash,) in db.execute(

@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from state import SecretKey
 from tests.fakes.line_api import PUSH, REPLY, FakeLine, Recorded
 from tests.fakes.serve import serve_app
 from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram
@@ -93,7 +94,7 @@ def haproxy() -> str | None:
 
 def user_hash(platform: str, user: str) -> str:
     """The journal's pseudonymous user id (bot.journal), to find a message's row."""
-    return hmac.new(KEY.encode(), f"{platform}:{user}".encode(), hashlib.sha256).hexdigest()[:32]
+    return SecretKey(KEY).hash_id("journal", platform, user)
 
 
 # -- the fake APIs, told which instance calls -------------------------------------------------------
