@@ -9,17 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import test_bot_line
-from fake_files import TEMPLES_ID, serve_fake_files
-from fake_line import PUSH, REPLY, FakeLine, serve_app
-from portal_index import build_changed_index
-from test_bot_line import GROUP, SECRET, TOKEN, USER, event, post, sign, text_event, webhook
 
 from bot.app import create_app
 from bot.settings import Settings
 from index.dataset import Resource
 from intents import texts
 from intents.payload import decode
+from tests import test_bot_line
+from tests.fakes.files import TEMPLES_ID, serve_fake_files
+from tests.fakes.line_api import PUSH, REPLY, FakeLine
+from tests.fakes.serve import serve_app
+from tests.portal_index import build_changed_index
+from tests.test_bot_line import GROUP, SECRET, TOKEN, USER, event, post, sign, text_event, webhook
 
 # the fixtures of test_bot_line: the fake LINE API, and a LINE channel with stand-in services on it
 fake = test_bot_line.fake
