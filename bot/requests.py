@@ -13,9 +13,11 @@ import asyncio
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
 
 __all__ = [
     "BODY_SECONDS",
@@ -79,6 +81,26 @@ async def read_body(request: Request, limit: int = MAX_BODY, seconds: float | No
     except TimeoutError:
         raise BodyTimeout from None
     return b"".join(chunks)
+
+
+async def body_or_refusal(
+    request: Request, refuse: Callable[[int, str], Response], limit: int = MAX_BODY
+) -> bytes | Response:
+    """The raw body (``read_body``), or ``refuse(status, reason)`` when it cannot be had: 413 too
+    large, 408 too slow, 400 the client went away. One mapping for every entry point."""
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge:
+        return refuse(413, f"body larger than {limit} bytes")
+    except BodyTimeout:
+        return refuse(408, "body not received in time")
+    except ClientDisconnect:
+        return refuse(400, "client went away")
+
+
+def plain_refusal(status: int, reason: str) -> Response:
+    """A refusal for webhooks: the platforms read the status only."""
+    return PlainTextResponse(reason, status)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
@@ -24,11 +24,9 @@ from .requests import (
     MAX_BODY,
     SEARCH_LIMIT_MAX,
     BadJson,
-    BodyTimeout,
-    BodyTooLarge,
+    body_or_refusal,
     clean_text,
     parse_json,
-    read_body,
     search_limit,
 )
 from .services import Services
@@ -100,14 +98,9 @@ class WebPages:
         )
 
     async def chat(self, request: Request) -> Response:
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
-            return _error(413, f"body larger than {MAX_BODY} bytes")
-        except BodyTimeout:
-            return _error(408, "body not received in time")
-        except ClientDisconnect:
-            return _error(400, "client went away")
+        body = await body_or_refusal(request, _error)
+        if isinstance(body, Response):
+            return body
         try:
             data = parse_json(body)
         except BadJson as err:

@@ -361,18 +361,7 @@ class Handlers:
         if not kept:
             return Turn(Reply(texts.FILTER_NONE_LEFT, quick_replies=facet_buttons(ctx)), outcome), None
         filters = {**ctx.filters, kind: value}
-        ctx = ctx.new_list(
-            payload.new_list_id(),
-            kind=ctx.kind,
-            query=ctx.query,
-            corrected=ctx.corrected,
-            all_names=ctx.all_names,
-            names=tuple(d.name for d in kept),
-            filters=filters,
-            facets=facets_of(kept, filters),
-        )
-        lead = texts.FILTERED.format(count=len(kept), filters=filter_description(filters))
-        return self._show(ctx, lead, replace(outcome, answered=True)), ctx
+        return self._narrowed(ctx, kept, filters, outcome)
 
     def refine(self, intent: Intent, message: Message, ctx: ChatContext) -> Result:
         """A typed follow-up on the list on screen: "เฉพาะเชียงใหม่", "เอาแค่ไฟล์ csv", "ของปีล่าสุด",
@@ -424,6 +413,12 @@ class Handlers:
         if not kept or (len(kept) == len(datasets) and filters == ctx.filters):
             text = texts.FILTER_NONE_LEFT if not kept else texts.FILTER_ALL_MATCH
             return Turn(Reply(text, quick_replies=facet_buttons(ctx)), outcome), None
+        return self._narrowed(ctx, kept, filters, outcome)
+
+    def _narrowed(
+        self, ctx: ChatContext, kept: list[Dataset], filters: dict[str, str], outcome: Outcome
+    ) -> Result:
+        """The list on screen narrowed to ``kept``, shown as a new list (its own id)."""
         ctx = ctx.new_list(
             payload.new_list_id(),
             kind=ctx.kind,

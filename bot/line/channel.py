@@ -93,16 +93,7 @@ from state import SecretKey
 from .. import metrics
 from ..background import RETRY, SENT, Background, Deliveries, Outcome, https_proxy, outbound_session
 from ..inbox import Inbox, InboxUnavailable, Pending
-from ..requests import (
-    BadJson,
-    BodyTimeout,
-    BodyTooLarge,
-    ClientDisconnect,
-    clean_id,
-    clean_text,
-    parse_json,
-    read_body,
-)
+from ..requests import BadJson, body_or_refusal, clean_id, clean_text, parse_json, plain_refusal
 from ..settings import Settings
 from . import render
 
@@ -218,14 +209,9 @@ class LineChannel:
 
     # -- the webhook --------------------------------------------------------------------------
     async def webhook(self, request: Request) -> Response:
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
-            return PlainTextResponse("too large", 413)
-        except BodyTimeout:
-            return PlainTextResponse("request timeout", 408)
-        except ClientDisconnect:
-            return PlainTextResponse("bad request", 400)
+        body = await body_or_refusal(request, plain_refusal)
+        if isinstance(body, Response):
+            return body
         signature = request.headers.get("x-line-signature", "")
         try:
             signed = self._signature.validate(body.decode("utf-8"), signature)

@@ -82,7 +82,7 @@ from state import SecretKey
 from .. import metrics
 from ..background import RETRY, SENT, Background, Deliveries, Outcome
 from ..inbox import Inbox, InboxUnavailable, Pending
-from ..requests import BadJson, BodyTimeout, BodyTooLarge, ClientDisconnect, clean_text, parse_json, read_body
+from ..requests import BadJson, body_or_refusal, clean_text, parse_json, plain_refusal
 from ..settings import Settings
 from . import render
 from .request import AiohttpRequest, MaybeDelivered
@@ -350,14 +350,9 @@ class TelegramChannel:
             if not hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8")):
                 log.warning("Telegram webhook with a wrong secret refused")
                 return PlainTextResponse("forbidden", 403)
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
-            return PlainTextResponse("too large", 413)
-        except BodyTimeout:
-            return PlainTextResponse("request timeout", 408)
-        except ClientDisconnect:
-            return PlainTextResponse("bad request", 400)
+        body = await body_or_refusal(request, plain_refusal)
+        if isinstance(body, Response):
+            return body
         try:
             data = parse_json(body)
             update_id = _update_id(data)
