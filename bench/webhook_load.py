@@ -346,7 +346,7 @@ def postgres_url(given: str) -> Iterator[str]:
     if given:
         yield given
         return
-    from pg_cluster import start_cluster
+    from tests.pg_cluster import start_cluster
 
     with start_cluster() as cluster:
         url = cluster.database_url()
