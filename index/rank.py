@@ -27,7 +27,6 @@ __all__ = [
     "Scored",
     "entity_keys",
     "fuzzy_bonuses",
-    "in_title",
     "score_all",
 ]
 
@@ -356,12 +355,6 @@ def _explain(
     if not columns:
         return [()] * len(at)
     return [tuple(reason for reason in row if reason is not None) for row in zip(*columns, strict=True)]
-
-
-def in_title(s: Scored) -> int:
-    """How many of the query's concepts the dataset holds in its title, whether typed as in the
-    title or reached through a synonym or translation."""
-    return sum(s.titled)
 
 
 @lru_cache(maxsize=256)  # weights are a few field weights, possibly discounted

@@ -394,15 +394,18 @@ class SearchEngine:
                 return PERSON_TOPIC
             # everyday Thai the catalog never uses (a word, or a compound of such words:
             # ไหว้พระ): context as often as a missing topic
-            everyday = (token, *parts) if parts else (token,)
-            common = [self.general.get(w, 0.0) >= COMMON_PER_MILLION for w in everyday]
-            return WEAK_TOPIC if common[0] or (parts and all(common[1:])) else 1.0
+            everyday = self._everyday(token) or (bool(parts) and all(map(self._everyday, parts)))
+            return WEAK_TOPIC if everyday else 1.0
         if not bool((sparse[1] >= CODE_WEIGHTS[1]).any()):
             return WEAK_TOPIC
         # everyday Thai that the catalog uses rarely (เสาร์, ร้าน, แม่): more often the asker's
         # life than the topic
         rare_here = len(sparse[0]) < self.size * RARE_IN_CATALOG
-        return WEAK_TOPIC if rare_here and self.general.get(token, 0.0) >= COMMON_PER_MILLION else 1.0
+        return WEAK_TOPIC if rare_here and self._everyday(token) else 1.0
+
+    def _everyday(self, word: str) -> bool:
+        """General Thai uses ``word`` often (TNC or Phupha, see lexicon.general_frequency)."""
+        return self.general.get(word, 0.0) >= COMMON_PER_MILLION
 
     def _related_words(self, token: str) -> tuple[str, ...]:
         """For a word no title or tag holds, up to RELATED words that share a sense with it in the
@@ -563,10 +566,10 @@ class SearchEngine:
             if len(kept) > 1 and not (q.years or q.months or q.fiscal):
                 kept = self._newest_first(kept)
         elif top is not None and confidence == "low":
-            kept = [s for s in scored[:HEDGED] if not s.conflict and s.coverage >= MIN_COVERAGE] or [top]
+            kept = [s for s in scored[:HEDGED] if _close(s)] or [top]
         elsewhere: list[Scored] = []
         if top is not None and unconfirmed:
-            elsewhere = [s for s in scored[:ELSEWHERE] if not s.conflict and s.coverage >= MIN_COVERAGE]
+            elsewhere = [s for s in scored[:ELSEWHERE] if _close(s)]
         elif top is not None and top.conflict:
             elsewhere = [
                 s
@@ -580,8 +583,11 @@ class SearchEngine:
         if limit:
             kept = kept[:limit]
         by_row = self.datasets([s.row for s in kept + elsewhere + near])
-        hits = [Hit(by_row[s.row], round(s.score, 4), s.why) for s in kept]
-        others = tuple(Hit(by_row[s.row], round(s.score, 4), s.why) for s in elsewhere)
+
+        def hit(s: Scored) -> Hit:
+            return Hit(by_row[s.row], round(s.score, 4), s.why)
+
+        hits = [hit(s) for s in kept]
         if pinned:
             taught = [Hit(d, 1.0, ("สอนโดยเจ้าหน้าที่",)) for d in self.get_many(pinned)]
             hits = taught + [h for h in hits if h.name not in set(pinned)]
@@ -594,11 +600,17 @@ class SearchEngine:
             shown,
             answered,
             total=total,
-            elsewhere=() if answered else others,
-            near=() if answered else tuple(Hit(by_row[s.row], round(s.score, 4), s.why) for s in near),
+            elsewhere=() if answered else tuple(map(hit, elsewhere)),
+            near=() if answered else tuple(map(hit, near)),
             confidence=confidence if answered else "none",
             probability=round(p, 4),
         )
+
+
+def _close(s: Scored) -> bool:
+    """A candidate worth showing as a close match: it names no other province or period, and
+    covers enough of what was asked."""
+    return not s.conflict and s.coverage >= MIN_COVERAGE
 
 
 def _period_unconfirmed(q: ParsedQuery, top: Scored) -> bool:

@@ -208,10 +208,13 @@ class Handlers:
             return self.stale(intent, message, ctx)
         return self.run_search(texts.HELP_EXAMPLES[i], ctx)
 
-    def run_search(self, text: str, ctx: ChatContext | None = None) -> Result:
-        """Search and show the list; a search that finds nothing keeps the chat's list as it was."""
+    def run_search(
+        self, text: str, ctx: ChatContext | None = None, result: SearchResult | None = None
+    ) -> Result:
+        """Search (or take ``result``, a search of ``text`` already made) and show the list; a
+        search that finds nothing keeps the chat's list as it was."""
         ctx = ctx if ctx is not None else ChatContext()
-        result = self.engine.search(text, limit=LIST_LIMIT)
+        result = result if result is not None else self.engine.search(text, limit=LIST_LIMIT)
         q = result.query
         outcome = Outcome(
             intent="search",

@@ -17,7 +17,7 @@ from . import texts
 from .chitchat import chat_signal
 from .context import ChatContext, ContextStore
 from .follows import FollowStore
-from .handlers import Handlers
+from .handlers import LIST_LIMIT, Handlers
 from .listing import PAGE_SIZE
 from .types import Message, Outcome, Reply, Turn
 from .understand import Intent, detect
@@ -67,18 +67,24 @@ class Conversation:
         intent = detect(message.text, message.postback, has_list=ctx.has_list)
         if intent.name == "search" and ctx.has_list and self.handlers.follow_up(message.text):
             intent = Intent("refine")  # narrows the list on screen: no topic of its own
-        elif intent.name == "search":
+        searched = None
+        if intent.name == "search":
             # thanks or a greeting with words around it: small talk, unless those words are a
-            # topic the catalog answers ("สวัสดีค่ะ ขอข้อมูลวัด" is a search)
+            # topic the catalog answers ("สวัสดีค่ะ ขอข้อมูลวัด" is a search, made once)
             signal = chat_signal(message.text)
-            if signal and not self.engine.search(message.text, limit=1).answered:
-                intent = Intent(signal)
+            if signal:
+                searched = self.engine.search(intent.arg, limit=LIST_LIMIT)
+                if not searched.answered:
+                    intent, searched = Intent(signal), None
         if intent.list_id:  # a button shown with a list acts on that list, if the chat still has it
             shown = ctx.switch_to(intent.list_id)
             if shown is None:
                 return self.handlers.expired(intent, message, ctx)[0]
             ctx = shown
-        turn, new_ctx = self.handlers.handle(intent, message, ctx)
+        if searched is not None:
+            turn, new_ctx = self.handlers.run_search(intent.arg, ctx, searched)
+        else:
+            turn, new_ctx = self.handlers.handle(intent, message, ctx)
         new_ctx = new_ctx if new_ctx is not None else ctx
         if new_ctx != stored:
             self.contexts.put(message.platform, message.chat_id, new_ctx)
