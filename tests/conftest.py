@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ["PYTHAINLP_OFFLINE"] = "1"
 os.environ["PYTHAINLP_READ_ONLY"] = "1"
@@ -11,7 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
+from bot.app import create_app
+from bot.settings import Settings
 from index.build import build_index
 from index.catalog import bundled_catalog_path, load_jsonl
 from index.search import SearchEngine
@@ -19,6 +24,28 @@ from intents import Conversation
 from tests.pg_cluster import Cluster, start_cluster
 
 DATA = Path(__file__).parent / "data"
+
+
+# -- the web service on a copy of the session's index, once per test module (a module that needs
+# -- other settings defines its own `settings`, `app` or `client`)
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory, index_path: Path) -> Settings:
+    data = tmp_path_factory.mktemp("data")
+    shutil.copy(index_path, data / "index.sqlite")
+    return Settings(data_dir=data, secret_key="test-secret")
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings) -> Iterator[Starlette]:
+    app = create_app(settings)
+    yield app
+    app.state.services.close()
+
+
+@pytest.fixture(scope="module")
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

@@ -5,43 +5,19 @@ answers fit its schemas; errors on /api paths are JSON (404 and 405 too); a miss
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from bot.app import create_app
 from bot.cli import main
 from bot.settings import Settings
 
 SESSION = "api-session-0001"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, index_path: Path) -> Settings:
-    data = tmp_path_factory.mktemp("api-data")
-    shutil.copy(index_path, data / "index.sqlite")
-    return Settings(data_dir=data, secret_key="test-secret")
-
-
-@pytest.fixture(scope="module")
-def app(settings: Settings) -> Iterator[Starlette]:
-    app = create_app(settings)
-    yield app
-    app.state.services.close()
-
-
-@pytest.fixture(scope="module")
-def client(app: Starlette) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

@@ -34,26 +34,6 @@ SESSION = "test-session-0001"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, index_path: Path) -> Settings:
-    data = tmp_path_factory.mktemp("data")
-    shutil.copy(index_path, data / "index.sqlite")
-    return Settings(data_dir=data, secret_key="test-secret")
-
-
-@pytest.fixture(scope="module")
-def app(settings: Settings) -> Iterator[Starlette]:
-    app = create_app(settings)
-    yield app
-    app.state.services.close()
-
-
-@pytest.fixture(scope="module")
-def client(app: Starlette) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        yield c
-
-
 def _chat(client: TestClient, text: str = "", postback: str = "", session: str = SESSION) -> dict:
     res = client.post("/api/chat", json={"text": text, "session": session, "postback": postback})
     assert res.status_code == 200, res.text
