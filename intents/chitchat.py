@@ -147,7 +147,6 @@ def chat_signal(text: str) -> str | None:
     if any(w in meta for w in words):
         return "help"
     asked = "?" in t or any(w in k["question"] for w in words)
-    named = k["bot"] - {"นี้", "this", "คุณ", "เธอ", "พี่", "น้อง", "you", "your"}  # the bot by name only
-    if asked and any(w in named for w in words) and "ใคร" not in words:  # who we are is no help
+    if asked and any(w in k["bot-name"] for w in words) and "ใคร" not in words:  # who we are is no help
         return "help"
     return None
