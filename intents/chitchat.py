@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.lexicon import lexicon
-from index.text import normalize, plain_tokenizer, tokenize
+from index.text import normalize, plain_tokenizer, strip_tones, tokenize
 
 __all__ = ["detect_chitchat"]
 
@@ -44,14 +44,34 @@ _OPENING = re.compile(r"^(สวัสดี|หวัดดี|ฮัลโห�
 _THANKS_OPENING = re.compile(r"^(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
 _THANKS_ANYWHERE = re.compile(r"(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
 _LAUGHTER = re.compile(r"(?<![0-9])5{3,}(?![0-9])|(?:ฮ่า|ฮา)(?:ฮ่า|ฮา|ๆ|\s)*|(?:ha){2,}|\blol\b|อิอิ|คิคิ|ๆ")
-_PUNCT = re.compile(r"[!?.,~:;()\"'“”…]+")
+_PUNCT = re.compile(r"[!?.,~:;()\[\]\"'“”…]+")
+#: a letter typed three or more times for warmth ("ฮัลโหลลล", "แต๊งกิ้ววว") counts once
+_STRETCHED = re.compile(r"(\D)\1{2,}")
+_DOUBLED = re.compile(r"(\D)\1+")
+#: the longest run of tokens a word or phrase of the word lists may have been cut into ("ได้|แล้ว",
+#: "เฮ|ล|โหล", "คร้าบ|บ")
+_PHRASE_TOKENS = 4
+
+
+def _symbol(ch: str) -> bool:
+    return unicodedata.category(ch) in ("So", "Sk", "Cs") or ch in "\u200d\ufe0f"
 
 
 def _strip_symbols(text: str) -> str:
     """Emoji, pictographs and their joiners out; Thai marks (category Mn) stay."""
-    return "".join(
-        " " if unicodedata.category(ch) in ("So", "Sk", "Cs") or ch in "\u200d\ufe0f" else ch for ch in text
-    )
+    return "".join(" " if _symbol(ch) else ch for ch in text)
+
+
+def _emoji(text: str) -> str | None:
+    """What the emoji of a message say by their Unicode names (smalltalk.txt's [emoji-greeting] and
+    [emoji-thanks]: a waving hand, a wai, a thumbs up, a heart): "greeting", "thanks" or None."""
+    k = kinds()
+    names = {w for ch in text if _symbol(ch) for w in unicodedata.name(ch, "").lower().split()}
+    if names & k["emoji-thanks"]:
+        return "thanks"
+    if names & k["emoji-greeting"]:
+        return "greeting"
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -59,16 +79,59 @@ def _fillers() -> frozenset[str]:
     return lexicon().fillers
 
 
-#: a letter typed three or more times for warmth ("ฮัลโหลลล", "แต๊งกิ้ววว") counts once
-_STRETCHED = re.compile(r"(\D)\1{2,}")
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """Every word and phrase of the small-talk word lists."""
+    return frozenset().union(*kinds().values())
 
 
-def _words(text: str) -> list[str]:
+@lru_cache(maxsize=1)
+def _toneless() -> dict[str, str]:
+    """The word lists' words by their spelling without tone marks."""
+    return {strip_tones(w): w for w in sorted(_vocabulary())}
+
+
+def _known(word: str) -> str:
+    """A word of the word lists as typed, with its doubled letters once ("hii", "คร้าบบ"), or
+    with other tone marks ("เฮลโล่", "ขอบคุณค๊ะ"); else the word as typed."""
+    vocabulary = _vocabulary()
+    if word in vocabulary:
+        return word
+    single = _DOUBLED.sub(r"\1", word)
+    if single in vocabulary:
+        return single
+    return _toneless().get(strip_tones(single), word)
+
+
+def _phrases(tokens: list[str]) -> list[str]:
+    """Tokens joined back into the word lists' phrases the tokeniser cut ("ได้|แล้ว" -> "ได้แล้ว",
+    "เป็น|ไง|บ้าง" -> "เป็นไงบ้าง"), longest first."""
+    vocabulary = _vocabulary()
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(_PHRASE_TOKENS, len(tokens) - i), 1, -1):
+            joined = _known("".join(tokens[i : i + n]))
+            if joined in vocabulary:
+                out.append(joined)
+                i += n
+                break
+        else:
+            out.append(_known(tokens[i]))
+            i += 1
+    return out
+
+
+def _clean(text: str) -> str:
+    """Emoji, laughter and punctuation out, stretched letters once, thanks cut loose."""
     t = _STRETCHED.sub(r"\1", _strip_symbols(text))
     t = _THANKS_ANYWHERE.sub(r" \1 ", t)  # "ขอบคุณค่า" is not ขอบ|คุณค่า
     t = _LAUGHTER.sub(" ", t)
-    t = _PUNCT.sub(" ", t)
-    return [w.strip() for w in tokenize(normalize(t), normalized=True) if w.strip()]
+    return _PUNCT.sub(" ", t).strip()
+
+
+def _words(text: str) -> list[str]:
+    return _phrases([w.strip() for w in tokenize(normalize(_clean(text)), normalized=True) if w.strip()])
 
 
 def detect_chitchat(text: str) -> str | None:
@@ -80,6 +143,8 @@ def detect_chitchat(text: str) -> str | None:
         return "help"
     k = kinds()
     asked = "?" in t
+    emoji = _emoji(t)
+    t = normalize(_clean(t))
     opening = _OPENING.match(t) or _THANKS_OPENING.match(t)
     rest = t[opening.end() :] if opening else t
     words = [w for w in _words(rest) if w not in k["particles"]]
@@ -87,24 +152,34 @@ def detect_chitchat(text: str) -> str | None:
     greeting = greeting or bool(words and words[0] in ("ดี", "ดีจ้า"))
     thanks = bool(opening and _THANKS_OPENING.match(t)) or any(w in k["gratitude"] for w in words)
     if not words:
-        return "greeting" if greeting else "thanks" if thanks else None
+        if greeting or thanks:
+            return "greeting" if greeting else "thanks"
+        return emoji or ("help" if asked else None)  # "??": what can I do here?
     praise = any(w in k["praise"] for w in words)
     question = asked or any(w in k["question"] for w in words)
+    # calling the bot, or asking whether anyone is there ("น้องบอทจ๋า", "มีใครอยู่ไหม"): a hello
+    hail = all(w in k["bot"] or w in k["presence"] or w in k["question"] for w in words) and any(
+        w in k["bot"] or w in k["presence"] for w in words
+    )
+    greeting = greeting or hail or (emoji == "greeting" and not question)
+    thanks = thanks or (emoji == "thanks" and not question)
     about_bot = any(w in k["bot"] for w in words) or "ข้อมูล" in words
+    service = question and any(w in k["service"] for w in words)
     help_ = (
         any(w in k["help-request"] for w in words)
         or (question and any(w in k["help"] for w in words))
         or (question and about_bot and not greeting and "ใคร" not in words)
         or ("วิธี" in words and any(w in k["usage"] for w in words))
+        or service
     )
 
     allowed = k["greeting"] | k["gratitude"] | k["praise"] | k["bot"] | k["particles"]
     if help_:
-        allowed |= k["help"] | k["help-request"] | k["question"] | k["with-help"]
+        allowed |= k["help"] | k["help-request"] | k["question"] | k["with-help"] | k["service"]
     if thanks or praise:
         allowed |= k["with-thanks"]
     if greeting:
-        allowed |= k["with-greeting"] | k["question"]
+        allowed |= k["with-greeting"] | k["question"] | k["presence"]
     fillers = _fillers()
 
     def small(w: str) -> bool:  # a word of these kinds, or a compound of them ("ได้ที่")

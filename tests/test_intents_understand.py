@@ -127,6 +127,42 @@ CHAT = [
     ("การใช้ที่ดิน", "search"),
     ("ใช้ไฟฟ้ายังไง", "search"),
     ("ดีเซลราคาเท่าไหร่ 555", "search"),
+    # emoji alone, by their Unicode names
+    ("👋", "greeting"),
+    ("🙏🙏", "greeting"),
+    ("👍👍", "thanks"),
+    ("❤️", "thanks"),
+    ("ขอบคุณค่ะ 🙏", "thanks"),
+    # phrases the tokeniser cuts, letters doubled or stretched, laughter first
+    ("ได้แล้วจ้า", "thanks"),
+    ("เจอแล้วค่ะ", "thanks"),
+    ("heyy", "greeting"),
+    ("5555 สวัสดีครับ", "greeting"),
+    ("hello krub", "greeting"),
+    # calling the bot, asking whether anyone is there, wishes
+    ("น้องบอทจ๋า", "greeting"),
+    ("แอดมินอยู่ไหมคะ", "greeting"),
+    ("มีใครว่างไหม", "greeting"),
+    ("สุขสันต์วันคริสต์มาสค่ะ", "greeting"),
+    ("happy new year!", "greeting"),
+    # questions about the service itself
+    ("ใช้ฟรีหรือเปล่าคะ", "help"),
+    ("โหลดไฟล์ยังไงครับ", "help"),
+    ("ใช้ในไลน์กลุ่มได้ไหม", "help"),
+    # ... and requests that start or end the same way
+    ("ไฟล์ csv งบประมาณ กทม", "search"),
+    ("ดาวน์โหลดข้อมูลโรงเรียนได้ที่ไหน", "search"),
+    ("มีข้อมูลฝุ่นไหม 👍", "search"),
+    ("น้องบอท ขอข้อมูลวัด", "search"),
+    ("happy hour ร้านอาหาร", "search"),
+    # romanised Thai, English in Thai letters, the tokeniser's cuts joined back, "??" alone
+    ("sawatdee kha", "greeting"),
+    ("kob khun na", "thanks"),
+    ("เฮลโล่ค่ะ", "greeting"),
+    ("หวัดดีวันศุกร์", "greeting"),
+    ("บอทนี้ทำอะไรได้มั่งคะ", "help"),
+    ("??", "help"),
+    ("สวัสดีวันศุกร์ ขอข้อมูลโรงพยาบาล", "search"),
 ]
 
 
