@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from pythainlp.util import thaiword_to_num
+
 from .entities import find_entities
 from .lexicon import Lexicon
 from .text import Tokenizer, has_thai, loose_spelling, normalize, plain_tokenizer, singular, strip_tones
@@ -22,6 +24,8 @@ _MAX_NGRAM = 4
 #: a Thai token in at most this many datasets may be a typo of a commoner word
 _RARE_DF = 2
 _LATIN_WORD = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+#: words of thanks and greeting, which no catalog word holds inside it (tests check the catalog)
+COURTESY = re.compile(r"(สวัสดี|ขอบคุณ|ขอบพระคุณ|ขอบใจ)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,8 @@ class Vocabulary:
     related: Callable[[str], tuple[str, ...]] = field(default=lambda w: ())
     #: how the index cut its text: queries are cut the same way
     words: Tokenizer = field(default_factory=plain_tokenizer)
+    #: general Thai uses the word (a corpus frequency): a real word, never a misspelling
+    usual: Callable[[str], bool] = field(default=lambda w: False)
 
     def idf(self, token: str) -> float:
         n = self.df.get(token, 0)
@@ -151,7 +157,12 @@ def _silent_slip(typed: str, word: str) -> bool:
 
 
 def _repair(
-    tokens: Sequence[str], i: int, used: set[int], vocab: Vocabulary, suspicious: Sequence[bool]
+    tokens: Sequence[str],
+    i: int,
+    used: set[int],
+    vocab: Vocabulary,
+    suspicious: Sequence[bool],
+    fillers: frozenset[str] = frozenset(),
 ) -> tuple[int, str] | None:
     """A misspelling, or a word the tokeniser broke apart, starting at token i: the span it
     covers and the catalog word it means. Windows of four tokens down to one are tried, each
@@ -162,11 +173,14 @@ def _repair(
             continue
         if not any(suspicious[i : i + span]):
             continue
+        if span > 1 and any(t in fillers for t in window):
+            continue  # a particle and the next word are not one misspelt word (นะ|เดี๋ยว)
         joined = "".join(window)
         if span == 1 and (vocab.known(joined) or vocab.words.is_word(joined)):
             # a real word the catalog does not use is not a typo (ทอง is not ท่อง), but the
             # dictionary lists some misspellings of silent letters (มัคคุเทศน์ for มัคคุเทศก์)
-            fixed = None if vocab.known(joined) else vocab.correct(joined)
+            # (those are rare in real text: ไฟล์ is a word people use, not a slip for ไฟ)
+            fixed = None if vocab.known(joined) or vocab.usual(joined) else vocab.correct(joined)
             return (span, fixed) if fixed and _silent_slip(joined, fixed) else None
         if joined in vocab.df and vocab.df[joined] > _RARE_DF:
             return span, joined
@@ -174,6 +188,21 @@ def _repair(
         if fixed:
             return span, fixed
     return None
+
+
+def _count(tok: str, vocab: Vocabulary) -> bool:
+    """A number that is no year or month is a count, a price or an arithmetic, not a topic ("-2+3",
+    "กี่ 2 คน", "วันละ 330", "สองรอบ", laughter "555"), unless the catalog names something by it
+    (hotlines and codes: 1584, 1669)."""
+    if tok.isdigit():
+        return len(tok) < 3 or tok not in vocab.df or set(tok) == {"5"}
+    if not has_thai(tok):
+        return False
+    try:
+        thaiword_to_num(tok)  # สอง, สิบ, สามร้อย (not สองแถว or สามล้อ, which are words)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_query(
@@ -188,9 +217,11 @@ def parse_query(
     glossary), so Thai queries also reach the catalog's English titles."""
     normalized = normalize(text)
     tokens: list[str] = []
+    # thanks and greetings are cut loose first: "ขอบคุณค่า" is ขอบคุณ|ค่า, not ขอบ|คุณค่า
+    courteous = COURTESY.sub(r" \1 ", normalized)
     words = vocab.words
     pieces, phrase_tokens = words.pieces, words.phrase
-    for tok in words.tokenize(normalized, normalized=True):
+    for tok in words.tokenize(courteous, normalized=True):
         # a compound the catalog only knows in parts (ค่าแรงขั้นต่ำ): look at the parts
         # (not when a part is a form word: ตารางเวลา is a timetable, not a table of time)
         parts = () if tok in vocab.df or tok in lex.fillers else pieces(tok)
@@ -252,7 +283,7 @@ def parse_query(
         if i in used:
             i += 1
             continue
-        repair = _repair(tokens, i, used, vocab, suspects)
+        repair = _repair(tokens, i, used, vocab, suspects, lex.fillers)
         if repair:
             span, fixed = repair
             joined = "".join(tokens[i : i + span])
@@ -267,9 +298,7 @@ def parse_query(
                 add(fixed, [(fixed,)], "corrected" if fixed != joined else "word", literal=0)
             i += span
             continue
-        if is_filler(tok) or (len(tok) == 1 and has_thai(tok)) or (tok.isdigit() and len(tok) < 3):
-            # a number of one or two digits that is no year or month is a count or an
-            # arithmetic, not a topic ("-2+3", "กี่ 2 คน"); hotlines and codes have three or more
+        if is_filler(tok) or (len(tok) == 1 and has_thai(tok)) or _count(tok, vocab):
             i += 1
             continue
         related = [phrase_tokens(r) for r in vocab.related(tok)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
@@ -57,6 +58,11 @@ HEDGED = 3
 #: how much a word can be the topic (index.query weighs concepts by it): a word the catalog holds
 #: only in descriptions, or only inside compounds, is weak evidence of what a query is about ...
 WEAK_TOPIC = 0.5
+#: a word general Thai uses at least this often (per million words) is a word, not a misspelling
+USUAL_PER_MILLION = 1.0
+#: Thai text typed on the English layout must convert to words that can start as Thai words do
+#: (a consonant or a leading vowel), not with a tone mark or a following vowel
+_THAI_START = re.compile(r"^[ก-ฮเแโใไ0-9]")
 #: ... and a word it does not hold at all that only names people (แม่ค้า, ย่า, ลูกค้า) says who
 #: is asking; any other unknown word is a topic the catalog may lack, and weighs in full
 PERSON_TOPIC = 0.2
@@ -264,10 +270,10 @@ class SearchEngine:
                     self._by_len[len(tok)].append(tok)
                     self._sound[sounds_like(tok)].append(tok)
         self.wordnet = wordnet()
-        self.vocab = Vocabulary(
-            self.df, self.size, self._correct, self._topicness, self._related, self.tokenizer
-        )
         self.general = general_frequency()
+        self.vocab = Vocabulary(
+            self.df, self.size, self._correct, self._topicness, self._related, self.tokenizer, self._usual
+        )
         self.model = answer_model()
         self.tokenizer.warm_up()
 
@@ -396,12 +402,18 @@ class SearchEngine:
             # ไหว้พระ): context as often as a missing topic
             everyday = self._everyday(token) or (bool(parts) and all(map(self._everyday, parts)))
             return WEAK_TOPIC if everyday else 1.0
-        if not bool((sparse[1] >= CODE_WEIGHTS[1]).any()):
+        if not bool((sparse[1] >= CODE_WEIGHTS[1]).any()) or token in self.lex.stopwords:
+            # only in descriptions, or a function word that some titles happen to hold
+            # (แล้ว in เมาแล้วขับ, เลย the province): a word of the sentence more often than its topic
             return WEAK_TOPIC
         # everyday Thai that the catalog uses rarely (เสาร์, ร้าน, แม่): more often the asker's
         # life than the topic
         rare_here = len(sparse[0]) < self.size * RARE_IN_CATALOG
         return WEAK_TOPIC if rare_here and self._everyday(token) else 1.0
+
+    def _usual(self, word: str) -> bool:
+        """General Thai uses ``word`` at all (a misspelling is far rarer than USUAL_PER_MILLION)."""
+        return self.general.get(word, 0.0) >= USUAL_PER_MILLION
 
     def _everyday(self, word: str) -> bool:
         """General Thai uses ``word`` often (TNC or Phupha, see lexicon.general_frequency)."""
@@ -432,7 +444,8 @@ class SearchEngine:
             # Thai typed with the keyboard left on the English layout: l;ylfu -> สวัสดี
             thai = eng_to_thai(text)
             q2 = parse_query(thai, self.vocab, self.lex, synonyms=synonyms, english=self.english)
-            if len(q2.unknown) < len(q.unknown) and len(q2.concepts) > len(q2.unknown):
+            valid = all(_THAI_START.match(w) for w in thai.split() if has_thai(w))  # not "hii" -> ้รร
+            if valid and len(q2.unknown) < len(q.unknown) and len(q2.concepts) > len(q2.unknown):
                 return replace(q2, raw=text, corrected=q2.corrected or q2.normalized)
         return q
 

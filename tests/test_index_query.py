@@ -156,3 +156,52 @@ def test_a_province_name_said_as_a_word_is_never_the_topic_alone(engine: SearchE
     q = engine.parse("ที่เที่ยวน่าน")
     weights = {c.text: c.weight for c in q.concepts}
     assert weights["น่าน"] < weights["ที่ เที่ยว"]
+
+
+@pytest.mark.parametrize(
+    ("text", "not_a_topic"),
+    [
+        ("ค่าแรงวันละ 330 บาท", "330"),  # a price
+        ("สอบตกมาสามรอบ", "สาม"),  # a count in words
+        ("ร้านกาแฟ 55555", "55555"),  # laughter
+    ],
+)
+def test_a_count_is_not_a_topic(engine: SearchEngine, text: str, not_a_topic: str) -> None:
+    assert not_a_topic not in {c.text for c in engine.parse(text).concepts}
+
+
+def test_a_number_the_catalog_names_stays_a_topic(engine: SearchEngine) -> None:
+    assert "1584" in {c.text for c in engine.parse("สายด่วน 1584").concepts}
+
+
+@pytest.mark.parametrize("text", ["ดาวน์โหลดไฟล์ยังไง", "เดี๋ยวไว้มาถามใหม่นะ"])
+def test_words_people_use_are_not_corrected(engine: SearchEngine, text: str) -> None:
+    """ไฟล์ is a word (not a slip for ไฟ); a particle and the next word are not one misspelt word."""
+    assert engine.parse(text).corrected == ""
+
+
+def test_english_letters_that_make_no_thai_are_not_converted(engine: SearchEngine) -> None:
+    """'hii' on the Thai layout would be ้รร, which no Thai word starts with."""
+    q = engine.parse("hii")
+    assert q.corrected == "" and {c.text for c in q.concepts} == {"hii"}
+
+
+def test_thanks_is_cut_loose_before_the_words_are(engine: SearchEngine) -> None:
+    """ขอบคุณค่า is ขอบคุณ|ค่า, not ขอบ|คุณค่า."""
+    assert {c.text for c in engine.parse("ขอบคุณค่า").concepts} == set()
+
+
+def test_no_catalog_word_holds_a_courtesy_word_inside_it(engine: SearchEngine) -> None:
+    """What lets index.query cut thanks and greetings loose before tokenising."""
+    from index.query import COURTESY
+
+    inside = [w for w in engine.df if COURTESY.search(w) and COURTESY.fullmatch(w) is None]
+    assert inside == []
+
+
+def test_a_function_word_some_title_holds_weighs_less_than_a_topic(engine: SearchEngine) -> None:
+    """แล้ว is in เมาแล้วขับ titles, but said alone it is the sentence, not the topic."""
+    from index.search import WEAK_TOPIC
+
+    weights = {c.text: c.weight for c in engine.parse("วัด แล้ว").concepts}
+    assert weights["แล้ว"] <= engine.vocab.idf("แล้ว") * WEAK_TOPIC + 1e-9
