@@ -22,6 +22,8 @@ _YEAR_MARKERS = {"ปี", "พศ", "ปีงบประมาณ", "ปี�
 _AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "ตรัง", "พังงา"}
 _FISCAL_MARKERS = {"ปีงบประมาณ", "ปีงบ", "งบประมาณ", "fy"}
 _MAX_SPAN = 3
+#: the word before a place's name that says what kind of place it is (อ. is อ once dots are gone)
+_PLACE_MARKERS = {"จังหวัด", "อำเภอ", "อ", "เขต", "province", "district"}
 _RANGE = re.compile(r"^\d{4}-\d{4}$")
 _RANGE_WORDS = {"ถึง", "จนถึง", "to", "-"}
 _MAX_RANGE = 40
@@ -69,7 +71,7 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                 continue
             found.provinces.add(place)
             found.used.update(range(i, i + span))
-            if prev == "จังหวัด":
+            if prev in _PLACE_MARKERS:
                 found.used.add(i - 1)
             i += span
             matched = True

@@ -12,12 +12,14 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import cast
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
+import geothai
 from pythainlp.corpus import phupha, thai_stopwords, tnc
 from pythainlp.corpus import provinces as _pythainlp_provinces
 from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN
@@ -52,7 +54,7 @@ FILES = ("acronyms.tsv", "fillers.txt", "glossary.tsv", "places.tsv", "synonyms.
 def fingerprint() -> str:
     """A short hash of the lexicon files. The index records it, and start-up re-indexes the same
     datasets when it differs (a new word changes how titles are tokenised)."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"geothai {version('geothai')}\0".encode())  # its districts are places
     for name in FILES:
         path = DATA / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
@@ -128,7 +130,32 @@ def _places() -> dict[str, str]:
     for row in _rows("places.tsv"):
         if len(row) >= 2 and row[1] in official:
             places[normalize(row[0]).replace(".", "")] = row[1]
+    for name, province in _districts().items():
+        if province in official:
+            places.setdefault(name, province)
     return places
+
+
+#: a district's name stands for its province only when general Thai rarely uses it as a word
+#: (per million words): เวียง, พาน and สอง are districts and everyday words
+DISTRICT_MAX_FREQUENCY = 20.0
+
+
+def _districts() -> dict[str, str]:
+    """Thailand's 928 districts (geothai, DOPA's list) -> their province: people name the town,
+    not the province (หาดใหญ่, หัวหิน, บางเขน, วารินชำราบ). Left out: a name districts of two
+    provinces share, one of three letters or fewer, one general Thai uses as a word."""
+    general = general_frequency()
+    names: dict[str, set[str]] = {}
+    for province in geothai.provinces():
+        for district in geothai.districts(province.code):
+            name = normalize(district.name_th.removeprefix("เขต"))
+            names.setdefault(name, set()).add(province.name_th)
+    return {
+        name: next(iter(provinces))
+        for name, provinces in names.items()
+        if len(provinces) == 1 and len(name) > 3 and general.get(name, 0.0) < DISTRICT_MAX_FREQUENCY
+    }
 
 
 def _loanwords() -> dict[str, tuple[str, ...]]:
