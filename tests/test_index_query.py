@@ -205,3 +205,21 @@ def test_a_function_word_some_title_holds_weighs_less_than_a_topic(engine: Searc
 
     weights = {c.text: c.weight for c in engine.parse("วัด แล้ว").concepts}
     assert weights["แล้ว"] <= engine.vocab.idf("แล้ว") * WEAK_TOPIC + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("text", "province"),
+    [
+        ("สนามกอล์ฟในหัวหิน", "ประจวบคีรีขันธ์"),
+        ("ห้างในหาดใหญ่", "สงขลา"),
+        ("จุดน้ำท่วมเขตบางเขน", "กรุงเทพมหานคร"),
+        ("ร้านอาหาร อ.ปากช่อง", "นครราชสีมา"),
+    ],
+)
+def test_a_district_stands_for_its_province(engine: SearchEngine, text: str, province: str) -> None:
+    assert engine.parse(text).provinces == {province}
+
+
+def test_a_district_named_like_an_everyday_word_is_no_place(engine: SearchEngine) -> None:
+    """สอง and ลอง are districts of แพร่, and words: two, try."""
+    assert engine.parse("สอบสองรอบ ลองใหม่").provinces == frozenset()
