@@ -259,16 +259,9 @@ def test_the_wait_a_rate_limit_asks_for_is_capped() -> None:
 
 
 async def test_line_multicast_retries_with_one_key_and_honours_retry_after(
-    refreshed, line_api, monkeypatch: pytest.MonkeyPatch
+    refreshed, line_api, retry_waits: list[float]
 ) -> None:
-    from bot import retry
-
-    waits: list[float] = []
-
-    async def pause(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr(retry, "pause", pause)
+    waits = retry_waits
     url, api = line_api
     api.reset()
     api.quota, api.usage = None, 0

@@ -3,13 +3,11 @@ honoured, else backoff with jitter; attempts bounded; what is not worth a retry 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 
-from bot import retry
 from bot.retry import Policy
 
 
@@ -28,15 +26,8 @@ def asked(err: BaseException) -> float | None:
 
 
 @pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """The waits between tries, recorded instead of spent."""
-    spent: list[float] = []
-
-    async def pause(seconds: float) -> None:
-        spent.append(seconds)
-
-    monkeypatch.setattr(retry, "pause", pause)
-    yield spent
+def waits(retry_waits: list[float]) -> list[float]:
+    return retry_waits
 
 
 def failing(*failures: BaseException, result: str = "ok") -> tuple[list[int], Any]:

@@ -699,22 +699,8 @@ async def test_a_server_error_that_outlasts_the_retries_is_tried_again_later(
     assert len(api.of("sendMessage")) == 1 and channel.inbox.pending() == 0
 
 
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits between two tries of a call (bot.retry), recorded instead of spent."""
-    from bot import retry
-
-    spent: list[float] = []
-
-    async def pause(seconds: float) -> None:
-        spent.append(seconds)
-
-    monkeypatch.setattr(retry, "pause", pause)
-    return spent
-
-
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter(int)
-async def test_retry_after_is_honoured_up_to_its_cap(tg: Any, waits: list[float]) -> None:
+async def test_retry_after_is_honoured_up_to_its_cap(tg: Any, retry_waits: list[float]) -> None:
     from bot.telegram import channel as telegram
 
     channel, client, api, _ = tg
@@ -723,10 +709,10 @@ async def test_retry_after_is_honoured_up_to_its_cap(tg: Any, waits: list[float]
     await post(client, message_update("/help", command=True))
     await channel.drain()
     assert [c.status for c in api.of("sendMessage", status=None)] == [429, 429, 200]
-    assert waits == [telegram.MAX_RETRY_AFTER, 2.0]
+    assert retry_waits == [telegram.MAX_RETRY_AFTER, 2.0]
 
 
-async def test_sends_are_tried_at_most_three_times_and_counted(tg: Any, waits: list[float]) -> None:
+async def test_sends_are_tried_at_most_three_times_and_counted(tg: Any, retry_waits: list[float]) -> None:
     from prometheus_client import REGISTRY
 
     def now(name: str) -> float:
@@ -738,14 +724,14 @@ async def test_sends_are_tried_at_most_three_times_and_counted(tg: Any, waits: l
     await post(client, message_update("/help", command=True))
     await channel.drain()
     assert [c.status for c in api.of("sendMessage", status=None)] == [500, 500, 500]
-    assert 0.1 <= waits[0] <= 0.2 and 0.2 <= waits[1] <= 0.4 and len(waits) == 2
+    assert 0.1 <= retry_waits[0] <= 0.2 and 0.2 <= retry_waits[1] <= 0.4 and len(retry_waits) == 2
     assert now("retries") == retries + 2 and now("errors") == errors + 1
     assert channel.inbox.pending() == 1  # handed back to the inbox, not dropped
 
 
-async def test_a_bad_request_is_not_retried(tg: Any, waits: list[float]) -> None:
+async def test_a_bad_request_is_not_retried(tg: Any, retry_waits: list[float]) -> None:
     channel, client, api, _ = tg
     api.fail("sendMessage", 400)
     await post(client, message_update("/help", command=True))
     await channel.drain()
-    assert [c.status for c in api.of("sendMessage", status=None)] == [400] and waits == []
+    assert [c.status for c in api.of("sendMessage", status=None)] == [400] and retry_waits == []

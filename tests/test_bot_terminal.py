@@ -17,13 +17,10 @@ from intents import Conversation, Message, texts
 from tests.fakes.files import TEMPLES_ID, serve_fake_files
 from tests.portal_index import build_changed_index
 
-TEMPLES = "item_2df6add3-2ebd-455c-8020-af962accbee2"  # รายงานทะเบียนวัดจังหวัดเชียงใหม่
 
-
-def test_buttons_are_numbered_and_pressed(
-    conversation: Conversation, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
-    typed: Iterator[str] = iter(["หน่วยงาน", "#1", "2"])
+def typing(monkeypatch: pytest.MonkeyPatch, lines: list[str]) -> None:
+    """The terminal reads ``lines``, then Ctrl-D."""
+    typed: Iterator[str] = iter(lines)
 
     def fake_input(prompt: str = "") -> str:
         try:
@@ -32,6 +29,15 @@ def test_buttons_are_numbered_and_pressed(
             raise EOFError from None
 
     monkeypatch.setattr(builtins, "input", fake_input)
+
+
+TEMPLES = "item_2df6add3-2ebd-455c-8020-af962accbee2"  # รายงานทะเบียนวัดจังหวัดเชียงใหม่
+
+
+def test_buttons_are_numbered_and_pressed(
+    conversation: Conversation, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    typing(monkeypatch, ["หน่วยงาน", "#1", "2"])
     assert chat(conversation) == 0
     out = capsys.readouterr().out
     top = conversation.engine.agencies()[0][0]
@@ -49,21 +55,15 @@ def test_typed_text_is_cleaned_like_every_other_entry_point(
     conversation: Conversation, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     """issue 13.1: undecodable bytes typed in a C-locale terminal arrive as lone surrogates."""
-    typed: Iterator[str] = iter(["\udcffทะเบียน\x00วัด\x1b[31m", "ก" * 5000])
+    typed = ["\udcffทะเบียน\x00วัด\x1b[31m", "ก" * 5000]
     seen: list[str] = []
     route = conversation.route
-
-    def fake_input(prompt: str = "") -> str:
-        try:
-            return next(typed)
-        except StopIteration:
-            raise EOFError from None
 
     def recording(message):  # type: ignore[no-untyped-def]
         seen.append(message.text)
         return route(message)
 
-    monkeypatch.setattr(builtins, "input", fake_input)
+    typing(monkeypatch, typed)
     monkeypatch.setattr(conversation, "route", recording)
     assert chat(conversation) == 0
     assert seen == ["ทะเบียนวัด[31m", "ก" * 1000]
@@ -72,21 +72,15 @@ def test_typed_text_is_cleaned_like_every_other_entry_point(
 def test_chat_explains_its_buttons_and_ctrl_d(
     conversation: Conversation, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    typed: Iterator[str] = iter(["#3", "ทะเบียนวัด", "#99"])
+    typed = ["#3", "ทะเบียนวัด", "#99"]
     routed: list[str] = []
     route = conversation.route
-
-    def fake_input(prompt: str = "") -> str:
-        try:
-            return next(typed)
-        except StopIteration:
-            raise EOFError from None
 
     def recording(message):  # type: ignore[no-untyped-def]
         routed.append(message.text)
         return route(message)
 
-    monkeypatch.setattr(builtins, "input", fake_input)
+    typing(monkeypatch, typed)
     monkeypatch.setattr(conversation, "route", recording)
     assert chat(conversation) == 0
     out = capsys.readouterr().out
@@ -120,15 +114,7 @@ def test_a_preview_shows_its_table(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             Message("cli", "walk", postback=choices(found)[int(to_details[1:]) - 1].data)
         ).reply
         to_preview = _press(choices(details), lambda b: b.label == texts.LABEL_PREVIEW)
-        typed: Iterator[str] = iter(["ทะเบียนวัด เชียงใหม่", to_details, to_preview])
-
-        def fake_input(prompt: str = "") -> str:
-            try:
-                return next(typed)
-            except StopIteration:
-                raise EOFError from None
-
-        monkeypatch.setattr(builtins, "input", fake_input)
+        typing(monkeypatch, ["ทะเบียนวัด เชียงใหม่", to_details, to_preview])
         previews = Previewer(PreviewCache(":memory:"), allow_hosts=["localhost"])
         try:
             assert chat(Conversation(engine), previews) == 0
