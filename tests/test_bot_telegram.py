@@ -735,3 +735,21 @@ async def test_a_bad_request_is_not_retried(tg: Any, retry_waits: list[float]) -
     await post(client, message_update("/help", command=True))
     await channel.drain()
     assert [c.status for c in api.of("sendMessage", status=None)] == [400] and retry_waits == []
+
+
+async def test_start_up_tries_get_me_again_with_doubling_capped_backoff(
+    fake: Any, engine: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.telegram import channel as tg_module
+
+    url, api = fake
+    api.reset()
+    monkeypatch.setattr(tg_module, "START_BACKOFF", 0.05)
+    monkeypatch.setattr(tg_module, "MAX_START_BACKOFF", 0.1)
+    api.fail("getMe", 500, times=3)
+    caplog.set_level(logging.ERROR, logger="bot.telegram.channel")
+    async with running(url, engine) as (channel, _, _):
+        await asyncio.wait_for(channel._ready.wait(), 5)
+        tries = [r for r in caplog.records if r.getMessage() == "Telegram unreachable at startup; will retry"]
+        assert [r.seconds for r in tries] == [0.05, 0.1, 0.1]
+        assert [c.status for c in api.of("getMe", status=None)] == [500, 500, 500, 200]

@@ -74,6 +74,7 @@ from telegram.ext import (
     filters,
 )
 from telegram.warnings import PTBDeprecationWarning
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from intents import texts
 from intents.payload import text_of
@@ -292,19 +293,23 @@ class TelegramChannel:
         """getMe (learns the bot's username), start PTB, set the commands: once, in the background,
         again with backoff while Telegram cannot be reached. Meanwhile webhooks are still accepted
         into the inbox, and answered once this succeeds."""
-        backoff = START_BACKOFF
-        while True:
-            try:
+
+        def failed(state: RetryCallState) -> None:
+            err = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            log.error(
+                "Telegram unreachable at startup; will retry",
+                extra={"error": type(err).__name__, "seconds": wait},
+            )
+
+        async for attempt in AsyncRetrying(  # until it succeeds
+            wait=wait_exponential(multiplier=START_BACKOFF, max=MAX_START_BACKOFF),
+            retry=retry_if_exception_type((TelegramError, OSError)),
+            before_sleep=failed,
+        ):
+            with attempt:
                 await self.app.initialize()
                 await self.app.start()
-                break
-            except (TelegramError, OSError) as err:
-                log.error(
-                    "Telegram unreachable at startup; will retry",
-                    extra={"error": type(err).__name__, "seconds": backoff},
-                )
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, MAX_START_BACKOFF)
         self._ready.set()  # answering needs getMe only; the command menu may come a moment later
         log.info("Telegram channel ready", extra={"bot": self.app.bot.username})
         await self.set_commands()
