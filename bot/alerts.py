@@ -6,7 +6,8 @@ Idempotent: the datasets of a message are recorded as "sending" before it goes a
 one that may have gone (a timeout after sending) keeps them, so nobody gets a dataset twice.
 
 Telegram: sendMessage paced to at most ``TELEGRAM_PER_SECOND`` overall (one message per chat per
-run keeps the 1/s per chat), 429 ``retry_after`` honoured; 403 (the user blocked the bot, or left)
+run keeps the 1/s per chat), 429 ``retry_after`` honoured (``bot.retry``; the wait holds every
+send, up to ``MAX_RETRY_AFTER``); 403 (the user blocked the bot, or left)
 deletes that chat's follows. LINE: pushes cost money, so at most one per user per day, multicast to
 everyone whose message is identical, never past ``LINE_PUSH_MONTHLY_CAP`` this month, and never
 past what LINE's quota endpoints say is left.
@@ -35,6 +36,7 @@ from intents.follows import Follow, FollowStore
 from state import SecretKey
 
 from .journal import load_or_create_secret
+from .retry import Policy
 from .settings import Settings
 
 __all__ = ["MAX_ITEMS", "Alert", "AlertReport", "plan", "run", "send_alerts"]
@@ -44,7 +46,9 @@ log = logging.getLogger(__name__)
 MAX_ITEMS = 10
 TELEGRAM_PER_SECOND = 25  # under Telegram's ~30 messages/s for a bot
 ATTEMPTS = 3
-MAX_RETRY_AFTER = 60.0
+BACKOFF = 0.5  # seconds before the first retry, doubled for each one after
+MAX_RETRY_AFTER = 60.0  # seconds a Telegram 429 may hold the whole run
+LINE_MAX_RETRY_AFTER = 5.0
 MULTICAST_MAX = 500  # recipients per LINE multicast
 TIMEOUT = 10.0
 
@@ -139,6 +143,10 @@ class Pacer:
             await asyncio.sleep(self.next - now)
         self.next = max(now, self.next) + self.interval
 
+    async def hold(self, seconds: float) -> None:
+        """No start for ``seconds`` from now (the next ``wait`` waits it out)."""
+        self.next = max(self.next, self.clock() + seconds)
+
 
 class _Sender:
     def __init__(
@@ -175,43 +183,36 @@ class _Sender:
             "link_preview_options": '{"is_disabled": true}',
         }
         self.store.claim(alert.platform, alert.chat_id, alert.items)
-        for attempt in range(ATTEMPTS):
+
+        async def once() -> httpx.Response:
             await self.pacer.wait()
-            try:
-                r = await self.client.post(f"{base}/sendMessage", data=body)
-            except httpx.ConnectError:
-                if attempt == ATTEMPTS - 1:
-                    break
-                await asyncio.sleep(0.5 * 2**attempt)
-                continue
-            except httpx.HTTPError:  # sent, but no answer: it may have arrived; never again
-                log.warning(
-                    "Telegram alert unanswered; not resending",
-                    extra={"chat": self.secret.hash_id("log", alert.platform, alert.chat_id)},
-                )
-                self.store.settle(alert.platform, alert.chat_id, alert.items, True)
-                self.report.failed += 1
-                return
-            if r.status_code == 200:
-                self._done(alert, True, watermark)
-                return
-            if r.status_code == 403:
-                self.store.remove_all(alert.platform, alert.chat_id)
-                self.report.blocked += 1
-                log.info(
-                    "Telegram chat blocked the bot; follows deleted",
-                    extra={"chat": self.secret.hash_id("log", alert.platform, alert.chat_id)},
-                )
-                return
-            if r.status_code == 429 and attempt < ATTEMPTS - 1:
-                wait = _retry_after(r)
-                log.info("Telegram rate limit on alerts; waiting", extra={"seconds": wait})
-                self.pacer.next = max(self.pacer.next, self.pacer.clock() + wait)  # everyone waits
-                continue
-            if r.status_code >= 500 and attempt < ATTEMPTS - 1:
-                await asyncio.sleep(0.5 * 2**attempt)
-                continue
-            break
+            return _refused_or(await self.client.post(f"{base}/sendMessage", data=body))
+
+        try:  # a retry's wait holds the pacer: every chat waits out a rate limit
+            r = await _TELEGRAM.call(once, sleep=self.pacer.hold)
+        except (httpx.ConnectError, _Refused):  # it did not go: the next run tries again
+            self.store.settle(alert.platform, alert.chat_id, alert.items, False)
+            self.report.failed += 1
+            return
+        except httpx.HTTPError:  # sent, but no answer: it may have arrived; never again
+            log.warning(
+                "Telegram alert unanswered; not resending",
+                extra={"chat": self.secret.hash_id("log", alert.platform, alert.chat_id)},
+            )
+            self.store.settle(alert.platform, alert.chat_id, alert.items, True)
+            self.report.failed += 1
+            return
+        if r.status_code == 200:
+            self._done(alert, True, watermark)
+            return
+        if r.status_code == 403:
+            self.store.remove_all(alert.platform, alert.chat_id)
+            self.report.blocked += 1
+            log.info(
+                "Telegram chat blocked the bot; follows deleted",
+                extra={"chat": self.secret.hash_id("log", alert.platform, alert.chat_id)},
+            )
+            return
         self.store.settle(alert.platform, alert.chat_id, alert.items, False)
         self.report.failed += 1
 
@@ -274,25 +275,26 @@ class _Sender:
             "X-Line-Retry-Key": key,
         }
         sent: bool | None = False
-        for attempt in range(ATTEMPTS):
+
+        async def once() -> httpx.Response:
+            nonlocal sent
             try:
                 r = await self.client.post(
                     self.settings.line_api_base_url + "/v2/bot/message/multicast", json=body, headers=headers
                 )
-            except httpx.ConnectError:
-                await asyncio.sleep(0.5 * 2**attempt)
-                continue
+            except httpx.ConnectError:  # it did not go
+                raise
             except httpx.HTTPError:
                 sent = None  # maybe: the retry key makes a retry safe
-                await asyncio.sleep(0.5 * 2**attempt)
-                continue
+                raise
+            return _refused_or(r)
+
+        try:
+            r = await _LINE.call(once)
             if r.status_code in (200, 409):  # 409: this retry key was accepted before
                 sent = True
-                break
-            if r.status_code == 429 or r.status_code >= 500:
-                await asyncio.sleep(min(_retry_after(r), 5.0) if r.status_code == 429 else 0.5 * 2**attempt)
-                continue
-            break
+        except (httpx.HTTPError, _Refused):
+            pass
         for a in batch:
             if sent:
                 self.store.record_push("line", a.chat_id, self.today)
@@ -306,11 +308,69 @@ class _Sender:
 
 
 def _retry_after(r: httpx.Response) -> float:
+    """Seconds a 429 asks for: Telegram's ``parameters.retry_after``, else the ``Retry-After``
+    header (LINE's), else 1; at most ``MAX_RETRY_AFTER``."""
     try:
-        seconds = float(r.json().get("parameters", {}).get("retry_after", 1))
+        body = r.json()
+        asked = body.get("parameters", {}).get("retry_after") if isinstance(body, dict) else None
     except (ValueError, AttributeError):
-        seconds = float(r.headers.get("retry-after", "1") or 1)
+        asked = None
+    try:
+        seconds = float(asked if asked is not None else r.headers.get("retry-after") or 1)
+    except (TypeError, ValueError):
+        seconds = 1.0
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+class _Refused(Exception):
+    """A 429 or 5xx answer: worth another try."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def _refused_or(r: httpx.Response) -> httpx.Response:
+    if r.status_code == 429 or r.status_code >= 500:
+        raise _Refused(r)
+    return r
+
+
+def _asked(cap: float) -> Callable[[BaseException], float | None]:
+    """The wait a 429 asks for (Telegram's ``retry_after``, else ``Retry-After``), at most ``cap``."""
+
+    def asked(err: BaseException) -> float | None:
+        if isinstance(err, _Refused) and err.response.status_code == 429:
+            return min(_retry_after(err.response), cap)
+        return None
+
+    return asked
+
+
+def _log_rate_limit(err: BaseException, attempt: int, wait: float) -> None:
+    if isinstance(err, _Refused) and err.response.status_code == 429:
+        log.info("Telegram rate limit on alerts; waiting", extra={"seconds": wait})
+
+
+#: sendMessage: again after a failure to connect, a 429 or a 5xx; never after a send left unanswered
+_TELEGRAM = Policy(
+    "telegram",
+    lambda err: isinstance(err, httpx.ConnectError | _Refused),
+    _asked(MAX_RETRY_AFTER),
+    ATTEMPTS,
+    BACKOFF,
+    _log_rate_limit,
+    metrics=False,
+)
+#: multicast: again after any failure but a 4xx (its retry key makes a repeat safe); 429 waits <= 5 s
+_LINE = Policy(
+    "line",
+    lambda err: isinstance(err, httpx.HTTPError | _Refused),
+    _asked(LINE_MAX_RETRY_AFTER),
+    ATTEMPTS,
+    BACKOFF,
+    metrics=False,
+)
 
 
 async def run(

@@ -132,9 +132,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from .preview.fetch import PreviewCache, Previewer
     from .terminal import chat
 
-    return chat(_conversation(_settings(args)))
+    settings = _settings(args)
+    # the same fetch rules as the service; its cache lives as long as the chat
+    previews = Previewer(
+        PreviewCache(":memory:"),
+        allow_hosts=settings.fetch_allow_hosts.split(","),
+        ckan_url=settings.ckan_url,
+    )
+    try:
+        return chat(_conversation(settings), previews)
+    finally:
+        previews.cache.close()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -1,14 +1,19 @@
 """`khomun chat`: the whole conversation in a terminal. Buttons are listed as [#1] [#2] ...: type
 "#1" to press one (a typed "2" still means "item 2 of the list", as on LINE); a card's details
-button says which card it opens; a number with no button says so rather than searching for it."""
+button says which card it opens; a number with no button says so rather than searching for it.
+A preview ("ดูตัวอย่างข้อมูล") is fetched as on the other surfaces (``Previewer.complete``) and shown
+as a plain-text table (``bot.preview.render.plain_table``)."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from dataclasses import replace
 
 from intents import Button, Conversation, Message, Reply, texts
 
+from .preview.fetch import Previewer
+from .preview.render import plain_table
 from .requests import clean_text
 
 __all__ = ["chat", "choices", "render_text"]
@@ -43,13 +48,17 @@ def render_text(reply: Reply) -> str:
             f"\n{d.description}\n{texts.WEB_TAGS}: {', '.join(d.tags)}\n{texts.WEB_LICENSE}: {d.license}"
         )
         lines.extend(f"  - {r.name} [{r.format}] {r.url}" for r in d.resources)
+    if reply.preview:
+        lines.append("\n" + plain_table(reply.preview))
     numbered = choices(reply)
     if numbered:
         lines.append("\n" + "  ".join(f"[#{i}] {b.label}" for i, b in enumerate(numbered, start=1)))
     return "\n".join(lines)
 
 
-def chat(conversation: Conversation) -> int:
+def chat(conversation: Conversation, previews: Previewer | None = None) -> int:
+    """Talk until Ctrl-D; ``previews`` fetches the previews asked for (without it, only the
+    conversation's "opening the file" line is shown)."""
     print(texts.TERMINAL_INTRO)
     last: list[Button] = []
     while True:
@@ -78,6 +87,8 @@ def chat(conversation: Conversation) -> int:
                 postback="" if typed else button.data,
             )
         turn = conversation.route(message)
+        if previews is not None and turn.reply.preview_of is not None:
+            turn = asyncio.run(previews.complete(turn))
         last = choices(turn.reply)
         print(render_text(turn.reply), flush=True)
         sys.stdout.flush()

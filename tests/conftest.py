@@ -48,6 +48,20 @@ def client(app: Starlette) -> Iterator[TestClient]:
         yield c
 
 
+@pytest.fixture
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits between two tries of a platform API call (bot.retry), recorded, not spent."""
+    from bot import retry
+
+    spent: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        spent.append(seconds)
+
+    monkeypatch.setattr(retry, "pause", pause)
+    return spent
+
+
 @pytest.fixture(scope="session")
 def index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled catalog, indexed once. Read-only: copy it before changing anything."""

@@ -233,3 +233,50 @@ async def test_line_unfollow_event_deletes_that_users_follows(engine, line_api, 
         await channel.shutdown()
     assert conversation.follows.of_chat("line", user) == []
     assert len(conversation.follows.of_chat("line", "U" + "e" * 32)) == 1
+
+
+async def test_a_rate_limit_that_outlasts_the_retries_leaves_the_alert_for_the_next_run(
+    refreshed, telegram
+) -> None:
+    url, api = telegram
+    api.reset()
+    api.fail("sendMessage", 429, times=3, retry_after=0)
+    store = store_with(("telegram", "12", "bike lanes in Bangkok"))
+    report = await run_alerts(tg_settings(url), refreshed, store)
+    assert [c.status for c in api.of("sendMessage", status=None)] == [429, 429, 429] and report.failed == 1
+    assert (await run_alerts(tg_settings(url), refreshed, store)).sent == 1
+
+
+def test_the_wait_a_rate_limit_asks_for_is_capped() -> None:
+    def limited(seconds: int) -> BaseException:
+        body = {"ok": False, "error_code": 429, "parameters": {"retry_after": seconds}}
+        return alerts._Refused(httpx.Response(429, json=body))
+
+    assert alerts._TELEGRAM.wait(limited(3), 1) == 3.0
+    assert alerts._TELEGRAM.wait(limited(3600), 1) == alerts.MAX_RETRY_AFTER
+    assert alerts._LINE.wait(limited(3600), 1) == alerts.LINE_MAX_RETRY_AFTER
+    assert 0.25 <= alerts._TELEGRAM.wait(alerts._Refused(httpx.Response(502)), 1) <= 0.5  # backoff
+
+
+async def test_line_multicast_retries_with_one_key_and_honours_retry_after(
+    refreshed, line_api, retry_waits: list[float]
+) -> None:
+    waits = retry_waits
+    url, api = line_api
+    api.reset()
+    api.quota, api.usage = None, 0
+    api.fail(MULTICAST, 429, retry_after="3600")
+    api.fail(MULTICAST, 500)
+    users = [f"Uretry{i:027d}" for i in range(2)]
+    store = store_with(*[("line", u, "bike lanes in Bangkok") for u in users])
+    report = await run_alerts(line_settings(url), refreshed, store)
+    calls = api.calls(MULTICAST, status=None)
+    assert [c.status for c in calls] == [429, 500, 200] and report.sent == 2
+    assert len({c.headers["x-line-retry-key"] for c in calls}) == 1
+    assert waits[0] == alerts.LINE_MAX_RETRY_AFTER and 0.5 <= waits[1] <= 1.0
+    api.fail(MULTICAST, 400)
+    others = [f"Uother{i:027d}" for i in range(2)]
+    refused = await run_alerts(
+        line_settings(url), refreshed, store_with(*[("line", u, "bike lanes in Bangkok") for u in others])
+    )
+    assert refused.failed == 2 and [c.status for c in api.calls(MULTICAST, status=None)][3:] == [400]

@@ -611,3 +611,37 @@ async def test_a_backlog_alone_does_not_start_the_loading_animation(line: Any) -
     await channel.drain()
     assert len(api.replies()) == len(queued)
     assert len(api.calls(LOADING, status=None)) <= 10
+
+
+async def test_retry_after_is_honoured_up_to_its_cap(line: Any, retry_waits: list[float]) -> None:
+    from bot.line import channel as line_module
+
+    channel, client, api, _ = line
+    api.fail(REPLY, 429, retry_after="3600")
+    api.fail(REPLY, 429, retry_after="0.05")
+    await post(client, webhook(text_event(QUERY)))
+    await channel.drain()
+    assert [r.status for r in api.calls(REPLY, status=None)] == [429, 429, 200]
+    assert retry_waits == [line_module.MAX_RETRY_AFTER, 0.05]
+
+
+async def test_a_call_is_tried_at_most_three_times_with_backoff(line: Any, retry_waits: list[float]) -> None:
+    channel, client, api, _ = line
+    api.fail(REPLY, 500, times=3)
+    await post(client, webhook(text_event(QUERY)))
+    await channel.drain()
+    assert [r.status for r in api.calls(REPLY, status=None)] == [500, 500, 500]
+    assert 0.1 <= retry_waits[0] <= 0.2 and 0.2 <= retry_waits[1] <= 0.4 and len(retry_waits) == 2
+    assert channel.inbox.pending() == 1  # handed back to the inbox, not dropped
+
+
+async def test_a_4xx_other_than_429_is_not_retried(line: Any, retry_waits: list[float]) -> None:
+    channel, client, api, _ = line
+    api.fail(REPLY, 403)
+    await post(client, webhook(text_event(QUERY)))
+    await channel.drain()
+    assert [r.status for r in api.calls(REPLY, status=None)] == [403] and api.calls(PUSH, status=None) == []
+    api.fail(PUSH, 400)
+    await post(client, webhook(text_event(QUERY, replyToken="expired-token")))
+    await channel.drain()
+    assert [p.status for p in api.calls(PUSH, status=None)] == [400] and retry_waits == []

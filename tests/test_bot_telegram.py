@@ -697,3 +697,59 @@ async def test_a_server_error_that_outlasts_the_retries_is_tried_again_later(
     assert await channel.deliveries.claim() == 1
     await channel.drain()
     assert len(api.of("sendMessage")) == 1 and channel.inbox.pending() == 0
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter(int)
+async def test_retry_after_is_honoured_up_to_its_cap(tg: Any, retry_waits: list[float]) -> None:
+    from bot.telegram import channel as telegram
+
+    channel, client, api, _ = tg
+    api.fail("sendMessage", 429, retry_after=3600)
+    api.fail("sendMessage", 429, retry_after=2)
+    await post(client, message_update("/help", command=True))
+    await channel.drain()
+    assert [c.status for c in api.of("sendMessage", status=None)] == [429, 429, 200]
+    assert retry_waits == [telegram.MAX_RETRY_AFTER, 2.0]
+
+
+async def test_sends_are_tried_at_most_three_times_and_counted(tg: Any, retry_waits: list[float]) -> None:
+    from prometheus_client import REGISTRY
+
+    def now(name: str) -> float:
+        return REGISTRY.get_sample_value(f"khomun_platform_api_{name}_total", {"platform": "telegram"}) or 0.0
+
+    channel, client, api, _ = tg
+    retries, errors = now("retries"), now("errors")
+    api.fail("sendMessage", 500, times=3)
+    await post(client, message_update("/help", command=True))
+    await channel.drain()
+    assert [c.status for c in api.of("sendMessage", status=None)] == [500, 500, 500]
+    assert 0.1 <= retry_waits[0] <= 0.2 and 0.2 <= retry_waits[1] <= 0.4 and len(retry_waits) == 2
+    assert now("retries") == retries + 2 and now("errors") == errors + 1
+    assert channel.inbox.pending() == 1  # handed back to the inbox, not dropped
+
+
+async def test_a_bad_request_is_not_retried(tg: Any, retry_waits: list[float]) -> None:
+    channel, client, api, _ = tg
+    api.fail("sendMessage", 400)
+    await post(client, message_update("/help", command=True))
+    await channel.drain()
+    assert [c.status for c in api.of("sendMessage", status=None)] == [400] and retry_waits == []
+
+
+async def test_start_up_tries_get_me_again_with_doubling_capped_backoff(
+    fake: Any, engine: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.telegram import channel as tg_module
+
+    url, api = fake
+    api.reset()
+    monkeypatch.setattr(tg_module, "START_BACKOFF", 0.05)
+    monkeypatch.setattr(tg_module, "MAX_START_BACKOFF", 0.1)
+    api.fail("getMe", 500, times=3)
+    caplog.set_level(logging.ERROR, logger="bot.telegram.channel")
+    async with running(url, engine) as (channel, _, _):
+        await asyncio.wait_for(channel._ready.wait(), 5)
+        tries = [r for r in caplog.records if r.getMessage() == "Telegram unreachable at startup; will retry"]
+        assert [r.seconds for r in tries] == [0.05, 0.1, 0.1]
+        assert [c.status for c in api.of("getMe", status=None)] == [500, 500, 500, 200]

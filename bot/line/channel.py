@@ -46,8 +46,9 @@ a restart, so a retried push is sent once. An event taken over from a dead proce
 with its token while it is younger than ``REPLY_TOKEN_SECONDS`` (a token lasts about a minute),
 and there "invalid reply token" means the dead process used it, so nothing is pushed; an older
 event is pushed. A reply that still fails after the retries below is handed back to the inbox and
-tried again ``RETRY_DELAY`` seconds later. Each call is retried up to ``ATTEMPTS`` times on 5xx,
-429 (``Retry-After`` honoured, capped) and timeouts. A handler that fails still sends
+tried again ``RETRY_DELAY`` seconds later. Each call is retried (``bot.retry``, ``POLICY``) up to
+``ATTEMPTS`` times on 5xx, 429 (``Retry-After`` honoured up to ``MAX_RETRY_AFTER``), timeouts and
+connection failures, never on another 4xx. A handler that fails still sends
 ``texts.ERROR``; logs carry a hash of the chat id, never tokens, signatures, bodies or raw user ids.
 """
 
@@ -94,6 +95,7 @@ from .. import metrics
 from ..background import RETRY, SENT, Background, Deliveries, Outcome, https_proxy, outbound_session
 from ..inbox import Inbox, InboxUnavailable, Pending
 from ..requests import BadJson, body_or_refusal, clean_id, clean_text, parse_json, plain_refusal
+from ..retry import Policy
 from ..settings import Settings
 from . import render
 
@@ -159,6 +161,29 @@ def _retry_after(err: ApiException) -> float | None:
         return min(float(raw), MAX_RETRY_AFTER) if raw is not None else None
     except ValueError:
         return None
+
+
+def _worth_retrying(err: BaseException) -> bool:
+    """5xx, 429, timeouts and connection failures; never another 4xx (the push's retry key makes
+    a push safe to repeat, and a reply token is refused once used)."""
+    if isinstance(err, ApiException):
+        return err.status == 429 or (err.status or 0) >= 500
+    return isinstance(err, TimeoutError | aiohttp.ClientError)
+
+
+def _asked_wait(err: BaseException) -> float | None:
+    return _retry_after(err) if isinstance(err, ApiException) and err.status == 429 else None
+
+
+def _log_retry(err: BaseException, attempt: int, wait: float) -> None:
+    if isinstance(err, ApiException):
+        log.info("LINE API busy; retrying", extra={"status": err.status, "attempt": attempt})
+    else:
+        log.info("LINE API unreachable; retrying", extra={"error": type(err).__name__, "attempt": attempt})
+
+
+#: every Messaging API call (reply, push): ATTEMPTS tries, Retry-After honoured up to MAX_RETRY_AFTER
+POLICY = Policy("line", _worth_retrying, _asked_wait, ATTEMPTS, BACKOFF, _log_retry)
 
 
 def _invalid_reply_token(err: ApiException) -> bool:
@@ -462,33 +487,20 @@ class LineChannel:
                 raise
 
     async def _call(self, make: Any) -> None:
-        """Run ``make()`` up to ATTEMPTS times. Re-raises the last error; an API error is tagged
+        """Run ``make()`` under ``POLICY``. Re-raises the last error; an API error is tagged
         ``_khomun_ambiguous`` when an earlier attempt timed out (and so may have been delivered)."""
         ambiguous = False
-        for attempt in range(ATTEMPTS):
-            last = attempt == ATTEMPTS - 1
+
+        async def once() -> None:
+            nonlocal ambiguous
             try:
                 await make()
-                return
-            except ApiException as err:
-                retryable = err.status == 429 or (err.status or 0) >= 500
-                if not retryable or last:
-                    err._khomun_ambiguous = ambiguous  # type: ignore[attr-defined]
-                    metrics.API_ERRORS.labels("line").inc()
-                    raise
-                metrics.API_RETRIES.labels("line").inc()
-                wait = _retry_after(err) if err.status == 429 else None
-                log.info("LINE API busy; retrying", extra={"status": err.status, "attempt": attempt + 1})
-                await asyncio.sleep(wait if wait is not None else BACKOFF * 2**attempt)
-            except (TimeoutError, aiohttp.ClientError) as err:
+            except (TimeoutError, aiohttp.ClientError):
                 ambiguous = True
-                if last:
-                    metrics.API_ERRORS.labels("line").inc()
-                    raise
-                metrics.API_RETRIES.labels("line").inc()
-                log.info(
-                    "LINE API unreachable; retrying",
-                    extra={"error": type(err).__name__, "attempt": attempt + 1},
-                )
-                await asyncio.sleep(BACKOFF * 2**attempt)
-        raise AssertionError("unreachable")
+                raise
+
+        try:
+            await POLICY.call(once)
+        except ApiException as err:
+            err._khomun_ambiguous = ambiguous  # type: ignore[attr-defined]
+            raise

@@ -2,8 +2,9 @@
 
 LINE: a Flex bubble laid out as a table (one horizontal box per row; at most ``LINE_COLUMNS``
 columns, each cell clipped); Telegram: a ``<pre>`` block of aligned columns (a phone shows about 40
-characters of monospace, so wide tables are cut to their first columns). The web chat renders the
-neutral JSON as an HTML table itself (bot/static/chat.js).
+characters of monospace, so wide tables are cut to their first columns); ``khomun chat``: the same
+columns as plain text. The web chat renders the neutral JSON as an HTML table itself
+(bot/static/chat.js).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from intents import texts
 from intents.cards import shorten
 from intents.types import Preview
 
-__all__ = ["LINE_COLUMNS", "TELEGRAM_WIDTH", "flex_table", "pre_table"]
+__all__ = ["LINE_COLUMNS", "TELEGRAM_WIDTH", "flex_table", "plain_table", "pre_table"]
 
 LINE_COLUMNS = 4
 LINE_CELL = 40
@@ -96,8 +97,9 @@ def _fit(text: str, width: int) -> str:
     return out + " " * (width - _width(out))
 
 
-def pre_table(preview: Preview) -> str:
-    """The table as Telegram HTML: a <pre> block of aligned columns, then the row count."""
+def _aligned(preview: Preview) -> tuple[str, str]:
+    """The table as aligned monospace lines (as many columns as fit ``TELEGRAM_WIDTH``), and the
+    note under it (columns left out, the row count)."""
     rows = [list(preview.columns), *(list(r) for r in preview.rows)]
     widths: list[int] = []
     used = 0
@@ -119,4 +121,16 @@ def pre_table(preview: Preview) -> str:
         notes.append(texts.PREVIEW_MORE_COLUMNS.format(n=len(preview.columns) - len(widths)))
     rows_note = texts.PREVIEW_AT_LEAST if preview.at_least else texts.PREVIEW_TOTAL
     notes.append(rows_note.format(n=preview.total))
-    return "<pre>" + html.escape("\n".join(lines)) + "</pre>\n" + html.escape(" · ".join(notes))
+    return "\n".join(lines), " · ".join(notes)
+
+
+def pre_table(preview: Preview) -> str:
+    """The table as Telegram HTML: a <pre> block of aligned columns, then the row count."""
+    table, notes = _aligned(preview)
+    return "<pre>" + html.escape(table) + "</pre>\n" + html.escape(notes)
+
+
+def plain_table(preview: Preview) -> str:
+    """The table as plain text (``khomun chat``): the same aligned columns, then the row count."""
+    table, notes = _aligned(preview)
+    return table + "\n" + notes

@@ -28,7 +28,8 @@ What users get:
   each sharing one dataset card with a citation line; through ``Conversation.inline`` and the
   journal (``Services.handle_inline``), so unanswered inline queries reach staff.
 
-Sends honour ``RetryAfter`` (capped, ``ATTEMPTS`` tries) and retry 5xx and failures to connect. A
+Calls go through ``with_retries`` (``bot.retry``): ``ATTEMPTS`` tries, ``RetryAfter`` honoured up to
+``MAX_RETRY_AFTER``, 5xx and failures to connect retried with backoff, ``BadRequest`` never. A
 sendMessage that was written but not answered (read timeout, connection reset or closed once
 open: ``MaybeDelivered``) is not sent again, since Telegram has no retry key and the Bot API may
 have processed it; the other parts of a split reply still go. Only a request that never reached
@@ -73,6 +74,7 @@ from telegram.ext import (
     filters,
 )
 from telegram.warnings import PTBDeprecationWarning
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from intents import texts
 from intents.payload import text_of
@@ -83,6 +85,7 @@ from .. import metrics
 from ..background import RETRY, SENT, Background, Deliveries, Outcome
 from ..inbox import Inbox, InboxUnavailable, Pending
 from ..requests import BadJson, body_or_refusal, clean_text, parse_json, plain_refusal
+from ..retry import Policy
 from ..settings import Settings
 from . import render
 from .request import AiohttpRequest, MaybeDelivered
@@ -168,36 +171,35 @@ def retry_after_seconds(err: RetryAfter) -> float:
         return min(_seconds(err.retry_after), MAX_RETRY_AFTER)
 
 
+def _asked_wait(err: BaseException) -> float | None:
+    return retry_after_seconds(err) if isinstance(err, RetryAfter) else None
+
+
+def _log_retry(err: BaseException, attempt: int, wait: float) -> None:
+    if isinstance(err, RetryAfter):
+        log.info("Telegram rate limit; waiting", extra={"seconds": wait, "attempt": attempt})
+
+
+def _policy(resend: bool) -> Policy:
+    def worth_retrying(err: BaseException) -> bool:
+        if isinstance(err, MaybeDelivered):  # sent, unanswered: made again only when harmless
+            return resend
+        if isinstance(err, BadRequest):  # a NetworkError to PTB, but the same request fails again
+            return False
+        return isinstance(err, RetryAfter | TimedOut | NetworkError)  # PTB reports 5xx as NetworkError
+
+    return Policy("telegram", worth_retrying, _asked_wait, ATTEMPTS, BACKOFF, _log_retry)
+
+
+#: Bot API calls that may be made twice (answerCallbackQuery, answerInlineQuery), and the rest
+_RESEND, _ONCE = _policy(resend=True), _policy(resend=False)
+
+
 async def with_retries(make: Callable[[], Awaitable[T]], *, resend: bool = True) -> T:
     """``make()`` up to ATTEMPTS times on RetryAfter (its delay honoured), timeouts, 5xx. Without
     ``resend``, a request that was sent but not answered in time (``MaybeDelivered``) is not made
     again: for sendMessage that would be a duplicate reply whenever the API is slow."""
-    for attempt in range(ATTEMPTS):
-        last = attempt == ATTEMPTS - 1
-        try:
-            return await make()
-        except MaybeDelivered:
-            if last or not resend:
-                metrics.API_ERRORS.labels("telegram").inc()
-                raise
-            await asyncio.sleep(BACKOFF * 2**attempt)
-        except RetryAfter as err:
-            if last:
-                metrics.API_ERRORS.labels("telegram").inc()
-                raise
-            wait = retry_after_seconds(err)
-            log.info("Telegram rate limit; waiting", extra={"seconds": wait, "attempt": attempt + 1})
-            await asyncio.sleep(wait)
-        except BadRequest:
-            metrics.API_ERRORS.labels("telegram").inc()
-            raise
-        except (TimedOut, NetworkError):  # PTB reports 5xx as NetworkError
-            if last:
-                metrics.API_ERRORS.labels("telegram").inc()
-                raise
-            await asyncio.sleep(BACKOFF * 2**attempt)
-        metrics.API_RETRIES.labels("telegram").inc()
-    raise AssertionError("unreachable")
+    return await (_RESEND if resend else _ONCE).call(make)
 
 
 #: fields PTB reads as text, by the update's part that carries them
@@ -291,19 +293,23 @@ class TelegramChannel:
         """getMe (learns the bot's username), start PTB, set the commands: once, in the background,
         again with backoff while Telegram cannot be reached. Meanwhile webhooks are still accepted
         into the inbox, and answered once this succeeds."""
-        backoff = START_BACKOFF
-        while True:
-            try:
+
+        def failed(state: RetryCallState) -> None:
+            err = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            log.error(
+                "Telegram unreachable at startup; will retry",
+                extra={"error": type(err).__name__, "seconds": wait},
+            )
+
+        async for attempt in AsyncRetrying(  # until it succeeds
+            wait=wait_exponential(multiplier=START_BACKOFF, max=MAX_START_BACKOFF),
+            retry=retry_if_exception_type((TelegramError, OSError)),
+            before_sleep=failed,
+        ):
+            with attempt:
                 await self.app.initialize()
                 await self.app.start()
-                break
-            except (TelegramError, OSError) as err:
-                log.error(
-                    "Telegram unreachable at startup; will retry",
-                    extra={"error": type(err).__name__, "seconds": backoff},
-                )
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, MAX_START_BACKOFF)
         self._ready.set()  # answering needs getMe only; the command menu may come a moment later
         log.info("Telegram channel ready", extra={"bot": self.app.bot.username})
         await self.set_commands()
