@@ -63,10 +63,12 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
         matched = False
         for span in range(min(_MAX_SPAN, n - i), 0, -1):
             joined = "".join(tokens[i : i + span])
+            prev = tokens[i - 1] if i else ""
             place = lex.places.get(joined)
+            if place is None and prev in _PLACE_MARKERS:
+                place = lex.marked_places.get(joined)  # อ.ปากช่อง, not ปากช่อง alone
             if place is None:
                 continue
-            prev = tokens[i - 1] if i else ""
             if span == 1 and joined in _AMBIGUOUS_PLACES and prev != "จังหวัด" and not formal:
                 continue
             found.provinces.add(place)

@@ -25,6 +25,7 @@ from pythainlp.corpus import provinces as _pythainlp_provinces
 from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN
 
 from .text import has_thai, normalize
+from .wordnet import wordnet
 
 __all__ = ["MONTHS", "Lexicon", "fingerprint", "general_frequency", "lexicon"]
 
@@ -79,6 +80,8 @@ def _alternatives(field: str) -> tuple[str, ...]:
 class Lexicon:
     #: every written form of a province (normalised) -> official Thai name
     places: dict[str, str]
+    #: district names that are also words (ท่าเรือ, ปากช่อง): a place only after อำเภอ, อ. or เขต
+    marked_places: dict[str, str]
     acronyms: dict[str, str]
     synonyms: dict[str, tuple[str, ...]]
     glossary: dict[str, tuple[str, ...]]
@@ -109,7 +112,8 @@ class Lexicon:
     def domain_words(self, acronyms: Iterable[str] = ()) -> set[str]:
         """Words the tokeniser must keep whole: places, acronyms (ours and the catalog's),
         months, fillers. The index build and the engine must pass the same ``acronyms``."""
-        words = set(self.places) | set(self.acronyms) | set(acronyms) | set(self.fillers)
+        words = set(self.places) | set(self.marked_places) | set(self.acronyms) | set(acronyms)
+        words |= self.fillers
         for forms in MONTHS.values():
             words.update(forms)
         return words
@@ -130,7 +134,7 @@ def _places() -> dict[str, str]:
     for row in _rows("places.tsv"):
         if len(row) >= 2 and row[1] in official:
             places[normalize(row[0]).replace(".", "")] = row[1]
-    for name, province in _districts().items():
+    for name, province in _districts()[0].items():
         if province in official:
             places.setdefault(name, province)
     return places
@@ -141,21 +145,29 @@ def _places() -> dict[str, str]:
 DISTRICT_MAX_FREQUENCY = 20.0
 
 
-def _districts() -> dict[str, str]:
+@lru_cache(maxsize=1)
+def _districts() -> tuple[dict[str, str], dict[str, str]]:
     """Thailand's 928 districts (geothai, DOPA's list) -> their province: people name the town,
-    not the province (หาดใหญ่, หัวหิน, บางเขน, วารินชำราบ). Left out: a name districts of two
-    provinces share, one of three letters or fewer, one general Thai uses as a word."""
+    not the province (หาดใหญ่, หัวหิน, บางเขน, วารินชำราบ). Two tables: the names that stand
+    for their province alone, and those that do only after อำเภอ, อ. or เขต because they are also
+    words: general Thai uses them often, the Thai WordNet knows them (ท่าเรือ a pier, สีชมพู
+    pink), or they have three letters or fewer (สอง, ลอง). A name two provinces share is in
+    neither."""
     general = general_frequency()
+    words = wordnet().senses
     names: dict[str, set[str]] = {}
     for province in geothai.provinces():
         for district in geothai.districts(province.code):
             name = normalize(district.name_th.removeprefix("เขต"))
             names.setdefault(name, set()).add(province.name_th)
-    return {
-        name: next(iter(provinces))
-        for name, provinces in names.items()
-        if len(provinces) == 1 and len(name) > 3 and general.get(name, 0.0) < DISTRICT_MAX_FREQUENCY
-    }
+    alone: dict[str, str] = {}
+    marked: dict[str, str] = {}
+    for name, provinces in names.items():
+        if len(provinces) != 1:
+            continue
+        word = len(name) <= 3 or general.get(name, 0.0) >= DISTRICT_MAX_FREQUENCY or name in words
+        (marked if word else alone)[name] = next(iter(provinces))
+    return alone, marked
 
 
 def _loanwords() -> dict[str, tuple[str, ...]]:
@@ -179,6 +191,7 @@ def lexicon() -> Lexicon:
     fillers = {normalize(w[0]) for w in _rows("fillers.txt") if w}
     return Lexicon(
         places=places,
+        marked_places=_districts()[1],
         acronyms=acronyms,
         synonyms=synonyms,
         glossary=glossary,

@@ -223,3 +223,9 @@ def test_a_district_stands_for_its_province(engine: SearchEngine, text: str, pro
 def test_a_district_named_like_an_everyday_word_is_no_place(engine: SearchEngine) -> None:
     """สอง and ลอง are districts of แพร่, and words: two, try."""
     assert engine.parse("สอบสองรอบ ลองใหม่").provinces == frozenset()
+
+
+@pytest.mark.parametrize("text", ["ท่าเรือโดยสาร", "รถไฟฟ้าสายสีชมพู"])
+def test_a_district_named_like_a_thing_is_no_place(engine: SearchEngine, text: str) -> None:
+    """ท่าเรือ (a pier) and สีชมพู (pink) are districts too; the Thai WordNet knows them as words."""
+    assert engine.parse(text).provinces == frozenset()
