@@ -229,3 +229,39 @@ def test_a_district_named_like_an_everyday_word_is_no_place(engine: SearchEngine
 def test_a_district_named_like_a_thing_is_no_place(engine: SearchEngine, text: str) -> None:
     """ท่าเรือ (a pier) and สีชมพู (pink) are districts too; the Thai WordNet knows them as words."""
     assert engine.parse(text).provinces == frozenset()
+
+
+def test_every_everyday_word_in_the_synonyms_is_read_as_one(engine: SearchEngine) -> None:
+    # a key no query can match is dead weight: one longer than the n-gram window
+    # (30บาทรักษาทุกโรค), or holding a place that is read as a province first (ศาลาว่าการกทม)
+    dead = [
+        key
+        for key in engine.lex.synonyms
+        if not any(c.kind == "synonym" and "".join(c.text.split()) == key for c in engine.parse(key).concepts)
+    ]
+    assert not dead
+
+
+@pytest.mark.parametrize(
+    ("everyday", "formal"),
+    [
+        ("รถกระบะ", "รถยนต์"),
+        ("กังหันลม", "พลังงานลม"),
+        ("หอมใหญ่", "หอมหัวใหญ่"),
+        ("คนงานพม่า", "คนต่างด้าว"),
+        ("แอมบูแลนซ์", "พาหนะปฏิบัติการฉุกเฉิน"),
+        ("โรงตึ๊ง", "สถานธนานุบาล"),
+        ("ซิปโค้ด", "รหัสไปรษณีย์"),
+        ("ประตูน้ำ", "ประตูระบายน้ำ"),
+        ("ขี้คุก", "ผู้ต้องขัง"),
+        ("หลวงพ่อ", "พระภิกษุ"),
+        ("เหรียญตรา", "เครื่องราชอิสริยาภรณ์"),
+        ("พ่อหลวง", "ผู้ใหญ่บ้าน"),
+        ("หจก", "นิติบุคคล"),
+    ],
+)
+def test_everyday_words_reach_the_catalogs_formal_terms(
+    engine: SearchEngine, everyday: str, formal: str
+) -> None:
+    alternatives = {"".join(alt) for c in engine.parse(everyday).concepts for alt in c.alts}
+    assert formal in alternatives
