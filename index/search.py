@@ -31,7 +31,7 @@ from .dataset import Dataset, Resource
 from .decide import COMMON_PER_MILLION, answer_model, features, holds_all
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
-from .rank import CODE_WEIGHTS, EntityMasks, Scored, score_all
+from .rank import CODE_WEIGHTS, KEEP, EntityMasks, Scored, score_all
 from .text import has_thai, loose_spelling, normalize, sounds_like
 from .wordnet import wordnet
 
@@ -123,6 +123,8 @@ class SearchResult:
     near: tuple[Hit, ...] = ()
     #: the answer model's probability that the best dataset is what was asked for
     probability: float = 0.0
+    #: ``total`` is a lower bound: every candidate ranked (rank.KEEP) belongs to the answer
+    at_least: bool = False
 
 
 class Engine(Protocol):
@@ -590,6 +592,8 @@ class SearchEngine:
                 if s.conflict and s.score >= ANSWER_SCORE and s.coverage >= MIN_COVERAGE
             ]
         answered = bool(kept)
+        # the answer filled every candidate place: there are more like them than were ranked
+        at_least = confidence == "high" and len(scored) >= KEEP and len(kept) >= KEEP
         # nothing to show: the best partial matches, for suggesting what is near
         near = scored[:NEAR] if not kept and not elsewhere else []
         total = len(kept)
@@ -617,6 +621,7 @@ class SearchEngine:
             near=() if answered else tuple(map(hit, near)),
             confidence=confidence if answered else "none",
             probability=round(p, 4),
+            at_least=at_least and answered and not pinned,
         )
 
 

@@ -248,11 +248,7 @@ class Handlers:
             return Turn(Reply(lead, quick_replies=near or self._suggestions()), outcome), None
         ctx = self._list(ctx, "search", text, [h.dataset for h in result.hits], q.corrected)
         extra: tuple[Button, ...] = ()
-        found = (
-            texts.FOUND_ONE.format(topic=topic)
-            if result.total == 1
-            else texts.FOUND.format(count=result.total, topic=topic)
-        )
+        found = _found(result, topic)
         if q.corrected:
             lead = texts.DID_YOU_MEAN.format(corrected=q.corrected) + "\n" + found
             extra = (Button(texts.LABEL_NOT_MEANT, payload.not_meant()),)
@@ -287,12 +283,7 @@ class Handlers:
         topic = topic_of(q, text)
         if not outcome.answered:
             return Turn(Reply(texts.NOT_FOUND.format(topic=topic)), outcome)
-        lead = (
-            texts.FOUND_ONE.format(topic=topic)
-            if result.total == 1
-            else texts.FOUND.format(count=result.total, topic=topic)
-        )
-        return Turn(Reply(lead, cards=tuple(make_card(h.dataset) for h in hits)), outcome)
+        return Turn(Reply(_found(result, topic), cards=tuple(make_card(h.dataset) for h in hits)), outcome)
 
     def _near(self, result: SearchResult) -> tuple[Button, ...]:
         """For a search that found nothing: the agencies of its best partial matches, and the
@@ -510,3 +501,12 @@ class Handlers:
         """A button whose list the chat no longer remembers (too old, or the chat was forgotten)."""
         outcome = Outcome("expired", query=message.text, answered=False)
         return Turn(Reply(texts.EXPIRED, quick_replies=self._suggestions()), outcome), None
+
+
+def _found(result: SearchResult, topic: str) -> str:
+    """How many were found, said as a count only when it is one ("at least 50" when the answer
+    filled every place the ranking keeps)."""
+    if result.total == 1:
+        return texts.FOUND_ONE.format(topic=topic)
+    found = texts.FOUND_AT_LEAST if result.at_least else texts.FOUND
+    return found.format(count=result.total, topic=topic)

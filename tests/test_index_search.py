@@ -195,3 +195,14 @@ def test_a_series_is_listed_newest_first_unless_a_period_is_asked(engine: Search
     assert len(listed) > 5 and listed == sorted(listed, reverse=True)
     asked = engine.search("รถจดทะเบียนสะสม มิ.ย. 2560").hits[0].dataset.title
     assert "มิถุนายน 2560" in asked
+
+
+def test_a_count_the_ranking_cut_short_is_said_as_at_least(engine: SearchEngine) -> None:
+    """"เจอ 50" was the ranking's cap, not a count: when the answer fills every place the ranking
+    keeps, the total is a lower bound."""
+    from index.rank import KEEP
+
+    whole = engine.search("ทะเบียนวัด", limit=0)
+    assert whole.total == KEEP and whole.at_least
+    narrow = engine.search("ทะเบียนวัด จังหวัดน่าน", limit=0)
+    assert narrow.answered and narrow.total < KEEP and not narrow.at_least

@@ -352,3 +352,9 @@ def test_every_intent_understood_has_a_handler(conversation) -> None:
 )
 def test_small_talk_with_words_around_it_unless_they_are_a_topic(talk, text: str, intent: str) -> None:
     assert talk(text).outcome.intent == intent
+
+
+def test_a_count_that_is_a_lower_bound_says_at_least(talk) -> None:
+    found = talk("ทะเบียนวัด")
+    assert found.outcome.answered and "อย่างน้อย" in found.reply.text
+    assert "อย่างน้อย" not in talk("ทะเบียนวัด จังหวัดน่าน").reply.text
