@@ -198,7 +198,7 @@ def test_a_series_is_listed_newest_first_unless_a_period_is_asked(engine: Search
 
 
 def test_a_count_the_ranking_cut_short_is_said_as_at_least(engine: SearchEngine) -> None:
-    """"เจอ 50" was the ranking's cap, not a count: when the answer fills every place the ranking
+    """ "เจอ 50" was the ranking's cap, not a count: when the answer fills every place the ranking
     keeps, the total is a lower bound."""
     from index.rank import KEEP
 
