@@ -22,7 +22,7 @@ from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 from cachetools import LRUCache
-from pythainlp.util import eng_to_thai
+from pythainlp.util import eng_to_thai, thai_keyboard_dist
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -60,6 +60,10 @@ HEDGED = 3
 WEAK_TOPIC = 0.5
 #: a word general Thai uses at least this often (per million words) is a word, not a misspelling
 USUAL_PER_MILLION = 1.0
+#: a substitution of a key's neighbour (keyboard distance at most this: one key across, down or
+#: diagonally; 0 for the same key shifted) costs this much less than another edit
+NEIGHBOUR_KEYS = 1.5
+FAT_FINGER_DISCOUNT = 0.5
 #: Thai text typed on the English layout must convert to words that can start as Thai words do
 #: (a consonant or a leading vowel), not with a tone mark or a following vowel
 _THAI_START = re.compile(r"^[ก-ฮเแโใไ0-9]")
@@ -375,15 +379,20 @@ class SearchEngine:
         near = [c for c in sound if c[0] <= max_edits + 1]
         if near:
             return min(near)[2]
-        best: tuple[int, int, str] | None = None
-        for length in range(len(word) - max_edits, len(word) + max_edits + 1):
+        # a key pressed for its neighbour on the Thai keyboard (or on its other shift level) is
+        # half an edit: one more such slip is forgiven, and it wins a tie
+        best: tuple[float, int, str] | None = None
+        for length in range(len(word) - max_edits - 1, len(word) + max_edits + 2):
             pool = self._by_len.get(length)
             if not pool:
                 continue
             for cand, dist, _ in process.extract_iter(
-                word, pool, scorer=Levenshtein.distance, score_cutoff=max_edits
+                word, pool, scorer=Levenshtein.distance, score_cutoff=max_edits + 1
             ):
-                key = (dist, -self.df[cand], cand)
+                cost = dist - FAT_FINGER_DISCOUNT * _fat_fingers(word, cand)
+                if cost > max_edits:
+                    continue
+                key = (cost, -self.df[cand], cand)
                 if best is None or key < best:
                     best = key
         return best[2] if best else None
@@ -629,6 +638,24 @@ def _close(s: Scored) -> bool:
     """A candidate worth showing as a close match: it names no other province or period, and
     covers enough of what was asked."""
     return not s.conflict and s.coverage >= MIN_COVERAGE
+
+
+@lru_cache(maxsize=4096)
+def _neighbour_keys(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are next to each other on the Thai (Kedmanee) keyboard, or the two
+    shift levels of one key (pythainlp's thai_keyboard_dist)."""
+    try:
+        return thai_keyboard_dist(a, b) <= NEIGHBOUR_KEYS
+    except ValueError:  # not on the keyboard (Latin, digits)
+        return False
+
+
+def _fat_fingers(typed: str, word: str) -> int:
+    """How many of the edits from ``typed`` to ``word`` are a key pressed for its neighbour."""
+    return sum(
+        op == "replace" and _neighbour_keys(typed[i], word[j])
+        for op, i, j in Levenshtein.editops(typed, word)
+    )
 
 
 def _period_unconfirmed(q: ParsedQuery, top: Scored) -> bool:

@@ -206,3 +206,13 @@ def test_a_count_the_ranking_cut_short_is_said_as_at_least(engine: SearchEngine)
     assert whole.total == KEEP and whole.at_least
     narrow = engine.search("ทะเบียนวัด จังหวัดน่าน", limit=0)
     assert narrow.answered and narrow.total < KEEP and not narrow.at_least
+
+
+def test_two_slips_onto_neighbouring_keys_are_forgiven(engine: SearchEngine) -> None:
+    """มะเบียย: ท->ม and น->ย are each the next key on the Thai keyboard. Two edits in a
+    seven-letter word are one too many for an ordinary typo, not for two fat-finger slips."""
+    from index.search import _fat_fingers
+
+    assert _fat_fingers("มะเบียย", "ทะเบียน") == 2
+    assert _fat_fingers("ทะเบียก", "ทะเบียน") == 0  # ก is nowhere near น
+    assert engine._correct_word("มะเบียย") == "ทะเบียน"
