@@ -653,8 +653,8 @@ def _neighbour_keys(a: str, b: str) -> bool:
 def _fat_fingers(typed: str, word: str) -> int:
     """How many of the edits from ``typed`` to ``word`` are a key pressed for its neighbour."""
     return sum(
-        op == "replace" and _neighbour_keys(typed[i], word[j])
-        for op, i, j in Levenshtein.editops(typed, word)
+        op.tag == "replace" and _neighbour_keys(typed[op.src_pos], word[op.dest_pos])
+        for op in Levenshtein.editops(typed, word)
     )
 
 
