@@ -34,6 +34,12 @@ FLOORS = {
     # written blind in December 2026 (220 lines) after the last search change; measured once on
     # arrival (README), then its chat lines studied
     "final-queries.jsonl": {"hit@1": 0.77, "hit@3": 0.78, "mrr@10": 0.78, "abstention": 0.90, "chat": 0.90},
+    # written blind in December 2026 (256 lines); measured once on arrival (README), studied since
+    "d-queries.jsonl": {"hit@1": 0.75, "hit@3": 0.76, "mrr@10": 0.76, "abstention": 0.95, "chat": 0.95},
+    # small talk written blind in December 2026 (greeting, thanks, help; and requests wrapped in
+    # them): chatd measured on arrival at 0.70, chate at 0.85 after the chitchat work; studied since
+    "chatd-queries.jsonl": {"hit@1": 0.92, "hit@3": 0.94, "mrr@10": 0.93, "abstention": 1.0, "chat": 0.95},
+    "chate-queries.jsonl": {"hit@1": 0.88, "hit@3": 0.90, "mrr@10": 0.89, "abstention": 1.0, "chat": 0.95},
 }
 
 
