@@ -31,7 +31,7 @@ from .dataset import Dataset, Resource
 from .decide import COMMON_PER_MILLION, answer_model, features, holds_all
 from .lexicon import general_frequency, lexicon
 from .query import ParsedQuery, Vocabulary, parse_query
-from .rank import CODE_WEIGHTS, KEEP, EntityMasks, Scored, score_all
+from .rank import CODE_WEIGHTS, KEEP, STRONG_MATCH, EntityMasks, Scored, score_all
 from .text import has_thai, loose_spelling, normalize, sounds_like
 from .wordnet import wordnet
 
@@ -576,6 +576,10 @@ class SearchEngine:
         if top is not None and not top.conflict:
             p = self.model.probability(features(q, scored, self.general))
             confidence = self.model.confidence(p)
+            if _taught_and_held(q, top):
+                # staff taught a word of it, and the best dataset holds every concept strongly:
+                # the staff's word, not the model's guess
+                confidence = "high"
             if confidence != "none" and _period_unconfirmed(q, top):
                 # the right topic, but nothing in it names the period asked: not an answer;
                 # offered as what there is, like another member of a series
@@ -656,6 +660,11 @@ def _fat_fingers(typed: str, word: str) -> int:
         op.tag == "replace" and _neighbour_keys(typed[op.src_pos], word[op.dest_pos])
         for op in Levenshtein.editops(typed, word)
     )
+
+
+def _taught_and_held(q: ParsedQuery, top: Scored) -> bool:
+    """A concept of ``q`` comes from a staff teaching and ``top`` holds every concept strongly."""
+    return any(c.kind == "taught" for c in q.concepts) and all(m >= STRONG_MATCH for m in top.matched)
 
 
 def _period_unconfirmed(q: ParsedQuery, top: Scored) -> bool:
