@@ -6,6 +6,9 @@ same ``update_id``) and, for an event that gets a reply, the little needed to an
 payload: chat, text, reply token; never names or whole bodies). When the reply has gone out,
 ``done`` deletes the row, text and all; only the key stays. If the database cannot record an event,
 ``accept`` raises ``InboxUnavailable`` and the webhook answers 503, so the platform redelivers.
+``done`` also writes the event's journal rows (``bot.journal.write``) in its transaction: a message
+marked answered has its row, and one not yet marked gets it from whoever answers it. A row the
+database refuses is skipped (logged) under a savepoint: it never keeps the event from being done.
 
 Each row is leased by the process that accepted it; ``renew`` extends this process's leases. A row
 whose lease ran out (its process died), or whose owner on this host is no longer running, is
@@ -34,6 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from state import Error, Target, is_locked, open_database
+
+from . import journal
 
 __all__ = ["Busy", "Inbox", "InboxUnavailable", "Pending"]
 
@@ -126,27 +131,31 @@ class Inbox:
         result: list[bool] = self.apply(platform, [("accept", events)])[0]
         return result
 
-    def done(self, platform: str, event_id: str) -> None:
-        """The reply went out (or will never be sent): forget the payload."""
-        self.apply(platform, [("done", event_id)])
+    def done(self, platform: str, event_id: str, rows: Sequence[journal.Item] = ()) -> None:
+        """The reply went out (or will never be sent): forget the payload, write the journal's
+        ``rows`` for the event."""
+        self.apply(platform, [("done", (event_id, rows))])
 
     def release(self, platform: str, event_id: str, delay: float) -> None:
         """Hand the row back: any process may take it over ``delay`` seconds from now."""
         self.apply(platform, [("release", (event_id, delay))])
 
     def apply(self, platform: str, ops: Sequence[tuple[str, Any]]) -> list[Any]:
-        """Several ``("accept", events)``, ``("done", event_id)``, ``("release", (event_id,
-        delay))`` and ``("sent", (event_id, parts))`` (the payload's ``sent_parts``: how many
-        messages of a reply in several have gone out, so a takeover sends only the rest) in one
-        transaction, a group commit: what an event loop gathered in one turn
-        takes the write lock once. The results in order (accept: which events are new). Raises
-        Busy (``wait=0``, another writer holds the lock) or InboxUnavailable; either way nothing
-        was written."""
+        """Several ``("accept", events)``, ``("done", (event_id, journal rows))``, ``("release",
+        (event_id, delay))`` and ``("sent", (event_id, parts))`` (the payload's ``sent_parts``: how
+        many messages of a reply in several have gone out, so a takeover sends only the rest) in
+        one transaction, a group commit: what an event loop gathered in one turn takes the write
+        lock once; the journal rows of its done events go in with one insert. The results in order
+        (accept: which events are new). Raises Busy (``wait=0``, another writer holds the lock) or
+        InboxUnavailable; either way nothing was written. A journal row the database refuses
+        fails nothing (``journal.write``)."""
         now = time.time()
+        rows: list[journal.Item] = []
         with self._lock:
             try:
                 with self._db.transaction() as tx:
-                    out = [self._apply(tx, platform, kind, arg, now) for kind, arg in ops]
+                    out = [self._apply(tx, platform, kind, arg, now, rows) for kind, arg in ops]
+                    journal.write(tx, rows)
             except (*Error, ValueError, TypeError) as err:
                 if is_locked(err):
                     raise Busy from err
@@ -154,9 +163,11 @@ class Inbox:
                 raise InboxUnavailable from err
         return out
 
-    def _apply(self, tx: Any, platform: str, kind: str, arg: Any, now: float) -> Any:
+    def _apply(self, tx: Any, platform: str, kind: str, arg: Any, now: float, rows: list[Any]) -> Any:
         if kind == "done":
-            tx.execute("DELETE FROM inbox WHERE key = ?", (_key(platform, arg),))
+            event_id, event_rows = arg
+            tx.execute("DELETE FROM inbox WHERE key = ?", (_key(platform, event_id),))
+            rows.extend(event_rows)
             return None
         if kind == "sent":  # the first parts of a reply in several messages went out
             event_id, parts = arg

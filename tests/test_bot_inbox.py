@@ -234,3 +234,97 @@ async def test_on_postgresql_a_commit_runs_off_the_loop_and_the_next_gathers_wha
     finally:
         inbox.close()
         postgres.drop(url)
+
+
+# -- the journal rows of an event, written in the transaction that marks it done -----------------------
+def journal_texts(path: Path | str) -> list[str]:
+    db = open_database(path, migrate=False)
+    try:
+        return [r[0] for r in db.execute("SELECT text FROM journal ORDER BY id")]
+    finally:
+        db.close()
+
+
+def journal_items(journal: Any, chat: str, text: Any) -> list[Any]:
+    from intents import Message, Outcome, Reply, Turn
+
+    turn = Turn(Reply("ok"), Outcome("search", query="q", normalized="q", key="q"), ms=1.0)
+    return list(journal.rows(Message("line", chat, text=text, user_id=chat), turn))
+
+
+def test_done_writes_the_events_journal_rows_at_once(state_db: Path | str, monkeypatch: Any) -> None:
+    """issue 11.2: the journal buffered rows for 0.5 s in a writer thread, so a process killed right
+    after answering lost the rows of what it had just answered. The rows go in with the done."""
+    from bot import journal as journal_module
+    from bot.journal import Journal
+
+    monkeypatch.setattr(journal_module, "FLUSH_SECONDS", 3600.0)  # the writer thread never runs
+    journal = Journal(state_db, "secret")
+    inbox = Inbox(state_db)
+    try:
+        inbox.accept("line", [("e1", TEXT), ("e2", TEXT)])
+        inbox.done("line", "e1", journal_items(journal, "U1", "ทะเบียนวัด"))
+        assert journal_texts(state_db) == ["ทะเบียนวัด"] and inbox.pending() == 1
+    finally:
+        inbox.close()
+        journal.close()
+
+
+def test_a_refused_journal_row_still_marks_its_event_done_and_costs_no_other_row(
+    state_db: Path | str,
+) -> None:
+    """A row the database refuses (a lone surrogate: refused by the driver; no text: by the
+    database's NOT NULL, which on PostgreSQL aborts the whole transaction but for the savepoint) is
+    skipped: its event is done all the same (never sent again), and the batch's other rows are
+    written."""
+    from bot.journal import Journal
+
+    journal = Journal(state_db, "secret")
+    inbox = Inbox(state_db)
+    try:
+        ids = [f"e{i}" for i in range(4)]
+        inbox.accept("line", [(i, TEXT) for i in ids])
+        rows = [
+            journal_items(journal, "U0", "วัด 0"),
+            journal_items(journal, "U1", "\ud800"),
+            [("row", (*row[:4], None, *row[5:])) for _, row in journal_items(journal, "U2", "x")],
+            journal_items(journal, "U3", "วัด 3"),
+        ]
+        inbox.apply("line", [("done", (i, r)) for i, r in zip(ids, rows, strict=True)])
+        assert inbox.pending() == 0
+        assert journal_texts(state_db) == ["วัด 0", "วัด 3"]
+    finally:
+        inbox.close()
+        journal.close()
+
+
+async def test_an_event_handed_back_writes_no_row_and_its_retry_writes_one(state_db: Path | str) -> None:
+    from bot import background
+    from bot.background import RETRY, SENT, Background, Deliveries
+    from bot.journal import Journal
+
+    journal = Journal(state_db, "secret")
+    inbox = Inbox(state_db, wait=0)
+    outcomes = [RETRY, SENT]
+
+    async def answer(item: Any, rows: list[Any]) -> Any:
+        rows.extend(journal_items(journal, "U1", item.payload["text"]))
+        return outcomes.pop(0)
+
+    worker = Background("test")
+    worker.start()
+    deliveries = Deliveries("line", inbox, worker, answer, capacity=10)
+    old_delay, background.RETRY_DELAY = background.RETRY_DELAY, 0.0
+    try:
+        assert await deliveries.accept([("e1", TEXT)]) == [True]
+        await worker.drain()
+        assert journal_texts(state_db) == [] and inbox.pending() == 1
+        time.sleep(0.01)
+        assert await deliveries.claim() == 1
+        await worker.drain()
+        assert journal_texts(state_db) == ["ทะเบียนวัด"] and inbox.pending() == 0
+    finally:
+        background.RETRY_DELAY = old_delay
+        await worker.stop()
+        inbox.close()
+        journal.close()
