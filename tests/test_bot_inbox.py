@@ -328,3 +328,85 @@ async def test_an_event_handed_back_writes_no_row_and_its_retry_writes_one(state
         await worker.stop()
         inbox.close()
         journal.close()
+
+
+class CountingDatabase:
+    """A Database that notes each statement sent (BEGIN and COMMIT included)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.dialect = real.dialect
+        self.sent: list[str] = []
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.sent.append(sql.split()[0])
+        return self.real.execute(sql, params)
+
+    def executemany(self, sql: str, seq: Any) -> Any:
+        self.sent.append(sql.split()[0])
+        return self.real.executemany(sql, seq)
+
+    def transaction(self) -> Any:
+        import contextlib
+
+        @contextlib.contextmanager
+        def counted() -> Any:
+            self.sent.append("BEGIN")
+            with self.real.transaction() as tx:
+                yield _CountingTx(tx, self.sent)
+            self.sent.append("COMMIT")
+
+        return counted()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+class _CountingTx:
+    def __init__(self, tx: Any, sent: list[str]) -> None:
+        self.tx, self.sent = tx, sent
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.sent.append(sql.split()[0])
+        return self.tx.execute(sql, params)
+
+    def executemany(self, sql: str, seq: Any) -> Any:
+        self.sent.append(sql.split()[0])
+        return self.tx.executemany(sql, seq)
+
+
+def test_on_postgresql_an_accept_and_a_done_with_its_journal_row_are_one_statement_each(
+    postgres: Any,
+) -> None:
+    """issue 11.1: each webhook event cost ten statements on PostgreSQL (an accept: BEGIN, two
+    INSERTs, COMMIT; a done with its journal row: BEGIN, DELETE, SAVEPOINT, INSERT, RELEASE,
+    COMMIT), each a round trip and the server's CPU on the same machine. Now one each; a journal
+    row the database refuses still costs nothing else (the savepoints come back for that write)."""
+    from bot.journal import Journal
+
+    url = postgres.database_url()
+    journal = Journal(url, "secret")
+    inbox = Inbox(url)
+    counting = CountingDatabase(inbox._db)
+    inbox._db = counting  # type: ignore[assignment]
+    try:
+        assert inbox.accept("line", [("e1", TEXT)]) == [True]
+        assert inbox.accept("line", [("e1", TEXT)]) == [False]
+        assert inbox.accept("line", [("e2", None)]) == [True]
+        assert counting.sent == ["WITH"] * 3 and inbox.pending() == 1
+        counting.sent.clear()
+        inbox.done("line", "e1", journal_items(journal, "U1", "ทะเบียนวัด"))
+        assert counting.sent == ["WITH"] and inbox.pending() == 0
+        assert journal_texts(url) == ["ทะเบียนวัด"]
+        # several writes of one group commit: one transaction, still one statement each
+        inbox.accept("line", [("e3", TEXT), ("e4", TEXT)])
+        counting.sent.clear()
+        bad = [("row", (*row[:4], None, *row[5:])) for _, row in journal_items(journal, "U4", "x")]
+        inbox.apply("line", [("done", ("e3", journal_items(journal, "U3", "วัด 3"))), ("done", ("e4", bad))])
+        assert counting.sent[:4] == ["BEGIN", "WITH", "WITH", "BEGIN"]  # refused, rolled back
+        assert "SAVEPOINT" in counting.sent[4:]  # and written again with savepoints
+        assert inbox.pending() == 0 and journal_texts(url) == ["ทะเบียนวัด", "วัด 3"]
+    finally:
+        inbox.close()
+        journal.close()
+        postgres.drop(url)

@@ -116,9 +116,16 @@ def first_card_uris(reply_body: dict[str, Any]) -> list[str]:
     return [b["action"]["uri"] for b in bubble["footer"]["contents"] if b["action"]["type"] == "uri"]
 
 
-async def test_search_in_private_chat_replies_with_cards(line: Any, engine: Any) -> None:
-    channel, client, api, _ = line
-    channel.loading_after = 0.0  # as if the search were slow: the typing dots come first
+async def test_search_in_private_chat_replies_with_cards(line: Any, engine: Any, monkeypatch: Any) -> None:
+    channel, client, api, services = line
+    channel.loading_after = 0.05
+    handle = services.handle
+
+    def slow(*args: Any) -> Any:  # a slow search: the typing dots come first
+        time.sleep(0.3)
+        return handle(*args)
+
+    monkeypatch.setattr(services, "handle", slow)
     expected = engine.search(QUERY, limit=1).hits[0].name
     e = text_event(QUERY)
     r = await post(client, webhook(e))
