@@ -9,8 +9,9 @@ platforms redeliver, and re-posts some acknowledged ones too (redeliveries must 
 again). After the load, it waits (bounded) for the replies still due, then reports: messages
 acknowledged, answered exactly once, lost, duplicates, journaled, 5xx answers, tracebacks in the
 server log, and the reply delay. Exits 1 when a target is missed: no acknowledged message lost, no
-duplicate, no 5xx other than a deliberate 503 (inbox full, or not ready: the platform redelivers),
-no traceback. Everything runs on 127.0.0.1 and stops by itself (about 100 s).
+duplicate, every acknowledged message with its journal row (written with the inbox's "answered"),
+no 5xx other than a deliberate 503 (inbox full, or not ready: the platform redelivers), no
+traceback. Everything runs on 127.0.0.1 and stops by itself (about 100 s).
 
     python bench/soak.py [--seconds 45] [--kill-at 18] [--seed 1] [--no-resets] [--no-fuzz] [--keep]
 """
@@ -600,7 +601,13 @@ def report(
         len(dup),
         f"LINE {line_dup}, Telegram {tg_dup} ({at_kill} before the kill and again after the restart)",
     )
-    row("journaled", len(journal), f"{sum(v > 1 for v in journal.values())} with more than one row")
+    unjournaled = [s for s in acked if not journal.get(s.key)]
+    several = sum(v > 1 for v in journal.values())
+    row(
+        "journaled",
+        len(journal),
+        f"{len(unjournaled)} acknowledged without a row, {several} with more than one",
+    )
     row(
         "redeliveries sent",
         tally.redelivered,
@@ -633,6 +640,8 @@ def report(
         misses.append(f"{len(lost)} acknowledged messages lost")
     if dup:
         misses.append(f"{len(dup)} duplicates")
+    if unjournaled:
+        misses.append(f"{len(unjournaled)} acknowledged messages without a journal row")
     if errors_5xx or fuzz_5xx:
         misses.append("5xx answers")
     if tracebacks:

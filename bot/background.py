@@ -78,7 +78,10 @@ class Background:
 
 class Deliveries:
     """A channel's durable queue. ``accept`` records a webhook's events in the inbox (before the
-    200) and starts answering the new ones; ``answer(item)`` says whether the reply went out.
+    200) and starts answering the new ones; ``answer(item, rows)`` says whether the reply went
+    out, and leaves the event's journal rows in ``rows`` (``Services.handle(message, rows)``):
+    they are written in the transaction that marks the event done, and not at all when the event
+    is handed back for a retry (the retry writes them).
     At most ``capacity`` events are held per process (``full`` tells the webhook to answer 503).
     Every CLAIM_EVERY seconds it renews this process's leases and takes over events left by a
     dead process or handed back after a failure."""
@@ -88,7 +91,7 @@ class Deliveries:
         platform: str,
         inbox: Inbox,
         background: Background,
-        answer: Callable[[Pending], Awaitable[Outcome]],
+        answer: Callable[[Pending, list[Any]], Awaitable[Outcome]],
         capacity: int,
     ) -> None:
         self.platform = platform
@@ -148,8 +151,9 @@ class Deliveries:
 
     async def _run(self, item: Pending) -> None:
         outcome: Outcome = SENT
+        rows: list[Any] = []  # the event's journal rows, gathered while it is answered
         try:
-            outcome = await self._answer(item)
+            outcome = await self._answer(item, rows)
         except Exception:
             log.exception("answering a webhook event failed", extra={"platform": self.platform})
         finally:
@@ -158,7 +162,7 @@ class Deliveries:
                 if outcome == RETRY:
                     await self._commit.submit(("release", (item.event_id, RETRY_DELAY)))
                 else:
-                    await self._commit.submit(("done", item.event_id))
+                    await self._commit.submit(("done", (item.event_id, rows)))
             except InboxUnavailable:
                 log.error("inbox: could not mark an event answered", extra={"platform": self.platform})
 

@@ -6,6 +6,9 @@ same ``update_id``) and, for an event that gets a reply, the little needed to an
 payload: chat, text, reply token; never names or whole bodies). When the reply has gone out,
 ``done`` deletes the row, text and all; only the key stays. If the database cannot record an event,
 ``accept`` raises ``InboxUnavailable`` and the webhook answers 503, so the platform redelivers.
+``done`` also writes the event's journal rows (``bot.journal.write``) in its transaction: a message
+marked answered has its row, and one not yet marked gets it from whoever answers it. A row the
+database refuses is skipped (logged) under a savepoint: it never keeps the event from being done.
 
 Each row is leased by the process that accepted it; ``renew`` extends this process's leases. A row
 whose lease ran out (its process died), or whose owner on this host is no longer running, is
@@ -33,7 +36,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from state import Error, Target, is_locked, open_database
+from state import Error, Refused, Rows, Target, is_locked, open_database
+
+from . import journal
 
 __all__ = ["Busy", "Inbox", "InboxUnavailable", "Pending"]
 
@@ -46,6 +51,19 @@ LEASE_SECONDS = 10.0
 #: takeovers of one row before it is given up (logged, deleted)
 MAX_ATTEMPTS = 5
 _PURGE_EVERY = 1000
+
+#: PostgreSQL: an event accepted in one statement (remembered, and kept when it has a payload);
+#: the count says whether it was new
+_ACCEPT_ONE = (
+    "WITH seen AS (INSERT INTO seen_events (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key),"
+    " kept AS (INSERT INTO inbox (key, platform, payload, received, owner, lease_until)"
+    " SELECT key, ?, ?, ?, ?, ? FROM seen WHERE ? RETURNING key)"
+    " SELECT count(*) FROM seen"
+)
+_DONE = "DELETE FROM inbox WHERE key = ?"
+_RELEASE = "UPDATE inbox SET owner = '', lease_until = ? WHERE key = ?"
+_PURGE = "DELETE FROM seen_events WHERE at < ?"
+Statement = tuple[str, list[Any]]
 
 # (the tables: seen_events and inbox, in state.migrations) no index on leases: the table holds only
 # unanswered events (a few hundred at most), and every index page is one more page written per webhook
@@ -126,27 +144,39 @@ class Inbox:
         result: list[bool] = self.apply(platform, [("accept", events)])[0]
         return result
 
-    def done(self, platform: str, event_id: str) -> None:
-        """The reply went out (or will never be sent): forget the payload."""
-        self.apply(platform, [("done", event_id)])
+    def done(self, platform: str, event_id: str, rows: Sequence[journal.Item] = ()) -> None:
+        """The reply went out (or will never be sent): forget the payload, write the journal's
+        ``rows`` for the event."""
+        self.apply(platform, [("done", (event_id, rows))])
 
     def release(self, platform: str, event_id: str, delay: float) -> None:
         """Hand the row back: any process may take it over ``delay`` seconds from now."""
         self.apply(platform, [("release", (event_id, delay))])
 
     def apply(self, platform: str, ops: Sequence[tuple[str, Any]]) -> list[Any]:
-        """Several ``("accept", events)``, ``("done", event_id)``, ``("release", (event_id,
-        delay))`` and ``("sent", (event_id, parts))`` (the payload's ``sent_parts``: how many
-        messages of a reply in several have gone out, so a takeover sends only the rest) in one
-        transaction, a group commit: what an event loop gathered in one turn
-        takes the write lock once. The results in order (accept: which events are new). Raises
-        Busy (``wait=0``, another writer holds the lock) or InboxUnavailable; either way nothing
-        was written."""
+        """Several ``("accept", events)``, ``("done", (event_id, journal rows))``, ``("release",
+        (event_id, delay))`` and ``("sent", (event_id, parts))`` (the payload's ``sent_parts``: how
+        many messages of a reply in several have gone out, so a takeover sends only the rest) in
+        one transaction, a group commit: what an event loop gathered in one turn takes the write
+        lock once; the journal rows of its done events go in with one insert. The results in order
+        (accept: which events are new). Raises Busy (``wait=0``, another writer holds the lock) or
+        InboxUnavailable; either way nothing was written. A journal row the database refuses
+        fails nothing (``journal.write``)."""
         now = time.time()
+        rows: list[journal.Item] = []
         with self._lock:
             try:
-                with self._db.transaction() as tx:
-                    out = [self._apply(tx, platform, kind, arg, now) for kind, arg in ops]
+                out = None
+                if self._db.dialect == "postgresql":
+                    try:
+                        out = self._apply_statements(platform, ops, now)
+                    except Refused:  # a journal row the database refused: nothing was written
+                        out = None
+                if out is None:
+                    with self._db.transaction() as tx:
+                        out = [self._apply(tx, platform, kind, arg, now, rows) for kind, arg in ops]
+                        journal.write(tx, rows)
+                    self._count_accepted(ops)
             except (*Error, ValueError, TypeError) as err:
                 if is_locked(err):
                     raise Busy from err
@@ -154,9 +184,11 @@ class Inbox:
                 raise InboxUnavailable from err
         return out
 
-    def _apply(self, tx: Any, platform: str, kind: str, arg: Any, now: float) -> Any:
+    def _apply(self, tx: Any, platform: str, kind: str, arg: Any, now: float, rows: list[Any]) -> Any:
         if kind == "done":
-            tx.execute("DELETE FROM inbox WHERE key = ?", (_key(platform, arg),))
+            event_id, event_rows = arg
+            tx.execute(_DONE, (_key(platform, event_id),))
+            rows.extend(event_rows)
             return None
         if kind == "sent":  # the first parts of a reply in several messages went out
             event_id, parts = arg
@@ -168,10 +200,7 @@ class Inbox:
             return None
         if kind == "release":
             event_id, delay = arg
-            tx.execute(
-                "UPDATE inbox SET owner = '', lease_until = ? WHERE key = ?",
-                (now + delay, _key(platform, event_id)),
-            )
+            tx.execute(_RELEASE, (now + delay, _key(platform, event_id)))
             return None
         assert kind == "accept", kind
         fresh: list[bool] = []
@@ -187,11 +216,79 @@ class Inbox:
                     (key, platform, _dump(payload), now, self.owner, now + self.lease_seconds),
                 )
             fresh.append(bool(new))
-        self._accepted += len(arg)
+        if self._accepted + len(arg) >= _PURGE_EVERY:
+            tx.execute(_PURGE, (now - KEEP_SECONDS,))
+        return fresh
+
+    def _count_accepted(self, ops: Sequence[tuple[str, Any]]) -> None:
+        """Count accepted events; old event ids are purged (``_PURGE``) with every _PURGE_EVERY."""
+        self._accepted += sum(len(arg) for kind, arg in ops if kind == "accept")
         if self._accepted >= _PURGE_EVERY:
             self._accepted = 0
-            tx.execute("DELETE FROM seen_events WHERE at < ?", (now - KEEP_SECONDS,))
-        return fresh
+
+    # -- PostgreSQL: one statement per write, no savepoints ------------------------------------
+    def _apply_statements(
+        self, platform: str, ops: Sequence[tuple[str, Any]], now: float
+    ) -> list[Any] | None:
+        """``apply`` on PostgreSQL with one statement per event (an accept is one statement with
+        a data-modifying WITH, a done its DELETE and the journal rows' INSERT together), and a lone
+        statement without BEGIN and COMMIT: each a round trip to the server and its CPU on the
+        same machine. Raises ``Refused`` (nothing written) when the database refuses a journal
+        row, for ``apply`` to write again with savepoints. None when an op needs the transaction
+        path (a reply sent in parts, feedback)."""
+        plan: list[list[Statement]] = []
+        for kind, arg in ops:
+            statements = self._statements(platform, kind, arg, now)
+            if statements is None:
+                return None
+            plan.append(statements)
+        flat = [s for statements in plan for s in statements]
+        accepted = sum(len(arg) for kind, arg in ops if kind == "accept")
+        if accepted and self._accepted + accepted >= _PURGE_EVERY:
+            flat.append((_PURGE, [now - KEEP_SECONDS]))
+        if len(flat) == 1:
+            results = [self._db.execute(*flat[0])]
+        else:
+            with self._db.transaction() as tx:
+                results = [tx.execute(sql, params) for sql, params in flat]
+        self._count_accepted(ops)
+        out: list[Any] = []
+        at = 0
+        for (kind, _), statements in zip(ops, plan, strict=True):
+            mine: list[Rows] = results[at : at + len(statements)]
+            at += len(statements)
+            out.append([bool(r.fetchone()[0]) for r in mine] if kind == "accept" else None)
+        return out
+
+    def _statements(self, platform: str, kind: str, arg: Any, now: float) -> list[Statement] | None:
+        if kind == "accept":
+            return [
+                (
+                    _ACCEPT_ONE,
+                    [
+                        _key(platform, event_id),
+                        now,
+                        platform,
+                        None if payload is None else _dump(payload),
+                        now,
+                        self.owner,
+                        now + self.lease_seconds,
+                        payload is not None,
+                    ],
+                )
+                for event_id, payload in arg
+            ]
+        if kind == "done":
+            event_id, rows = arg
+            key = _key(platform, event_id)
+            if not rows:
+                return [(_DONE, [key])]
+            together = journal.insert_with(f"WITH gone AS ({_DONE})", [key], rows)
+            return None if together is None else [together]
+        if kind == "release":
+            event_id, delay = arg
+            return [(_RELEASE, [now + delay, _key(platform, event_id)])]
+        return None
 
     def renew(self) -> None:
         """Extend the leases of every row this process holds."""

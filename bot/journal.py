@@ -1,32 +1,40 @@
 """The journal: one row per handled message, in the state DB, for the staff dashboard.
 
-Writes never hold up a reply: ``record`` appends the row to a buffer and a single background thread
-inserts what has gathered every FLUSH_SECONDS (or at once on ``flush``, ``close`` and a full
-batch). Waking the writer for every message would cost a GIL hand-over per message, which under
-load was a fifth of the event loop's time. A clean shutdown flushes; a killed process loses at
-most the last FLUSH_SECONDS of rows. Raw user and chat ids are never stored or logged, only
-keyed hashes.
+A webhook event's rows (LINE, Telegram) are written with the event: ``rows`` gives them to the
+channel, and the inbox writes them (``write``) in the transaction that marks the event answered,
+so a killed process never loses the row of a message it answered, and a message it had not yet
+answered gets its one row from whichever process answers it.
+
+Web chat and inline queries are buffered: ``record`` appends the row to a buffer and a single
+background thread inserts what has gathered every FLUSH_SECONDS (or at once on ``flush``,
+``close`` and a full batch), with the same ``write``. Waking the writer for every message would
+cost a GIL hand-over per message, which under load was a fifth of the event loop's time. A clean
+shutdown flushes; a killed process loses at most the last FLUSH_SECONDS of those rows. Raw user and
+chat ids are never stored or logged, only keyed hashes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import secrets
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from intents.types import Message, Turn
 from state import Error, SecretKey, Target, create_private, open_database
+from state.db import Executor
 
 from .metrics import JOURNAL_QUEUE
 from .settings import Settings
 
-__all__ = ["Journal", "create_private", "load_or_create_secret"]
+__all__ = ["Item", "Journal", "create_private", "insert_with", "load_or_create_secret", "write"]
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +50,81 @@ _INSERT = (
     "results, answered, latency_ms, feedback, chat_hash, confidence) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
 )
+_FEEDBACK = (
+    "UPDATE journal SET feedback = ? WHERE id = (SELECT max(id) FROM journal "
+    "WHERE chat_hash = ? AND intent = 'search')"
+)
+#: what the database may refuse of one row (UnicodeEncodeError is a ValueError)
+_REFUSED = (*Error, ValueError, OverflowError)
 _STOP = object()
+
+#: one thing to write: ("row", the row's values) or ("feedback", chat hash, value)
+Item = tuple[Any, ...]
+
+
+def write(tx: Executor, items: Sequence[Item]) -> int:
+    """Write journal items in the caller's transaction ``tx``, under a savepoint: a row the database
+    refuses (text the entry points should have cleaned, a number too large) is rolled back alone,
+    logged and skipped, and never fails the caller's transaction nor costs another row. How many
+    were refused. The one place the journal's rows are written (the writer thread and the inbox;
+    ``insert_with`` for the inbox's one-statement fast path on PostgreSQL)."""
+    if not items:
+        return 0
+    try:
+        with _savepoint(tx):
+            _execute(tx, items)
+        return 0
+    except _REFUSED:
+        pass
+    refused: Counter[str] = Counter()
+    for item in items:
+        try:
+            with _savepoint(tx):
+                _execute(tx, [item])
+        except _REFUSED as err:
+            refused[type(err).__name__] += 1
+    if refused:
+        log.error("journal rows refused", extra={"rows": refused.total(), "errors": dict(refused)})
+    return refused.total()
+
+
+def insert_with(cte: str, params: Sequence[Any], items: Sequence[Item]) -> tuple[str, list[Any]] | None:
+    """One statement that runs ``cte`` (a WITH clause: PostgreSQL runs a data-modifying one, such
+    as the inbox's DELETE, with the statement) and inserts the rows of ``items``; None when
+    ``items`` hold anything but rows (feedback). No savepoint: a row the database refuses fails the
+    statement, and the caller writes again with ``write``."""
+    if not items or any(item[0] != "row" for item in items):
+        return None
+    head, _, values = _INSERT.partition(" VALUES ")
+    sql = f"{cte} {head} VALUES " + ", ".join([values] * len(items))
+    return sql, [*params, *(value for item in items for value in item[1])]
+
+
+@contextlib.contextmanager
+def _savepoint(tx: Executor) -> Iterator[None]:
+    tx.execute("SAVEPOINT journal_rows")
+    try:
+        yield
+    except BaseException:
+        tx.execute("ROLLBACK TO SAVEPOINT journal_rows")
+        tx.execute("RELEASE SAVEPOINT journal_rows")
+        raise
+    tx.execute("RELEASE SAVEPOINT journal_rows")
+
+
+def _execute(tx: Executor, items: Sequence[Item]) -> None:
+    rows: list[tuple[Any, ...]] = []
+    for item in items:
+        if item[0] == "row":
+            rows.append(item[1])
+            continue
+        if rows:
+            tx.executemany(_INSERT, rows)
+            rows = []
+        assert item[0] == "feedback", item[0]
+        tx.execute(_FEEDBACK, (item[2], item[1]))
+    if rows:
+        tx.executemany(_INSERT, rows)
 
 
 def load_or_create_secret(settings: Settings) -> str:
@@ -94,18 +176,27 @@ class Journal:
         return len(self._pending) + len(self._typing)
 
     # -- writing -----------------------------------------------------------------------------
-    def record(self, message: Message, turn: Turn) -> bool:
-        """Queue one row for this message (SQLite numbers it, so worker processes never clash);
-        False when it is not journaled."""
-        if message.platform in NOT_JOURNALED or self._closed:
-            return False
-        self._pending.append(("row", self._row(message, turn)))
+    def rows(self, message: Message, turn: Turn) -> list[Item]:
+        """What this message writes (``write``): its row, and the feedback it gives the chat's
+        latest search; nothing when it is not journaled. The database numbers the row, so worker
+        processes never clash."""
+        if message.platform in NOT_JOURNALED:
+            return []
+        items: list[Item] = [("row", self._row(message, turn))]
         value = turn.feedback
         if turn.outcome.intent == "feedback" and value in FEEDBACK_VALUES:
-            self._pending.append(("feedback", self.hash_id(message.platform, message.chat_id), value))
+            items.append(("feedback", self.hash_id(message.platform, message.chat_id), value))
+        return items
+
+    def record(self, message: Message, turn: Turn) -> bool:
+        """Queue this message's rows for the writer thread; False when it is not journaled."""
+        if self._closed:
+            return False
+        items = self.rows(message, turn)
+        self._pending.extend(items)
         if len(self._pending) >= _BATCH:
             self._wake.set()
-        return True
+        return bool(items)
 
     def record_typing(self, message: Message, turn: Turn) -> bool:
         """An inline query, which Telegram sends at every pause in typing ("ทะเบ", "ทะเบียน",
@@ -204,44 +295,24 @@ class Journal:
                 return
 
     def _write(self, items: list[Any]) -> None:
-        pending: list[tuple[Any, ...]] = []
-        for item in items:
-            if item[0] == "row":
-                pending.append(item[1])
+        """Rows and feedback in one transaction per run between a purge or a sync (in order)."""
+        batch: list[Item] = []
+        for item in [*items, None]:
+            if item is not None and item[0] in ("row", "feedback"):
+                batch.append(item)
                 continue
-            self._insert(pending)
-            pending = []
-            if item[0] == "feedback":
-                self._db.execute(
-                    "UPDATE journal SET feedback = ? WHERE id = (SELECT max(id) FROM journal "
-                    "WHERE chat_hash = ? AND intent = 'search')",
-                    (item[2], item[1]),
-                )
-            elif item[0] == "purge":
+            if batch:
+                try:
+                    with self._db.transaction() as tx:
+                        write(tx, batch)
+                except Error:
+                    log.exception("journal write failed", extra={"rows": len(batch)})
+                batch = []
+            if item is None:
+                break
+            if item[0] == "purge":
                 deleted = self._db.execute("DELETE FROM journal WHERE ts < ?", (item[1],)).rowcount
                 if deleted:
                     log.info("journal rows past retention deleted", extra={"rows": deleted})
             elif item[0] == "sync":
                 item[1].set()
-        self._insert(pending)
-
-    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
-        """One transaction for the batch; when it fails, row by row, so one row that the database
-        refuses (text the entry points should have cleaned, a number too large) never costs the
-        others."""
-        if not rows:
-            return
-        try:
-            with self._db.transaction() as tx:
-                tx.executemany(_INSERT, rows)
-            return
-        except (*Error, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
-            pass
-        refused: dict[str, int] = {}
-        for row in rows:
-            try:
-                self._db.execute(_INSERT, row)
-            except (*Error, ValueError, OverflowError) as err:
-                refused[type(err).__name__] = refused.get(type(err).__name__, 0) + 1
-        if refused:
-            log.error("journal rows refused", extra={"rows": sum(refused.values()), "errors": refused})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -42,12 +43,17 @@ class Services:
     def follows(self) -> FollowStore:
         return self.conversation.follows
 
-    def handle(self, message: Message) -> Turn:
-        """Route one message and journal it. Never raises (the journal only queues)."""
+    def handle(self, message: Message, journal_rows: list[Any] | None = None) -> Turn:
+        """Route one message and journal it: its rows appended to ``journal_rows`` when given (a
+        webhook event's, written by the inbox with the event), else queued for the journal's
+        writer (web chat). Never raises."""
         turn = self.conversation.route(message)
         metrics.count_turn(message.platform, turn)
         try:
-            self.journal.record(message, turn)
+            if journal_rows is not None:
+                journal_rows.extend(self.journal.rows(message, turn))
+            else:
+                self.journal.record(message, turn)
         except Exception:
             log.exception("journal record failed", extra={"platform": message.platform})
         return turn

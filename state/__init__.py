@@ -7,6 +7,7 @@ The floor of the house: bot, intents and index may import it; it imports none of
 from .db import (
     Database,
     Error,
+    Refused,
     Rows,
     Target,
     connect_sqlite,
@@ -24,6 +25,7 @@ __all__ = [
     "Error",
     "IdPurpose",
     "Purpose",
+    "Refused",
     "Rows",
     "SecretKey",
     "Target",

@@ -28,6 +28,7 @@ import psycopg_pool
 __all__ = [
     "Database",
     "Error",
+    "Refused",
     "Rows",
     "Target",
     "connect_sqlite",
@@ -41,6 +42,17 @@ Target = Path | str
 Dialect = Literal["sqlite", "postgresql"]
 #: what a store catches for "the database failed" on either backend
 Error = (sqlite3.Error, psycopg.Error)
+#: what a database raises for a statement it refuses (the connection stays usable and nothing of
+#: the statement, or of the transaction around it, was written): a value the driver cannot send
+#: (a lone surrogate, an integer too large), a constraint or a type the database refuses
+Refused = (
+    ValueError,
+    OverflowError,
+    sqlite3.IntegrityError,
+    sqlite3.DataError,
+    psycopg.DataError,
+    psycopg.IntegrityError,
+)
 #: seconds a SQLite statement waits for another writer's lock by default
 WAIT = 5.0
 #: connections per PostgreSQL pool (one pool per URL per process)

@@ -234,3 +234,179 @@ async def test_on_postgresql_a_commit_runs_off_the_loop_and_the_next_gathers_wha
     finally:
         inbox.close()
         postgres.drop(url)
+
+
+# -- the journal rows of an event, written in the transaction that marks it done -----------------------
+def journal_texts(path: Path | str) -> list[str]:
+    db = open_database(path, migrate=False)
+    try:
+        return [r[0] for r in db.execute("SELECT text FROM journal ORDER BY id")]
+    finally:
+        db.close()
+
+
+def journal_items(journal: Any, chat: str, text: Any) -> list[Any]:
+    from intents import Message, Outcome, Reply, Turn
+
+    turn = Turn(Reply("ok"), Outcome("search", query="q", normalized="q", key="q"), ms=1.0)
+    return list(journal.rows(Message("line", chat, text=text, user_id=chat), turn))
+
+
+def test_done_writes_the_events_journal_rows_at_once(state_db: Path | str, monkeypatch: Any) -> None:
+    """issue 11.2: the journal buffered rows for 0.5 s in a writer thread, so a process killed right
+    after answering lost the rows of what it had just answered. The rows go in with the done."""
+    from bot import journal as journal_module
+    from bot.journal import Journal
+
+    monkeypatch.setattr(journal_module, "FLUSH_SECONDS", 3600.0)  # the writer thread never runs
+    journal = Journal(state_db, "secret")
+    inbox = Inbox(state_db)
+    try:
+        inbox.accept("line", [("e1", TEXT), ("e2", TEXT)])
+        inbox.done("line", "e1", journal_items(journal, "U1", "ทะเบียนวัด"))
+        assert journal_texts(state_db) == ["ทะเบียนวัด"] and inbox.pending() == 1
+    finally:
+        inbox.close()
+        journal.close()
+
+
+def test_a_refused_journal_row_still_marks_its_event_done_and_costs_no_other_row(
+    state_db: Path | str,
+) -> None:
+    """A row the database refuses (a lone surrogate: refused by the driver; no text: by the
+    database's NOT NULL, which on PostgreSQL aborts the whole transaction but for the savepoint) is
+    skipped: its event is done all the same (never sent again), and the batch's other rows are
+    written."""
+    from bot.journal import Journal
+
+    journal = Journal(state_db, "secret")
+    inbox = Inbox(state_db)
+    try:
+        ids = [f"e{i}" for i in range(4)]
+        inbox.accept("line", [(i, TEXT) for i in ids])
+        rows = [
+            journal_items(journal, "U0", "วัด 0"),
+            journal_items(journal, "U1", "\ud800"),
+            [("row", (*row[:4], None, *row[5:])) for _, row in journal_items(journal, "U2", "x")],
+            journal_items(journal, "U3", "วัด 3"),
+        ]
+        inbox.apply("line", [("done", (i, r)) for i, r in zip(ids, rows, strict=True)])
+        assert inbox.pending() == 0
+        assert journal_texts(state_db) == ["วัด 0", "วัด 3"]
+    finally:
+        inbox.close()
+        journal.close()
+
+
+async def test_an_event_handed_back_writes_no_row_and_its_retry_writes_one(state_db: Path | str) -> None:
+    from bot import background
+    from bot.background import RETRY, SENT, Background, Deliveries
+    from bot.journal import Journal
+
+    journal = Journal(state_db, "secret")
+    inbox = Inbox(state_db, wait=0)
+    outcomes = [RETRY, SENT]
+
+    async def answer(item: Any, rows: list[Any]) -> Any:
+        rows.extend(journal_items(journal, "U1", item.payload["text"]))
+        return outcomes.pop(0)
+
+    worker = Background("test")
+    worker.start()
+    deliveries = Deliveries("line", inbox, worker, answer, capacity=10)
+    old_delay, background.RETRY_DELAY = background.RETRY_DELAY, 0.0
+    try:
+        assert await deliveries.accept([("e1", TEXT)]) == [True]
+        await worker.drain()
+        assert journal_texts(state_db) == [] and inbox.pending() == 1
+        time.sleep(0.01)
+        assert await deliveries.claim() == 1
+        await worker.drain()
+        assert journal_texts(state_db) == ["ทะเบียนวัด"] and inbox.pending() == 0
+    finally:
+        background.RETRY_DELAY = old_delay
+        await worker.stop()
+        inbox.close()
+        journal.close()
+
+
+class CountingDatabase:
+    """A Database that notes each statement sent (BEGIN and COMMIT included)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.dialect = real.dialect
+        self.sent: list[str] = []
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.sent.append(sql.split()[0])
+        return self.real.execute(sql, params)
+
+    def executemany(self, sql: str, seq: Any) -> Any:
+        self.sent.append(sql.split()[0])
+        return self.real.executemany(sql, seq)
+
+    def transaction(self) -> Any:
+        import contextlib
+
+        @contextlib.contextmanager
+        def counted() -> Any:
+            self.sent.append("BEGIN")
+            with self.real.transaction() as tx:
+                yield _CountingTx(tx, self.sent)
+            self.sent.append("COMMIT")
+
+        return counted()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+class _CountingTx:
+    def __init__(self, tx: Any, sent: list[str]) -> None:
+        self.tx, self.sent = tx, sent
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.sent.append(sql.split()[0])
+        return self.tx.execute(sql, params)
+
+    def executemany(self, sql: str, seq: Any) -> Any:
+        self.sent.append(sql.split()[0])
+        return self.tx.executemany(sql, seq)
+
+
+def test_on_postgresql_an_accept_and_a_done_with_its_journal_row_are_one_statement_each(
+    postgres: Any,
+) -> None:
+    """issue 11.1: each webhook event cost ten statements on PostgreSQL (an accept: BEGIN, two
+    INSERTs, COMMIT; a done with its journal row: BEGIN, DELETE, SAVEPOINT, INSERT, RELEASE,
+    COMMIT), each a round trip and the server's CPU on the same machine. Now one each; a journal
+    row the database refuses still costs nothing else (the savepoints come back for that write)."""
+    from bot.journal import Journal
+
+    url = postgres.database_url()
+    journal = Journal(url, "secret")
+    inbox = Inbox(url)
+    counting = CountingDatabase(inbox._db)
+    inbox._db = counting  # type: ignore[assignment]
+    try:
+        assert inbox.accept("line", [("e1", TEXT)]) == [True]
+        assert inbox.accept("line", [("e1", TEXT)]) == [False]
+        assert inbox.accept("line", [("e2", None)]) == [True]
+        assert counting.sent == ["WITH"] * 3 and inbox.pending() == 1
+        counting.sent.clear()
+        inbox.done("line", "e1", journal_items(journal, "U1", "ทะเบียนวัด"))
+        assert counting.sent == ["WITH"] and inbox.pending() == 0
+        assert journal_texts(url) == ["ทะเบียนวัด"]
+        # several writes of one group commit: one transaction, still one statement each
+        inbox.accept("line", [("e3", TEXT), ("e4", TEXT)])
+        counting.sent.clear()
+        bad = [("row", (*row[:4], None, *row[5:])) for _, row in journal_items(journal, "U4", "x")]
+        inbox.apply("line", [("done", ("e3", journal_items(journal, "U3", "วัด 3"))), ("done", ("e4", bad))])
+        assert counting.sent[:4] == ["BEGIN", "WITH", "WITH", "BEGIN"]  # refused, rolled back
+        assert "SAVEPOINT" in counting.sent[4:]  # and written again with savepoints
+        assert inbox.pending() == 0 and journal_texts(url) == ["ทะเบียนวัด", "วัด 3"]
+    finally:
+        inbox.close()
+        journal.close()
+        postgres.drop(url)

@@ -26,7 +26,7 @@ from intents import Conversation, texts
 from state import SecretKey
 from tests.fakes.line_api import LOADING, PUSH, REPLY, FakeLine, serve_fake_line
 from tests.fakes.serve import serve_app
-from tests.fakes.services import StandInServices
+from tests.fakes.services import StandInServices, real_services
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
@@ -116,9 +116,16 @@ def first_card_uris(reply_body: dict[str, Any]) -> list[str]:
     return [b["action"]["uri"] for b in bubble["footer"]["contents"] if b["action"]["type"] == "uri"]
 
 
-async def test_search_in_private_chat_replies_with_cards(line: Any, engine: Any) -> None:
-    channel, client, api, _ = line
-    channel.loading_after = 0.0  # as if the search were slow: the typing dots come first
+async def test_search_in_private_chat_replies_with_cards(line: Any, engine: Any, monkeypatch: Any) -> None:
+    channel, client, api, services = line
+    channel.loading_after = 0.05
+    handle = services.handle
+
+    def slow(*args: Any) -> Any:  # a slow search: the typing dots come first
+        time.sleep(0.3)
+        return handle(*args)
+
+    monkeypatch.setattr(services, "handle", slow)
     expected = engine.search(QUERY, limit=1).hits[0].name
     e = text_event(QUERY)
     r = await post(client, webhook(e))
@@ -645,3 +652,47 @@ async def test_a_4xx_other_than_429_is_not_retried(line: Any, retry_waits: list[
     await post(client, webhook(text_event(QUERY, replyToken="expired-token")))
     await channel.drain()
     assert [p.status for p in api.calls(PUSH, status=None)] == [400] and retry_waits == []
+
+
+async def test_answered_events_have_their_journal_rows_without_a_journal_flush(
+    fake: Any, engine: Any, state_db: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """issue 11.2: the journal buffered rows for 0.5 s in a writer thread, so a process killed with
+    kill -9 lost the rows of the messages it had just answered (44 in the two-instance kill test).
+    An event's rows are written in the transaction that marks it answered."""
+    from bot import journal
+    from state import open_database
+
+    monkeypatch.setattr(journal, "FLUSH_SECONDS", 3600.0)  # the buffered writer never wakes
+    url, api = fake
+    api.reset()
+    settings = replace(
+        Settings(),
+        data_dir=tmp_path,
+        database_url=state_db if isinstance(state_db, str) else "",
+        secret_key="test-secret-key-for-journal",
+        line_channel_secret=SECRET,
+        line_channel_access_token=TOKEN,
+        line_api_base_url=url,
+    )
+    services = real_services(settings, engine)
+    channel = LineChannel(settings, services)
+    await channel.startup()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=Starlette(routes=channel.routes)), base_url="http://t"
+        ) as client:
+            assert (await post(client, webhook(text_event(QUERY), text_event("สวัสดี")))).status_code == 200
+            await channel.drain()
+        assert len(api.replies()) == 2 and channel.inbox.pending() == 0
+        db = open_database(settings.state_db, migrate=False)
+        try:
+            rows = db.execute("SELECT platform, user_hash, text FROM journal").fetchall()
+        finally:
+            db.close()
+        assert sorted(text for _, _, text in rows) == sorted([QUERY, "สวัสดี"])
+        assert {(p, u) for p, u, _ in rows} == {("line", services.journal.hash_id("line", USER))}
+        assert services.journal.depth() == 0  # nothing waits in the buffer
+    finally:
+        await channel.shutdown()
+        services.close()

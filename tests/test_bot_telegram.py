@@ -24,7 +24,7 @@ from bot.telegram.cli import set_webhook
 from intents import Conversation, texts
 from tests.chaos_proxy import ResettingProxy
 from tests.fakes.serve import serve_app
-from tests.fakes.services import StandInServices
+from tests.fakes.services import StandInServices, real_services
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegram, serve_fake_telegram
 
 SECRET = "s3cret_token-for-tests"
@@ -753,3 +753,45 @@ async def test_start_up_tries_get_me_again_with_doubling_capped_backoff(
         tries = [r for r in caplog.records if r.getMessage() == "Telegram unreachable at startup; will retry"]
         assert [r.seconds for r in tries] == [0.05, 0.1, 0.1]
         assert [c.status for c in api.of("getMe", status=None)] == [500, 500, 500, 200]
+
+
+async def test_answered_updates_have_their_journal_rows_without_a_journal_flush(
+    fake: tuple[str, FakeTelegram], engine: Any, state_db: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """issue 11.2: a process killed right after answering lost the journal rows still in the
+    writer's 0.5 s buffer. An update's rows (a search, a button press) are written in the
+    transaction that marks it answered; an inline query keeps the buffered writer."""
+    from bot import journal
+    from state import open_database
+
+    monkeypatch.setattr(journal, "FLUSH_SECONDS", 3600.0)  # the buffered writer never wakes
+    url, api = fake
+    api.reset()
+    settings = replace(
+        settings_for(url),
+        data_dir=tmp_path,
+        database_url=state_db if isinstance(state_db, str) else "",
+        secret_key="test-secret-key-for-journal",
+    )
+    services = real_services(settings, engine)
+    channel = TelegramChannel(settings, services)
+    await channel.startup()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=Starlette(routes=channel.routes)), base_url="http://t"
+        ) as client:
+            for update in (message_update(QUERY), callback_update("help")):
+                assert (await post(client, update)).status_code == 200
+            await channel.drain()
+        assert len(api.of("sendMessage")) >= 2 and channel.inbox.pending() == 0
+        db = open_database(settings.state_db, migrate=False)
+        try:
+            rows = db.execute("SELECT platform, text FROM journal").fetchall()
+        finally:
+            db.close()
+        assert sorted(text for _, text in rows) == sorted([QUERY, "help"])
+        assert {p for p, _ in rows} == {"telegram"} and services.journal.depth() == 0
+        assert channel.errors == []
+    finally:
+        await channel.shutdown()
+        services.close()

@@ -135,7 +135,7 @@ class Services(Protocol):
     follows: Any
     secret: SecretKey
 
-    def handle(self, message: Message) -> Turn: ...
+    def handle(self, message: Message, journal_rows: list[Any] | None = None) -> Turn: ...
 
     async def complete(self, turn: Turn) -> Turn: ...
 
@@ -351,7 +351,9 @@ class LineChannel:
             "retry": str(uuid.uuid4()),
         }
 
-    async def _answer(self, item: Pending) -> Outcome:
+    async def _answer(self, item: Pending, rows: list[Any]) -> Outcome:
+        """Answer one event from the inbox; its journal rows go in ``rows`` (written when the
+        inbox marks it done)."""
         p = item.payload
         chat = str(p.get("chat") or "")
         message = Message(
@@ -368,7 +370,7 @@ class LineChannel:
 
             def handle() -> Turn:
                 loop.call_soon_threadsafe(started.set)
-                return self.services.handle(message)
+                return self.services.handle(message, rows)
 
             work = asyncio.ensure_future(self._background.run(handle))
             if message.chat_type == "private" and (message.text or message.postback):

@@ -248,6 +248,7 @@ class TelegramChannel:
         self._parsed: dict[str, Update] = {}  # updates accepted by this webhook, not yet handled
         self._retry_later: set[int] = set()  # update ids whose reply the Bot API refused for now
         self._already: dict[int, int] = {}  # update id -> messages of its reply sent before a crash
+        self._rows: dict[int, list[Any]] = {}  # update id -> its journal rows (written when done)
         self._ready = asyncio.Event()  # getMe answered and PTB started
         self._starter: asyncio.Task[None] | None = None
         base = settings.telegram_api_base_url
@@ -394,8 +395,10 @@ class TelegramChannel:
             self._background.spawn(self.app.process_update(update))
         return PlainTextResponse("OK")
 
-    async def _answer(self, item: Pending) -> Outcome:
-        """Handle one update from the inbox: SENT when its reply went out (or never will)."""
+    async def _answer(self, item: Pending, rows: list[Any]) -> Outcome:
+        """Handle one update from the inbox: SENT when its reply went out (or never will). Its
+        journal rows go in ``rows`` (``answer`` finds them by update id), written when the inbox
+        marks it done."""
         update = self._parsed.pop(item.event_id, None)
         if not await self._wait_ready():  # still starting: handed back, tried again later
             return RETRY
@@ -405,7 +408,11 @@ class TelegramChannel:
             update = Update.de_json(payload, self.app.bot)
             if already:
                 self._already[update.update_id] = already
-        await self.app.process_update(update)
+        self._rows[update.update_id] = rows
+        try:
+            await self.app.process_update(update)
+        finally:
+            self._rows.pop(update.update_id, None)
         self._already.pop(update.update_id, None)
         if update.update_id in self._retry_later:
             self._retry_later.discard(update.update_id)
@@ -532,7 +539,8 @@ class TelegramChannel:
             return
         started = time.perf_counter()
         try:
-            turn: Turn = await self._background.run(self.services.handle, message)
+            rows = self._rows.get(update.update_id)  # None: not from the inbox, journaled buffered
+            turn: Turn = await self._background.run(self.services.handle, message, rows)
             turn = await self.services.complete(turn)  # a preview asked for is fetched here
             payloads = render.render(turn.reply)
         except Exception:

@@ -11,7 +11,7 @@ from bot.settings import Settings
 from intents import Conversation, Message, Turn
 from state import SecretKey
 
-__all__ = ["StandInServices"]
+__all__ = ["StandInServices", "real_services"]
 
 
 @dataclass
@@ -34,7 +34,7 @@ class StandInServices:
     async def complete(self, turn: Turn) -> Turn:
         return await self.previews.complete(turn)
 
-    def handle(self, message: Message) -> Turn:
+    def handle(self, message: Message, journal_rows: list[Any] | None = None) -> Turn:
         self.seen.append(message)
         if self.fail:
             raise RuntimeError("boom")
@@ -43,3 +43,17 @@ class StandInServices:
     def handle_inline(self, message: Message, offset: int, page: int) -> Turn:
         self.inline.append(message)
         return self.conversation.inline(message, offset, page)
+
+
+def real_services(settings: Settings, engine: Any) -> Any:
+    """bot.services.Services on ``settings.state_db`` (contexts, journal, follows) around a shared
+    engine; ``close()`` it."""
+    from bot.journal import Journal
+    from bot.services import Services
+    from intents import ContextStore
+    from intents.follows import FollowStore
+
+    secret = SecretKey(settings.secret_key or "real-services-secret")
+    contexts = ContextStore(settings.state_db, key=secret)
+    conversation = Conversation(engine, contexts, FollowStore(settings.state_db))
+    return Services(settings, engine, conversation, Journal(settings.state_db, secret), contexts, secret)
