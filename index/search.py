@@ -64,6 +64,8 @@ USUAL_PER_MILLION = 1.0
 #: diagonally; 0 for the same key shifted) costs this much less than another edit
 NEIGHBOUR_KEYS = 1.5
 FAT_FINGER_DISCOUNT = 0.5
+#: a query names an agency when its words make at least this share of the agency's name
+AGENCY_SHARE = 0.6
 #: Thai text typed on the English layout must convert to words that can start as Thai words do
 #: (a consonant or a leading vowel), not with a tone mark or a following vowel
 _THAI_START = re.compile(r"^[ก-ฮเแโใไ0-9]")
@@ -551,6 +553,31 @@ class SearchEngine:
         )
         return [dataset_from_json(r[0]) for r in rows]
 
+    def _agency_asked(self, q: ParsedQuery, top: Scored) -> str:
+        """The agency a query names and nothing else ("สปสช. มีข้อมูลอะไรบ้าง", "ข้อมูลของกรมการ
+        ขนส่งทางบก"): its datasets are the answer. Every concept must name most of the best
+        dataset's agency (an acronym's full name, or the name itself): "ข้อมูลสุขภาพ" names a topic,
+        not สำนักงานหลักประกันสุขภาพแห่งชาติ. "" when the query asks anything else."""
+        if top.conflict or q.provinces or q.years or q.months or q.fiscal or not q.concepts:
+            return ""
+        org = self.datasets([top.row])[top.row].organization
+        compact = normalize(org).replace(" ", "")
+        if not compact:
+            return ""
+
+        def names_it(alt: tuple[str, ...]) -> bool:
+            joined = "".join(alt)
+            return joined in compact and len(joined) >= AGENCY_SHARE * len(compact)
+
+        return org if all(any(names_it(alt) for alt in c.alts) for c in q.concepts) else ""
+
+    def _agency_answer(self, q: ParsedQuery, org: str, limit: int) -> SearchResult:
+        """An agency's datasets, newest first, as the answer to a query that names only it."""
+        total = int(self._db().execute("SELECT count(*) FROM datasets WHERE org = ?", (org,)).fetchone()[0])
+        shown = self.by_agency(org, limit=limit or total)
+        hits = tuple(Hit(d, 1.0, (f"{org}:หน่วยงาน",)) for d in shown)
+        return SearchResult(q, hits, answered=True, total=total, confidence="high", probability=1.0)
+
     def _newest_first(self, kept: list[Scored]) -> list[Scored]:
         """An answer of several members of a series, newest first by the year and month their
         titles name (recorded at build; ties, and titles naming none, keep their rank)."""
@@ -572,6 +599,9 @@ class SearchEngine:
             return SearchResult(q, (), answered=False)
         pinned = list(self.teachings.pinned(q.key)) if self.teachings and q.key else []
         top = scored[0] if scored else None
+        agency = self._agency_asked(q, top) if top is not None and not pinned else ""
+        if agency:
+            return self._agency_answer(q, agency, limit)
         confidence, p, unconfirmed = "none", 0.0, False
         if top is not None and not top.conflict:
             p = self.model.probability(features(q, scored, self.general))

@@ -216,3 +216,18 @@ def test_two_slips_onto_neighbouring_keys_are_forgiven(engine: SearchEngine) -> 
     assert _fat_fingers("มะเบียย", "ทะเบียน") == 2
     assert _fat_fingers("ทะเบียก", "ทะเบียน") == 0  # ก is nowhere near น
     assert engine._correct_word("มะเบียย") == "ทะเบียน"
+
+
+def test_a_query_naming_only_an_agency_lists_its_datasets(engine: SearchEngine) -> None:
+    result = engine.search("สปสช. มีข้อมูลอะไรบ้าง", limit=0)
+    orgs = {h.dataset.organization for h in result.hits}
+    assert result.answered and result.confidence == "high" and len(orgs) == 1
+    (org,) = orgs
+    assert result.total == dict(engine.agencies())[org] == len(result.hits)
+    assert "หลักประกันสุขภาพ" in org
+
+
+def test_a_topic_word_inside_an_agencys_name_is_still_a_topic(engine: SearchEngine) -> None:
+    """สุขภาพ is in สำนักงานหลักประกันสุขภาพแห่งชาติ, but "ข้อมูลสุขภาพ" asks about health."""
+    result = engine.search("ข้อมูลสุขภาพ", limit=0)
+    assert len({h.dataset.organization for h in result.hits}) > 1
