@@ -26,6 +26,8 @@ _RARE_DF = 2
 _LATIN_WORD = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 #: words of thanks and greeting, which no catalog word holds inside it (tests check the catalog)
 COURTESY = re.compile(r"(สวัสดี|ขอบคุณ|ขอบพระคุณ|ขอบใจ)")
+#: a Thai consonant typed twice in a row
+_DOUBLED_THAI = re.compile(r"((?!ร)[ก-ฮ])\1")  # not ร: รร is how Thai writes -an (ธรรม)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +173,17 @@ def _repair(
         window = tokens[i : i + span]
         if len(window) < span or not used.isdisjoint(range(i, i + span)):
             continue
+        joined = "".join(window)
+        if span > 1 and not any(t in fillers for t in window):
+            # a key pressed twice (อัตตรา): the tokeniser cuts it into real words (อัต|ตรา), so no
+            # token looks misspelt; the word without the doubled letter is the catalog's
+            single = _DOUBLED_THAI.sub(r"\1", joined)
+            if single != joined and vocab.df.get(single, 0) > _RARE_DF and not vocab.words.is_word(joined):
+                return span, single
         if not any(suspicious[i : i + span]):
             continue
         if span > 1 and any(t in fillers for t in window):
             continue  # a particle and the next word are not one misspelt word (นะ|เดี๋ยว)
-        joined = "".join(window)
         if span == 1 and (vocab.known(joined) or vocab.words.is_word(joined)):
             # a real word the catalog does not use is not a typo (ทอง is not ท่อง), but the
             # dictionary lists some misspellings of silent letters (มัคคุเทศน์ for มัคคุเทศก์)

@@ -265,3 +265,9 @@ def test_everyday_words_reach_the_catalogs_formal_terms(
 ) -> None:
     alternatives = {"".join(alt) for c in engine.parse(everyday).concepts for alt in c.alts}
     assert formal in alternatives
+
+
+def test_a_letter_typed_twice_is_a_typo_even_when_the_pieces_are_words(engine: SearchEngine) -> None:
+    """อัตตรา is cut into อัต|ตรา, two real pieces; อัตรา is what the catalog says. (ธรรม keeps its รร.)"""
+    q = engine.parse("อัตตราค่าจ้างขั้นต่ำ")
+    assert "อัตรา" in {c.text for c in q.concepts} and q.corrected
