@@ -23,7 +23,8 @@ _AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "
 _FISCAL_MARKERS = {"ปีงบประมาณ", "ปีงบ", "งบประมาณ", "fy"}
 _MAX_SPAN = 3
 #: the word before a place's name that says what kind of place it is (อ. is อ once dots are gone)
-_PLACE_MARKERS = {"จังหวัด", "อำเภอ", "อ", "เขต", "province", "district"}
+#: the word before a district's name that says it is one (อ. is อ once dots are gone)
+_DISTRICT_MARKERS = {"อำเภอ", "อ", "เขต", "district"}
 _RANGE = re.compile(r"^\d{4}-\d{4}$")
 _RANGE_WORDS = {"ถึง", "จนถึง", "to", "-"}
 _MAX_RANGE = 40
@@ -48,6 +49,9 @@ class Entities:
     fiscal: set[int] = field(default_factory=set)
     #: indexes of the tokens that named an entity (or marked one: ปี, จังหวัด)
     used: set[int] = field(default_factory=set)
+    #: spans (start, end) of tokens that named a district: its province is in ``provinces``, and
+    #: the name stays a word of the query (a dataset naming the town ranks first in the province)
+    districts: list[tuple[int, int]] = field(default_factory=list)
 
 
 def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) -> Entities:
@@ -65,7 +69,7 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
             joined = "".join(tokens[i : i + span])
             prev = tokens[i - 1] if i else ""
             place = lex.places.get(joined)
-            if place is None and prev in _PLACE_MARKERS:
+            if place is None and prev in _DISTRICT_MARKERS:
                 place = lex.marked_places.get(joined)  # อ.ปากช่อง, not ปากช่อง alone
             if place is None:
                 continue
@@ -73,7 +77,11 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                 continue
             found.provinces.add(place)
             found.used.update(range(i, i + span))
-            if prev in _PLACE_MARKERS:
+            if joined in lex.districts:
+                found.districts.append((i, i + span))
+                if prev in _DISTRICT_MARKERS:
+                    found.used.add(i - 1)
+            if prev == "จังหวัด" or prev == "province":
                 found.used.add(i - 1)
             i += span
             matched = True

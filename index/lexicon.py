@@ -82,6 +82,10 @@ class Lexicon:
     places: dict[str, str]
     #: district names that are also words (ท่าเรือ, ปากช่อง): a place only after อำเภอ, อ. or เขต
     marked_places: dict[str, str]
+    #: every district name of places and marked_places (a district is also a word of the query)
+    districts: frozenset[str]
+    #: sentence-final particles (particles.txt): never part of a misspelt word
+    particles: frozenset[str]
     acronyms: dict[str, str]
     synonyms: dict[str, tuple[str, ...]]
     glossary: dict[str, tuple[str, ...]]
@@ -192,6 +196,8 @@ def lexicon() -> Lexicon:
     return Lexicon(
         places=places,
         marked_places=_districts()[1],
+        districts=frozenset(_districts()[0]) | frozenset(_districts()[1]),
+        particles=frozenset(normalize(w[0]) for w in _rows("particles.txt") if w),
         acronyms=acronyms,
         synonyms=synonyms,
         glossary=glossary,

@@ -164,7 +164,7 @@ def _repair(
     used: set[int],
     vocab: Vocabulary,
     suspicious: Sequence[bool],
-    fillers: frozenset[str] = frozenset(),
+    particles: frozenset[str] = frozenset(),
 ) -> tuple[int, str] | None:
     """A misspelling, or a word the tokeniser broke apart, starting at token i: the span it
     covers and the catalog word it means. Windows of four tokens down to one are tried, each
@@ -174,7 +174,7 @@ def _repair(
         if len(window) < span or not used.isdisjoint(range(i, i + span)):
             continue
         joined = "".join(window)
-        if span > 1 and not any(t in fillers for t in window):
+        if span > 1 and not any(t in particles for t in window):
             # a key pressed twice (อัตตรา): the tokeniser cuts it into real words (อัต|ตรา), so no
             # token looks misspelt; the word without the doubled letter is the catalog's
             single = _DOUBLED_THAI.sub(r"\1", joined)
@@ -182,7 +182,7 @@ def _repair(
                 return span, single
         if not any(suspicious[i : i + span]):
             continue
-        if span > 1 and any(t in fillers for t in window):
+        if span > 1 and any(t in particles for t in window):
             continue  # a particle and the next word are not one misspelt word (นะ|เดี๋ยว)
         if span == 1 and (vocab.known(joined) or vocab.words.is_word(joined)):
             # a real word the catalog does not use is not a typo (ทอง is not ท่อง), but the
@@ -257,14 +257,18 @@ def parse_query(
             # as specific as the first name of it the catalog knows (the literal word first)
             known = [alt for alt in alts if all(vocab.known(t) for t in alt)] or alts
             weight = sum(vocab.idf(t) for t in known[0]) / len(known[0])
-            if "".join(alts[0]) in lex.genre or text_ in lex.genre or text_ in lex.places:
-                # a form or scope word, or a province's name said as a word (น่าน without
-                # จังหวัด): never what the query is about on its own
+            if "".join(alts[0]) in lex.genre or text_ in lex.genre or text_ in lex.places or kind == "place":
+                # a form or scope word, a province's name said as a word (น่าน without จังหวัด),
+                # or a district's beside its province: never what the query is about on its own
                 weight *= GENRE_WEIGHT
             # words the catalog never puts in a title or tag, or that only name who is asking,
             # weigh less: "แม่ค้าขายปลาค่ะ ..." is about fish prices, not about the market woman
             weight *= max(min(vocab.topicness(t) for t in alt) for alt in alts)
             concepts.append(Concept(text_, tuple(alts), weight, kind, literal))
+
+    for start, end in ents.districts:  # the town, beside its province (a place word: weighs little)
+        own = tuple(tokens[start:end])
+        add("".join(own), [own], "place")
 
     for start, end, kind, phrases in _lookup_ngrams(tokens, used, lex, synonyms or {}):
         own = tuple(tokens[start:end])
@@ -291,7 +295,7 @@ def parse_query(
         if i in used:
             i += 1
             continue
-        repair = _repair(tokens, i, used, vocab, suspects, lex.fillers)
+        repair = _repair(tokens, i, used, vocab, suspects, lex.particles)
         if repair:
             span, fixed = repair
             joined = "".join(tokens[i : i + span])
@@ -302,6 +306,8 @@ def parse_query(
             place = lex.places.get(fixed)
             if place:
                 provinces.add(place)
+                if fixed in lex.districts:  # the town is also what the query names
+                    add(fixed, [phrase_tokens(fixed)], "place", literal=0)
             elif fixed not in lex.fillers:
                 add(fixed, [(fixed,)], "corrected" if fixed != joined else "word", literal=0)
             i += span

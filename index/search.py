@@ -22,7 +22,7 @@ from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 from cachetools import LRUCache
-from pythainlp.util import eng_to_thai, thai_keyboard_dist
+from pythainlp.util import eng_to_thai, thai_keyboard_dist, thai_to_eng
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -452,15 +452,42 @@ class SearchEngine:
     # -- search ----------------------------------------------------------------------------------
     def parse(self, text: str) -> ParsedQuery:
         synonyms = self.teachings.synonyms() if self.teachings else None
-        q = parse_query(text, self.vocab, self.lex, synonyms=synonyms, english=self.english)
-        if q.unknown and not has_thai(text) and len(q.unknown) * 2 >= len(q.concepts):
-            # Thai typed with the keyboard left on the English layout: l;ylfu -> สวัสดี
-            thai = eng_to_thai(text)
-            q2 = parse_query(thai, self.vocab, self.lex, synonyms=synonyms, english=self.english)
-            valid = all(_THAI_START.match(w) for w in thai.split() if has_thai(w))  # not "hii" -> ้รร
-            if valid and len(q2.unknown) < len(q.unknown) and len(q2.concepts) > len(q2.unknown):
-                return replace(q2, raw=text, corrected=q2.corrected or q2.normalized)
+
+        def parse(t: str) -> ParsedQuery:
+            return parse_query(t, self.vocab, self.lex, synonyms=synonyms, english=self.english)
+
+        q = parse(text)
+        if q.unknown:
+            # words typed with the keyboard on the other layout, each on its own ("F8;bf ยอด
+            # รายวัน" is โควิด ยอดรายวัน, "้นะำส กรุงเทพ" is hotel กรุงเทพ)
+            retyped = " ".join(self._retype(chunk, parse) for chunk in text.split())
+            if retyped != " ".join(text.split()):
+                q2 = parse(retyped)
+                if len(q2.unknown) < len(q.unknown) and len(q2.concepts) > len(q2.unknown):
+                    return replace(q2, raw=text, corrected=q2.corrected or q2.normalized)
         return q
+
+    @staticmethod
+    def _retype(chunk: str, parse: Callable[[str], ParsedQuery]) -> str:
+        """``chunk`` as it was meant when typed on the wrong keyboard layout, if that reads as
+        words the catalog knows and as typed it does not; else ``chunk``. Latin letters become
+        Thai only when every word they make can start a Thai word (not "hii" -> ้รร)."""
+
+        def understood(t: str) -> bool:
+            q = parse(t)
+            return not q.unknown and not q.empty
+
+        if understood(chunk):
+            return chunk
+        if has_thai(chunk):
+            other = thai_to_eng(chunk).lower()
+        elif any(c.isalpha() for c in chunk):
+            other = eng_to_thai(chunk)
+            if not all(_THAI_START.match(w) for w in other.split() if has_thai(w)):
+                return chunk
+        else:
+            return chunk
+        return other if understood(other) else chunk
 
     def _sparse(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
         if token not in self.df and token not in self._entity_tokens:

@@ -271,3 +271,16 @@ def test_a_letter_typed_twice_is_a_typo_even_when_the_pieces_are_words(engine: S
     """อัตตรา is cut into อัต|ตรา, two real pieces; อัตรา is what the catalog says. (ธรรม keeps its รร.)"""
     q = engine.parse("อัตตราค่าจ้างขั้นต่ำ")
     assert "อัตรา" in {c.text for c in q.concepts} and q.corrected
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("F8;bf ยอดรายวัน", "โควิด"),  # Thai typed on the English layout, beside Thai
+        ("l;olkTkiIt กทม", "สวนสาธารณะ"),
+        ("้นะำส กรุงเทพ", "hotel"),  # English typed on the Thai layout
+    ],
+)
+def test_each_word_typed_on_the_wrong_layout_is_retyped(engine: SearchEngine, typed: str, meant: str) -> None:
+    q = engine.parse(typed)
+    assert meant in {c.text for c in q.concepts} and q.corrected
