@@ -14,8 +14,11 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 from index.lexicon import lexicon
-from index.text import normalize, plain_tokenizer, strip_tones, tokenize
+from index.text import has_thai, normalize, plain_tokenizer, strip_tones, tokenize
 
 __all__ = ["detect_chitchat"]
 
@@ -48,6 +51,8 @@ _PUNCT = re.compile(r"[!?.,~:;()\[\]\"'“”…]+")
 #: a letter typed three or more times for warmth ("ฮัลโหลลล", "แต๊งกิ้ววว") counts once
 _STRETCHED = re.compile(r"(\D)\1{2,}")
 _DOUBLED = re.compile(r"(\D)\1+")
+#: the shortest greeting or thanks that may be matched with one letter wrong
+_FUZZY_MIN = 5
 #: the longest run of tokens a word or phrase of the word lists may have been cut into ("ได้|แล้ว",
 #: "เฮ|ล|โหล", "คร้าบ|บ")
 _PHRASE_TOKENS = 4
@@ -100,7 +105,22 @@ def _known(word: str) -> str:
     single = _DOUBLED.sub(r"\1", word)
     if single in vocabulary:
         return single
-    return _toneless().get(strip_tones(single), word)
+    toneless = _toneless().get(strip_tones(single))
+    if toneless:
+        return toneless
+    # a greeting or thanks misspelt by one letter (สวัดดี, ขอบคุง): long words only, so a short
+    # topic word is never taken for one
+    if len(single) >= _FUZZY_MIN and has_thai(single):
+        near = process.extractOne(single, _courtesy(), scorer=Levenshtein.distance, score_cutoff=1)
+        if near:
+            return str(near[0])
+    return word
+
+
+@lru_cache(maxsize=1)
+def _courtesy() -> list[str]:
+    k = kinds()
+    return sorted(w for w in k["greeting"] | k["gratitude"] if len(w) >= _FUZZY_MIN and has_thai(w))
 
 
 def _phrases(tokens: list[str]) -> list[str]:
@@ -117,7 +137,10 @@ def _phrases(tokens: list[str]) -> list[str]:
                 i += n
                 break
         else:
-            out.append(_known(tokens[i]))
+            word = _known(tokens[i])
+            parts = [] if word in vocabulary else plain_tokenizer().pieces(word)
+            # a compound of the word lists' words (เมนูหลัก): its words
+            out.extend(parts if parts and all(p in vocabulary for p in parts) else [word])
             i += 1
     return out
 

@@ -40,6 +40,10 @@ FLOORS = {
     # them): chatd measured on arrival at 0.70, chate at 0.85 after the chitchat work; studied since
     "chatd-queries.jsonl": {"hit@1": 0.92, "hit@3": 0.94, "mrr@10": 0.93, "abstention": 1.0, "chat": 0.95},
     "chate-queries.jsonl": {"hit@1": 0.88, "hit@3": 0.90, "mrr@10": 0.89, "abstention": 1.0, "chat": 0.95},
+    # the last two blind sets of December 2026, measured once on arrival after the round's search
+    # and chat work (README: e 0.68/0.69, chatf chat 0.88), studied since
+    "e-queries.jsonl": {"hit@1": 0.68, "hit@3": 0.70, "mrr@10": 0.69, "abstention": 0.80, "chat": 0.95},
+    "chatf-queries.jsonl": {"hit@1": 0.84, "hit@3": 0.86, "mrr@10": 0.85, "abstention": 1.0, "chat": 0.95},
 }
 
 
