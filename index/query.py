@@ -25,7 +25,7 @@ _MAX_NGRAM = 4
 _RARE_DF = 2
 _LATIN_WORD = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 #: words of thanks and greeting, which no catalog word holds inside it (tests check the catalog)
-COURTESY = re.compile(r"(สวัสดี|ขอบคุณ|ขอบพระคุณ|ขอบใจ)")
+COURTESY = re.compile(r"(สวัสดี|ขอบคุณ|ขอบพระคุณ|ขอบใจ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
 #: a Thai consonant typed twice in a row
 _DOUBLED_THAI = re.compile(r"((?!ร)[ก-ฮ])\1")  # not ร: รร is how Thai writes -an (ธรรม)
 
