@@ -67,14 +67,15 @@ def _strip_symbols(text: str) -> str:
     return "".join(" " if _symbol(ch) else ch for ch in text)
 
 
-def _emoji(text: str) -> str | None:
+def _emoji(text: str, after_answer: bool = False) -> str | None:
     """What the emoji of a message say by their Unicode names (smalltalk.txt's [emoji-greeting] and
-    [emoji-thanks]: a waving hand, a wai, a thumbs up, a heart): "greeting", "thanks" or None."""
+    [emoji-thanks]: a waving hand, a thumbs up, a heart): "greeting", "thanks" or None. A wai
+    ([emoji-either]) is thanks after an answer, a greeting before one."""
     k = kinds()
     names = {w for ch in text if _symbol(ch) for w in unicodedata.name(ch, "").lower().split()}
-    if names & k["emoji-thanks"]:
+    if names & k["emoji-thanks"] or (after_answer and names & k["emoji-either"]):
         return "thanks"
-    if names & k["emoji-greeting"]:
+    if names & (k["emoji-greeting"] | k["emoji-either"]):
         return "greeting"
     return None
 
@@ -157,8 +158,9 @@ def _words(text: str) -> list[str]:
     return _phrases([w.strip() for w in tokenize(normalize(_clean(text)), normalized=True) if w.strip()])
 
 
-def detect_chitchat(text: str) -> str | None:
-    """ "greeting", "thanks" or "help" when the whole message is small talk, else None."""
+def detect_chitchat(text: str, *, after_answer: bool = False) -> str | None:
+    """ "greeting", "thanks" or "help" when the whole message is small talk, else None.
+    ``after_answer``: the chat has a list on screen (a wai then thanks for it)."""
     t = _STRETCHED.sub(r"\1", normalize(text))
     if not t:
         return None
@@ -166,7 +168,7 @@ def detect_chitchat(text: str) -> str | None:
         return "help"
     k = kinds()
     asked = "?" in t
-    emoji = _emoji(t)
+    emoji = _emoji(t, after_answer)
     t = normalize(_clean(t))
     opening = _OPENING.match(t) or _THANKS_OPENING.match(t)
     rest = t[opening.end() :] if opening else t

@@ -104,7 +104,7 @@ def detect(text: str, postback: str = "", *, has_list: bool = False) -> Intent:
     t = normalize(text)
     if not t:
         return Intent("empty")
-    chat = detect_chitchat(t)
+    chat = detect_chitchat(t, after_answer=has_list)
     if chat:
         return Intent(chat)
     m = _UNFOLLOW.match(t)

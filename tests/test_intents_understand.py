@@ -176,3 +176,8 @@ CHAT = [
 @pytest.mark.parametrize(("text", "intent"), CHAT)
 def test_chat_by_the_kinds_of_its_words(text: str, intent: str) -> None:
     assert detect(text).name == intent
+
+
+def test_a_wai_is_thanks_after_an_answer_and_a_greeting_before_one() -> None:
+    assert detect("🙏🙏").name == "greeting"
+    assert detect("🙏🙏", has_list=True).name == "thanks"
