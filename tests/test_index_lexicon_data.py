@@ -115,7 +115,7 @@ def test_tsv_parses(name: str) -> None:
 def test_sizes_are_sane() -> None:
     assert 500 <= len(load_tsv("glossary.tsv")) <= 1000
     assert 900 <= len(load_tsv("synonyms.tsv")) <= 1300
-    assert 80 <= len(load_tsv("acronyms.tsv")) <= 300
+    assert 250 <= len(load_tsv("acronyms.tsv")) <= 450
     assert len(load_tsv("places.tsv")) >= 77
 
 
@@ -178,3 +178,38 @@ def test_english_for_reaches_english_titles_from_thai_terms_and_acronyms() -> No
     english = lexicon().english_for()
     assert "election" in english["การเลือกตั้ง"]
     assert "mea" in english["การไฟฟ้านครหลวง"]  # กฟน -> การไฟฟ้านครหลวง -> "MEA Area"
+
+
+# Catalog organisations with no abbreviation in common use (a made-up one would only mislead the search).
+NO_COMMON_ACRONYM = {"กรมการอุตสาหกรรมทหาร", "กรมสรรพสามิต", "สำนักงานศาลรัฐธรรมนูญ", "สำนักงานเลขาธิการวุฒิสภา"}
+
+
+def test_every_catalog_agency_has_an_acronym() -> None:
+    if not BUNDLED_CATALOG.exists():
+        pytest.skip("no bundled catalog")
+    with gzip.open(BUNDLED_CATALOG, "rt", encoding="utf-8") as f:
+        organisations = {json.loads(line).get("organization") or "" for line in f if line.strip()}
+    named = {_norm(names[0]) for names in load_tsv("acronyms.tsv").values()}
+    # sub-units ("กองกลาง สำนักงานปลัด...") and single offices ("...จังหวัดลำพูน", "...ตำบลรังนก") are left out
+    agencies = {o for o in organisations if o and " " not in o.replace(" (", "(") and "จังหวัด" not in o}
+    missing = sorted(o for o in agencies - NO_COMMON_ACRONYM if _norm(o) not in named)
+    assert not missing, f"catalog agencies without an acronym: {missing}"
+
+
+def test_acronym_keys_are_not_other_provinces_abbreviations() -> None:
+    # pythainlp's province abbreviations are a tokeniser word; only these keep another meaning on purpose
+    # (สส and ตร as the catalog reads them, อย for อ.ย., กทม which is Bangkok either way)
+    known = {"สส", "ตร", "อย", "กทม"}
+    abbreviations = {p["abbr_th"] for p in provinces(details=True)}
+    clashes = sorted(set(load_tsv("acronyms.tsv")) & abbreviations - known)
+    assert not clashes, clashes
+
+
+def test_acronyms_reach_thai_english_and_provincial_office_names() -> None:
+    from index.lexicon import lexicon
+
+    acronyms = lexicon().acronyms
+    assert acronyms["etda"] == acronyms["สพธอ"] == "สำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์"
+    assert acronyms["dlt"] == acronyms["ขบ"] == "กรมการขนส่งทางบก"
+    assert acronyms["พศจ"] == "สำนักงานพระพุทธศาสนาจังหวัด"
+    assert acronyms["ocsc"] == "สำนักงานคณะกรรมการข้าราชการพลเรือน"
