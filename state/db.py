@@ -18,6 +18,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -84,9 +85,23 @@ def connect_sqlite(path: Target, wait: float = WAIT) -> sqlite3.Connection:
     db = sqlite3.connect(str(path), check_same_thread=False, timeout=wait, isolation_level=None)
     db.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
     if not memory:
-        db.execute("PRAGMA journal_mode=WAL")
+        _wal(db, wait)
         db.execute("PRAGMA synchronous=NORMAL")
     return db
+
+
+def _wal(db: sqlite3.Connection, wait: float) -> None:
+    """Switch to WAL. On a new file another connection may be creating it: SQLite then answers
+    "database is locked" at once, without its busy handler, so this waits here instead."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if not is_locked(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 class Rows:
