@@ -52,9 +52,11 @@ REPEATS = 10
 
 def collect(
     engine: search.SearchEngine, paths: list[Path]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Features, label (top 1 relevant), top 3 relevant, and whether the query expects search."""
-    xs, top1, top3, wants = [], [], [], []
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Features, label (top 1 relevant), top 3 relevant, whether the query expects search, and
+    whether the engine shows nothing whatever the model says (a period asked that the best dataset
+    does not name: SearchEngine.search offers the series instead)."""
+    xs, top1, top3, wants, gated = [], [], [], [], []
     for path in paths:
         for item in load_judged(path):
             expect = item["expect"]
@@ -73,10 +75,12 @@ def collect(
             top1.append(bool(names) and names[0] in relevant)
             top3.append(bool(relevant & set(names)))
             wants.append(expect == "search")
-    return np.array(xs), np.array(top1), np.array(top3), np.array(wants)
+            gated.append(search.period_unconfirmed(q, scored[0]))
+    return np.array(xs), np.array(top1), np.array(top3), np.array(wants), np.array(gated)
 
 
-def thresholds(p: np.ndarray, top3: np.ndarray, wants: np.ndarray) -> tuple[float, float]:
+def thresholds(p: np.ndarray, top3: np.ndarray, wants: np.ndarray, gated: np.ndarray) -> tuple[float, float]:
+    """``gated`` none-queries are never shown anything, so they do not count against "low"."""
     searches, nones = max(1, int(wants.sum())), max(1, int((~wants).sum()))
     high = 1.0
     for t in sorted(set(np.round(p, 4)), reverse=True):
@@ -88,17 +92,24 @@ def thresholds(p: np.ndarray, top3: np.ndarray, wants: np.ndarray) -> tuple[floa
         high = float(t)
     low = high
     for t in sorted({float(x) for x in np.round(p, 4) if x < high}, reverse=True):
-        if ((p >= t) & ~wants).sum() / nones > MAX_SHOWN_NONE:
+        if ((p >= t) & ~wants & ~gated).sum() / nones > MAX_SHOWN_NONE:
             break
         low = t
     return high, low
 
 
 def report(
-    label: str, p: np.ndarray, top1: np.ndarray, top3: np.ndarray, wants: np.ndarray, hi: float, lo: float
+    label: str,
+    p: np.ndarray,
+    top1: np.ndarray,
+    top3: np.ndarray,
+    wants: np.ndarray,
+    gated: np.ndarray,
+    hi: float,
+    lo: float,
 ) -> None:
     searches, nones = max(1, int(wants.sum())), max(1, int((~wants).sum()))
-    high, shown = p >= hi, p >= lo
+    high, shown = (p >= hi) & ~gated, (p >= lo) & ~gated
 
     def share(mask: np.ndarray, of: int) -> str:
         return f"{mask.sum() / of:.3f}"
@@ -126,7 +137,7 @@ def main() -> int:
         index = Path(tmp) / "index.sqlite"
         build_index(list(load_jsonl(bundled_catalog_path())), index)
         engine = search.SearchEngine(index)
-        x, top1, top3, wants = collect(engine, args.sets)
+        x, top1, top3, wants, gated = collect(engine, args.sets)
     # out-of-fold probabilities, averaged over REPEATS shuffles of the folds: thresholds chosen
     # on one shuffle move with which few none-queries land in which fold
     oof = np.zeros(len(x))
@@ -135,13 +146,13 @@ def main() -> int:
         scaler = StandardScaler().fit(x[train])
         model = LogisticRegression(C=C, max_iter=1000).fit(scaler.transform(x[train]), top1[train])
         oof[test] += model.predict_proba(scaler.transform(x[test]))[:, 1] / REPEATS
-    hi, lo = thresholds(oof, top3, wants)
+    hi, lo = thresholds(oof, top3, wants, gated)
     print(f"thresholds from out-of-fold probabilities: high {hi:.4f}, low {lo:.4f}")
-    report("out of fold", oof, top1, top3, wants, hi, lo)
+    report("out of fold", oof, top1, top3, wants, gated, hi, lo)
     scaler = StandardScaler().fit(x)
     model = LogisticRegression(C=C, max_iter=1000).fit(scaler.transform(x), top1)
     fitted = model.predict_proba(scaler.transform(x))[:, 1]
-    report("in sample  ", fitted, top1, top3, wants, hi, lo)
+    report("in sample  ", fitted, top1, top3, wants, gated, hi, lo)
     for name, w in sorted(zip(FEATURES, model.coef_[0], strict=True), key=lambda kv: -abs(kv[1])):
         print(f"  {name:<18}{w:+.3f}")
     if args.write:

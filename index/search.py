@@ -637,7 +637,7 @@ class SearchEngine:
                 # staff taught a word of it, and the best dataset holds every concept strongly:
                 # the staff's word, not the model's guess
                 confidence = "high"
-            if confidence != "none" and _period_unconfirmed(q, top):
+            if confidence != "none" and period_unconfirmed(q, top):
                 # the right topic, but nothing in it names the period asked: not an answer;
                 # offered as what there is, like another member of a series
                 confidence, unconfirmed = "none", True
@@ -724,7 +724,7 @@ def _taught_and_held(q: ParsedQuery, top: Scored) -> bool:
     return any(c.kind == "taught" for c in q.concepts) and all(m >= STRONG_MATCH for m in top.matched)
 
 
-def _period_unconfirmed(q: ParsedQuery, top: Scored) -> bool:
+def period_unconfirmed(q: ParsedQuery, top: Scored) -> bool:
     """A year, month or fiscal year was asked and the best dataset names none of it anywhere (a
     series without 2565 for "ปี 2565"): it may hold it, or not."""
     return bool(q.years or q.months or q.fiscal) and top.period <= 0
