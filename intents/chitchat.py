@@ -44,8 +44,9 @@ def kinds() -> dict[str, frozenset[str]]:
 
 #: greetings and thanks as one run of letters, which the tokeniser may cut (หวัด|ดี)
 _OPENING = re.compile(r"^(สวัสดี|หวัดดี|ฮัลโหล|ฮัลโล|ฮาโหล|ฮาโล|อรุณสวัสดิ์|ดีจ้า|ยูฮู้ว|ยูฮู้|ยูฮู|/start)")
-_THANKS_OPENING = re.compile(r"^(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
-_THANKS_ANYWHERE = re.compile(r"(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
+_THANKS = "(ขอบคุณ|ขอบใจ|ขอบพระคุณ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)"
+_THANKS_OPENING = re.compile("^" + _THANKS)
+_THANKS_ANYWHERE = re.compile(_THANKS)
 _LAUGHTER = re.compile(r"(?<![0-9])5{3,}(?![0-9])|(?:ฮ่า|ฮา)(?:ฮ่า|ฮา|ๆ|\s)*|(?:ha){2,}|\blol\b|อิอิ|คิคิ|ๆ")
 _PUNCT = re.compile(r"[!?.,~:;()\[\]\"'“”…]+")
 #: a letter typed three or more times for warmth ("ฮัลโหลลล", "แต๊งกิ้ววว") counts once

@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 import stat
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,24 +117,33 @@ def test_the_first_journal_gains_its_later_columns(tmp_path: Path) -> None:
     assert columns[-2:] == ["chat_hash", "confidence"]
 
 
-def test_migrations_apply_once_even_when_processes_start_together(state_db: Path | str) -> None:
-    applied: list[list[int]] = []
+def _at_once(start: Callable[[], None], n: int = 4) -> list[BaseException]:
+    """Run ``start`` in ``n`` threads at once; what they raised."""
     errors: list[BaseException] = []
 
-    def start() -> None:
+    def run() -> None:
         try:
-            db = open_database(state_db, migrate=False)
-            applied.append(migrate(db))
-            db.close()
+            start()
         except BaseException as err:
             errors.append(err)
 
-    threads = [threading.Thread(target=start) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    return errors
+
+
+def test_migrations_apply_once_even_when_processes_start_together(state_db: Path | str) -> None:
+    applied: list[list[int]] = []
+
+    def start() -> None:
+        db = open_database(state_db, migrate=False)
+        applied.append(migrate(db))
+        db.close()
+
+    assert not _at_once(start)
     assert sorted(v for a in applied for v in a) == [s.version for s in MIGRATIONS]
     db = open_database(state_db)
     assert [r[0] for r in db.execute("SELECT version FROM state_schema ORDER BY version")] == [
@@ -364,17 +374,5 @@ def test_processes_creating_a_new_state_file_together_never_see_it_locked(tmp_pa
     another connection creates it; four starts at once failed ~1 time in 10 before."""
     for n in range(40):
         path = tmp_path / f"state-{n}.sqlite"
-        errors: list[BaseException] = []
-
-        def start(path: Path = path, errors: list[BaseException] = errors) -> None:
-            try:
-                open_database(path).close()
-            except BaseException as err:
-                errors.append(err)
-
-        threads = [threading.Thread(target=start) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = _at_once(lambda path=path: open_database(path).close())
         assert not errors, (n, errors)
