@@ -82,6 +82,8 @@ class Vocabulary:
     words: Tokenizer = field(default_factory=plain_tokenizer)
     #: general Thai uses the word (a corpus frequency): a real word, never a misspelling
     usual: Callable[[str], bool] = field(default=lambda w: False)
+    #: the word names people (the Thai WordNet): who is asking, when the catalog lacks it
+    person: Callable[[str], bool] = field(default=lambda w: False)
 
     def idf(self, token: str) -> float:
         n = self.df.get(token, 0)
@@ -198,6 +200,24 @@ def _repair(
     return None
 
 
+def _people(tokens: list[str], vocab: Vocabulary) -> list[str]:
+    """Tokens with a word for people that the tokeniser cut in two or three joined back (ลูก|ชาย ->
+    ลูกชาย, หลาน|สาว): whole, it says who is asking; in halves, "child" and "male" weigh as topics."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for n in (3, 2):
+            joined = "".join(tokens[i : i + n])
+            if i + n <= len(tokens) and joined not in vocab.df and vocab.person(joined):
+                out.append(joined)
+                i += n
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def _count(tok: str, vocab: Vocabulary) -> bool:
     """A number that is no year or month is a count, a price or an arithmetic, not a topic ("-2+3",
     "กี่ 2 คน", "วันละ 330", "สองรอบ", laughter "555"), unless the catalog names something by it
@@ -235,6 +255,7 @@ def parse_query(
         parts = () if tok in vocab.df or tok in lex.fillers else pieces(tok)
         whole = not parts or not all(p in vocab.df for p in parts) or any(p in lex.genre for p in parts)
         tokens.extend((tok,) if whole else parts)
+    tokens = _people(tokens, vocab)
     ents = find_entities(tokens, lex)
     used = set(ents.used)
     provinces = set(ents.provinces)

@@ -280,7 +280,14 @@ class SearchEngine:
         self.wordnet = wordnet()
         self.general = general_frequency()
         self.vocab = Vocabulary(
-            self.df, self.size, self._correct, self._topicness, self._related, self.tokenizer, self._usual
+            self.df,
+            self.size,
+            self._correct,
+            self._topicness,
+            self._related,
+            self.tokenizer,
+            self._usual,
+            self.wordnet.is_person,
         )
         self.model = answer_model()
         self.tokenizer.warm_up()
@@ -406,11 +413,11 @@ class SearchEngine:
         else 1: a topic the catalog may lack."""
         sparse = self._sparse(token)
         if sparse is None:
+            if self.wordnet.is_person(token):  # ลูกชาย, before its parts ลูก and ชาย
+                return PERSON_TOPIC
             parts = self.tokenizer.pieces(token)
             if parts and all(p in self.df for p in parts):
                 return min(self._topicness(p) for p in parts)
-            if self.wordnet.is_person(token):
-                return PERSON_TOPIC
             # everyday Thai the catalog never uses (a word, or a compound of such words:
             # ไหว้พระ): context as often as a missing topic
             everyday = self._everyday(token) or (bool(parts) and all(map(self._everyday, parts)))

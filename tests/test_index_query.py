@@ -284,3 +284,13 @@ def test_a_letter_typed_twice_is_a_typo_even_when_the_pieces_are_words(engine: S
 def test_each_word_typed_on_the_wrong_layout_is_retyped(engine: SearchEngine, typed: str, meant: str) -> None:
     q = engine.parse(typed)
     assert meant in {c.text for c in q.concepts} and q.corrected
+
+
+def test_a_word_for_people_cut_in_two_is_joined_and_weighs_as_who_asks(engine: SearchEngine) -> None:
+    """ลูก|ชาย: whole, ลูกชาย says who is asking (Thai WordNet: a person); in halves, "child" and
+    "male" weighed as topics the catalog lacks."""
+    from index.search import PERSON_TOPIC
+
+    concepts = {c.text: c for c in engine.parse("ลูกชายอยากเป็นพระค่ะ").concepts}
+    assert "ลูกชาย" in concepts and "ลูก" not in concepts and "ชาย" not in concepts
+    assert concepts["ลูกชาย"].weight <= engine.vocab.idf("ลูกชาย") * PERSON_TOPIC + 1e-9
