@@ -10,7 +10,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -71,19 +71,25 @@ def fake() -> Iterator[tuple[str, FakeLine]]:
 
 @asynccontextmanager
 async def running(
-    fake_url: str, engine: Any
-) -> AsyncIterator[tuple[LineChannel, httpx.AsyncClient, StandInServices]]:
+    fake_url: str, engine: Any, services: Callable[[Settings], Any] | None = None, **change: Any
+) -> AsyncIterator[tuple[LineChannel, httpx.AsyncClient, Any]]:
+    """A LINE channel on the fake API, with settings ``change``d and the services ``services``
+    makes from them (stand-ins by default; the caller closes real ones)."""
     settings = replace(
-        Settings(), line_channel_secret=SECRET, line_channel_access_token=TOKEN, line_api_base_url=fake_url
+        Settings(),
+        line_channel_secret=SECRET,
+        line_channel_access_token=TOKEN,
+        line_api_base_url=fake_url,
+        **change,
     )
-    services = StandInServices(settings, engine, Conversation(engine))
-    channel = LineChannel(settings, services)
+    made = services(settings) if services else StandInServices(settings, engine, Conversation(engine))
+    channel = LineChannel(settings, made)
     app = Starlette(routes=channel.routes)
     await channel.startup()
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://khomun.test") as client:
-            yield channel, client, services
+            yield channel, client, made
     finally:
         await channel.shutdown()
 
@@ -476,30 +482,15 @@ def left_by_a_dead_process(settings: Settings, e: dict[str, Any], age: float = 0
 async def test_events_over_capacity_get_503_and_nothing_is_recorded(fake: Any, engine: Any) -> None:
     url, api = fake
     api.reset()
-    settings = replace(
-        Settings(),
-        line_channel_secret=SECRET,
-        line_channel_access_token=TOKEN,
-        line_api_base_url=url,
-        inbox_capacity=1,
-    )
-    services = StandInServices(settings, engine, Conversation(engine))
-    channel = LineChannel(settings, services)
-    await channel.startup()
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=Starlette(routes=channel.routes)), base_url="http://t"
-        ) as client:
-            two = webhook(text_event(QUERY), text_event("ค่าแรงขั้นต่ำ"))
-            assert (await post(client, two)).status_code == 503
-            await channel.drain()
-            assert services.seen == [] and channel.inbox.pending() == 0
-            # LINE redelivers the same body later, when there is room: it is answered, not dropped
-            channel.deliveries.capacity = 2
-            assert (await post(client, two)).status_code == 200
-            await channel.drain()
-    finally:
-        await channel.shutdown()
+    async with running(url, engine, inbox_capacity=1) as (channel, client, services):
+        two = webhook(text_event(QUERY), text_event("ค่าแรงขั้นต่ำ"))
+        assert (await post(client, two)).status_code == 503
+        await channel.drain()
+        assert services.seen == [] and channel.inbox.pending() == 0
+        # LINE redelivers the same body later, when there is room: it is answered, not dropped
+        channel.deliveries.capacity = 2
+        assert (await post(client, two)).status_code == 200
+        await channel.drain()
     assert len(api.replies()) == 2
 
 
@@ -666,33 +657,32 @@ async def test_answered_events_have_their_journal_rows_without_a_journal_flush(
     monkeypatch.setattr(journal, "FLUSH_SECONDS", 3600.0)  # the buffered writer never wakes
     url, api = fake
     api.reset()
-    settings = replace(
-        Settings(),
-        data_dir=tmp_path,
-        database_url=state_db if isinstance(state_db, str) else "",
-        secret_key="test-secret-key-for-journal",
-        line_channel_secret=SECRET,
-        line_channel_access_token=TOKEN,
-        line_api_base_url=url,
-    )
-    services = real_services(settings, engine)
-    channel = LineChannel(settings, services)
-    await channel.startup()
+    made: list[Any] = []
+
+    def services(settings: Settings) -> Any:
+        made.append(real_services(settings, engine))
+        return made[0]
+
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=Starlette(routes=channel.routes)), base_url="http://t"
-        ) as client:
+        async with running(
+            url,
+            engine,
+            services,
+            data_dir=tmp_path,
+            database_url=state_db if isinstance(state_db, str) else "",
+            secret_key="test-secret-key-for-journal",
+        ) as (channel, client, real):
             assert (await post(client, webhook(text_event(QUERY), text_event("สวัสดี")))).status_code == 200
             await channel.drain()
-        assert len(api.replies()) == 2 and channel.inbox.pending() == 0
-        db = open_database(settings.state_db, migrate=False)
-        try:
-            rows = db.execute("SELECT platform, user_hash, text FROM journal").fetchall()
-        finally:
-            db.close()
-        assert sorted(text for _, _, text in rows) == sorted([QUERY, "สวัสดี"])
-        assert {(p, u) for p, u, _ in rows} == {("line", services.journal.hash_id("line", USER))}
-        assert services.journal.depth() == 0  # nothing waits in the buffer
+            assert len(api.replies()) == 2 and channel.inbox.pending() == 0
+            db = open_database(real.settings.state_db, migrate=False)
+            try:
+                rows = db.execute("SELECT platform, user_hash, text FROM journal").fetchall()
+            finally:
+                db.close()
+            assert sorted(text for _, _, text in rows) == sorted([QUERY, "สวัสดี"])
+            assert {(p, u) for p, u, _ in rows} == {("line", real.journal.hash_id("line", USER))}
+            assert real.journal.depth() == 0  # nothing waits in the buffer
     finally:
-        await channel.shutdown()
-        services.close()
+        for s in made:
+            s.close()

@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -102,18 +102,24 @@ def settings_for(url: str, secret: str = SECRET) -> Settings:
 
 @asynccontextmanager
 async def running(
-    url: str, engine: Any, secret: str = SECRET
-) -> AsyncIterator[tuple[TelegramChannel, httpx.AsyncClient, StandInServices]]:
-    settings = settings_for(url, secret)
-    services = StandInServices(settings, engine, Conversation(engine))
-    channel = TelegramChannel(settings, services)
+    url: str,
+    engine: Any,
+    secret: str = SECRET,
+    services: Callable[[Settings], Any] | None = None,
+    **change: Any,
+) -> AsyncIterator[tuple[TelegramChannel, httpx.AsyncClient, Any]]:
+    """A Telegram channel on the fake API, with settings ``change``d and the services ``services``
+    makes from them (stand-ins by default; the caller closes real ones)."""
+    settings = replace(settings_for(url, secret), **change)
+    made = services(settings) if services else StandInServices(settings, engine, Conversation(engine))
+    channel = TelegramChannel(settings, made)
     await channel.startup()
     try:
         app = Starlette(routes=channel.routes)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://khomun.test"
         ) as client:
-            yield channel, client, services
+            yield channel, client, made
     finally:
         await channel.shutdown()
 
@@ -767,31 +773,33 @@ async def test_answered_updates_have_their_journal_rows_without_a_journal_flush(
     monkeypatch.setattr(journal, "FLUSH_SECONDS", 3600.0)  # the buffered writer never wakes
     url, api = fake
     api.reset()
-    settings = replace(
-        settings_for(url),
-        data_dir=tmp_path,
-        database_url=state_db if isinstance(state_db, str) else "",
-        secret_key="test-secret-key-for-journal",
-    )
-    services = real_services(settings, engine)
-    channel = TelegramChannel(settings, services)
-    await channel.startup()
+    made: list[Any] = []
+
+    def services(settings: Settings) -> Any:
+        made.append(real_services(settings, engine))
+        return made[0]
+
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=Starlette(routes=channel.routes)), base_url="http://t"
-        ) as client:
+        async with running(
+            url,
+            engine,
+            services=services,
+            data_dir=tmp_path,
+            database_url=state_db if isinstance(state_db, str) else "",
+            secret_key="test-secret-key-for-journal",
+        ) as (channel, client, real):
             for update in (message_update(QUERY), callback_update("help")):
                 assert (await post(client, update)).status_code == 200
             await channel.drain()
-        assert len(api.of("sendMessage")) >= 2 and channel.inbox.pending() == 0
-        db = open_database(settings.state_db, migrate=False)
-        try:
-            rows = db.execute("SELECT platform, text FROM journal").fetchall()
-        finally:
-            db.close()
-        assert sorted(text for _, text in rows) == sorted([QUERY, "help"])
-        assert {p for p, _ in rows} == {"telegram"} and services.journal.depth() == 0
-        assert channel.errors == []
+            assert len(api.of("sendMessage")) >= 2 and channel.inbox.pending() == 0
+            db = open_database(real.settings.state_db, migrate=False)
+            try:
+                rows = db.execute("SELECT platform, text FROM journal").fetchall()
+            finally:
+                db.close()
+            assert sorted(text for _, text in rows) == sorted([QUERY, "help"])
+            assert {p for p, _ in rows} == {"telegram"} and real.journal.depth() == 0
+            assert channel.errors == []
     finally:
-        await channel.shutdown()
-        services.close()
+        for s in made:
+            s.close()
