@@ -55,7 +55,8 @@ FILES = ("acronyms.tsv", "fillers.txt", "glossary.tsv", "places.tsv", "synonyms.
 def fingerprint() -> str:
     """A short hash of the lexicon files. The index records it, and start-up re-indexes the same
     datasets when it differs (a new word changes how titles are tokenised)."""
-    digest = hashlib.sha256(f"geothai {version('geothai')}\0".encode())  # its districts are places
+    # the places come from geothai's districts, filtered by pythainlp's WordNet and word frequencies
+    digest = hashlib.sha256(f"geothai {version('geothai')}\0pythainlp {version('pythainlp')}\0".encode())
     for name in FILES:
         path = DATA / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
