@@ -98,6 +98,10 @@ class Lexicon:
     loanwords: dict[str, tuple[str, ...]]
     #: words for the form or scope of the data (รายชื่อ, สถิติ, ทั่วประเทศ): never the topic
     genre: frozenset[str] = frozenset()
+    #: words asking for the value of the moment (วันนี้, real-time), and the words by which a
+    #: dataset says it gives one (ประจำวัน, รายชั่วโมง): live.tsv
+    live_asks: frozenset[str] = frozenset()
+    live_holds: frozenset[str] = frozenset()
 
     def english_for(self) -> dict[str, tuple[str, ...]]:
         """The glossary inverted: Thai catalog term -> English words, for the catalog's English
@@ -206,6 +210,8 @@ def lexicon() -> Lexicon:
         stopwords=frozenset(normalize(w) for w in thai_stopwords()),
         loanwords=_loanwords(),
         genre=frozenset(normalize(w[0]) for w in _rows("genre.txt") if w),
+        live_asks=frozenset(normalize(r[1]) for r in _rows("live.tsv") if len(r) >= 2 and r[0] == "ask"),
+        live_holds=frozenset(normalize(r[1]) for r in _rows("live.tsv") if len(r) >= 2 and r[0] == "hold"),
     )
 
 

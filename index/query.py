@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pythainlp.util import thaiword_to_num
 
@@ -61,6 +62,8 @@ class ParsedQuery:
     corrected: str = ""
     unknown: tuple[str, ...] = ()
     key: str = ""
+    #: the value of the moment is asked (รายชั่วโมง, real-time): a period few datasets hold
+    live: bool = False
 
     @property
     def empty(self) -> bool:
@@ -195,9 +198,18 @@ def _repair(
         if joined in vocab.df and vocab.df[joined] > _RARE_DF:
             return span, joined
         fixed = vocab.correct(joined)
-        if fixed:
+        if fixed and not _drops_word(window, fixed, vocab):
             return span, fixed
     return None
+
+
+def _drops_word(window: Sequence[str], fixed: str, vocab: Vocabulary) -> bool:
+    """``fixed`` is ``window`` without one of its tokens, a real word: that is no typo but a
+    second topic the catalog lacks (ปริมาณ|ฝน is rain, not ปริมาณ; สถิติ|หวย is the lottery)."""
+    return len(window) > 1 and any(
+        len(tok) > 1 and vocab.usual(tok) and "".join(window[:k]) + "".join(window[k + 1 :]) == fixed
+        for k, tok in enumerate(window)
+    )
 
 
 def _people(tokens: list[str], vocab: Vocabulary) -> list[str]:
@@ -245,8 +257,11 @@ def parse_query(
     glossary), so Thai queries also reach the catalog's English titles."""
     normalized = normalize(text)
     tokens: list[str] = []
+    # the moment asked is a period, not a word of the topic: taken out before tokenising
+    moment = _live_words(lex.live_asks)
+    live = bool(moment and moment.search(normalized))
     # thanks and greetings are cut loose first: "ขอบคุณค่า" is ขอบคุณ|ค่า, not ขอบ|คุณค่า
-    courteous = COURTESY.sub(r" \1 ", normalized)
+    courteous = COURTESY.sub(r" \1 ", moment.sub(" ", normalized) if live and moment else normalized)
     words = vocab.words
     pieces, phrase_tokens = words.pieces, words.phrase
     for tok in words.tokenize(courteous, normalized=True):
@@ -359,6 +374,7 @@ def parse_query(
         *(str(y) for y in sorted(ents.years)),
         *(f"m{m}" for m in sorted(ents.months)),
         *(f"fy{y}" for y in sorted(ents.fiscal)),
+        *(["now"] if live else []),
     ]
     key = " ".join(key_words + entity_words)
     return ParsedQuery(
@@ -372,4 +388,15 @@ def parse_query(
         corrected=corrected if corrections else "",
         unknown=tuple(unknown),
         key=key,
+        live=live,
     )
+
+
+@lru_cache(maxsize=4)
+def _live_words(asks: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern of the words asking for the value of the moment: Thai ones wherever they are
+    (Thai has no spaces), English ones as whole words."""
+    words = sorted(asks, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) if has_thai(w) else rf"\b{re.escape(w)}\b" for w in words))

@@ -131,6 +131,9 @@ class SearchResult:
     probability: float = 0.0
     #: ``total`` is a lower bound: every candidate ranked (rank.KEEP) belongs to the answer
     at_least: bool = False
+    #: why the right topic is no answer (``elsewhere`` holds it): "period", the year or month
+    #: asked is named nowhere in it; "live", the value of the moment asked, and it gives none
+    unconfirmed: str = ""
 
 
 class Engine(Protocol):
@@ -636,7 +639,7 @@ class SearchEngine:
         agency = self._agency_asked(q, top) if top is not None and not pinned else ""
         if agency:
             return self._agency_answer(q, agency, limit)
-        confidence, p, unconfirmed = "none", 0.0, False
+        confidence, p, unconfirmed = "none", 0.0, ""
         if top is not None and not top.conflict:
             p = self.model.probability(features(q, scored, self.general))
             confidence = self.model.confidence(p)
@@ -644,10 +647,11 @@ class SearchEngine:
                 # staff taught a word of it, and the best dataset holds every concept strongly:
                 # the staff's word, not the model's guess
                 confidence = "high"
-            if confidence != "none" and period_unconfirmed(q, top):
-                # the right topic, but nothing in it names the period asked: not an answer;
-                # offered as what there is, like another member of a series
-                confidence, unconfirmed = "none", True
+            unconfirmed = self.unconfirmed(q, top) if confidence != "none" else ""
+            if unconfirmed:
+                # the right topic, but nothing in it names the period or the moment asked: not
+                # an answer; offered as what there is, like another member of a series
+                confidence = "none"
             elif confidence == "high" and q.provinces and top.place <= 0:
                 # a nationwide dataset for a province: it likely holds every province; said
                 # with a hedge
@@ -699,7 +703,23 @@ class SearchEngine:
             confidence=confidence if answered else "none",
             probability=round(p, 4),
             at_least=at_least and answered and not pinned,
+            unconfirmed=unconfirmed if elsewhere and not answered else "",
         )
+
+    def unconfirmed(self, q: ParsedQuery, top: Scored) -> str:
+        """Why ``top``, right in topic, is not the answer: "period" (a year or month asked that it
+        names nowhere), "live" (the value of the moment asked, and it gives no daily or live
+        figures: lexicon live.tsv), or "" when it is."""
+        if period_unconfirmed(q, top):
+            return "period"
+        if q.live and not self._says_any(top.row, self.lex.live_holds):
+            return "live"
+        return ""
+
+    def _says_any(self, row: int, words: frozenset[str]) -> bool:
+        d = self.datasets([row])[row]
+        text = normalize(" ".join([d.title, d.notes, *d.tags, *(r.name for r in d.resources)]))
+        return any(word in text for word in words)
 
 
 def _close(s: Scored) -> bool:

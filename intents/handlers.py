@@ -234,9 +234,10 @@ class Handlers:
             return Turn(reply, replace(outcome, intent="fallback", answered=False)), None
         topic = topic_of(q, text)
         if not result.answered and result.elsewhere:
-            # the series exists, not for the province or year asked: say so, and show what there is
+            # the topic exists, not for the province, year or moment asked: say so, and show it
             ctx = self._list(ctx, "search", text, [h.dataset for h in result.elsewhere])
-            lead = texts.NOT_FOUND_ELSEWHERE.format(topic=topic)
+            lead = texts.NOT_FOUND_LIVE if result.unconfirmed == "live" else texts.NOT_FOUND_ELSEWHERE
+            lead = lead.format(topic=topic)
             return self._show(ctx, lead, outcome), ctx
         if not result.answered:
             near = self._near(result)

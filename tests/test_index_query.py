@@ -180,6 +180,39 @@ def test_words_people_use_are_not_corrected(engine: SearchEngine, text: str) -> 
     assert engine.parse(text).corrected == ""
 
 
+@pytest.mark.parametrize(("text", "kept"), [("ปริมาณฝนรายวัน", "ฝน"), ("สถิติหวยออก", "หวย")])
+def test_a_correction_never_drops_a_word(engine: SearchEngine, text: str, kept: str) -> None:
+    """ปริมาณ|ฝน is no misspelling of ปริมาณ: rain is a second topic the catalog lacks, and it
+    stays in the query to count against an answer about traffic volumes."""
+    q = engine.parse(text)
+    assert q.corrected == "" and kept in {c.text for c in q.concepts}
+
+
+def test_the_whole_country_weighs_as_a_scope(engine: SearchEngine) -> None:
+    """Every dataset here is Thailand's: "ในประเทศไทย" says no topic (it let industrial estates
+    "ในประเทศไทย" answer a question about earthquakes)."""
+    q = engine.parse("สถิติแผ่นดินไหวในประเทศไทย")
+    weights = {c.text: c.weight for c in q.concepts}
+    assert weights["แผ่นดินไหว"] > 4 * max(weights["ในประเทศ"], weights["ไทย"])
+    assert engine.search("สถิติแผ่นดินไหวในประเทศไทย").answered is False
+
+
+@pytest.mark.parametrize(
+    ("text", "live"),
+    [
+        ("ค่าฝุ่น PM2.5 รายชั่วโมง", True),
+        ("รถเมล์จะมาถึงป้ายกี่โมง", True),
+        ("air quality realtime", True),
+        ("ราคาเส้นไหมวันนี้", False),  # today's price: the newest of the series will do
+        ("ตอนนี้มีวินมอเตอร์ไซค์กี่วิน", False),  # "these days"
+    ],
+)
+def test_the_moment_asked_is_a_period_not_a_word(engine: SearchEngine, text: str, live: bool) -> None:
+    q = engine.parse(text)
+    assert q.live is live
+    assert not {"รายชั่วโมง", "realtime", "โมง"} & {c.text for c in q.concepts}
+
+
 def test_english_letters_that_make_no_thai_are_not_converted(engine: SearchEngine) -> None:
     """'hii' on the Thai layout would be ้รร, which no Thai word starts with."""
     q = engine.parse("hii")

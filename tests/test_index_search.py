@@ -180,6 +180,15 @@ def test_a_period_nothing_names_is_no_answer_but_offered(engine: SearchEngine) -
     assert missing.elsewhere and {h.name for h in missing.elsewhere} <= {h.name for h in sure.hits}
 
 
+def test_the_moment_asked_is_answered_only_by_a_dataset_that_gives_it(engine: SearchEngine) -> None:
+    """An hourly reading is asked: the stations' list gives none, so it is offered, not answered;
+    the daily fish prices (ราคาสัตว์น้ำประจำวัน) do give the day's figures."""
+    stations = engine.search("ค่าฝุ่น PM2.5 รายชั่วโมง")
+    assert not stations.answered and stations.unconfirmed == "live" and stations.elsewhere
+    daily = engine.search("ราคาสัตว์น้ำ เรียลไทม์")
+    assert daily.answered and "ประจำวัน" in daily.hits[0].dataset.title and daily.unconfirmed == ""
+
+
 def test_a_series_is_listed_newest_first_unless_a_period_is_asked(engine: SearchEngine) -> None:
     from index.entities import find_entities
     from index.text import tokenize

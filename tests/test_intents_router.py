@@ -198,6 +198,12 @@ def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> N
     assert talk("1").outcome.intent == "details"  # the list is on screen, so follow-ups work
 
 
+def test_the_moment_asked_is_said_missing_and_what_there_is_offered(talk) -> None:
+    turn = talk("ค่าฝุ่น PM2.5 รายชั่วโมงค่ะ")
+    assert not turn.outcome.answered and turn.reply.text.startswith(texts.NOT_FOUND_LIVE.split("{")[0])
+    assert turn.reply.cards  # the stations, to use instead
+
+
 def test_stale_and_bad_input_never_raise(talk) -> None:
     for data in ("d:99@k7list", "f:org:7@k7list", "d:1", "a:100000", "zz", "ex:99", "ag:99999"):
         turn = talk(postback=data)
