@@ -15,7 +15,7 @@ from functools import lru_cache
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
-from pythainlp.corpus import thai_words
+from pythainlp.corpus import thai_words, tnc
 from pythainlp.soundex import soundex
 from pythainlp.tokenize import word_tokenize
 from pythainlp.util import Trie, dict_trie, thai_digit_to_arabic_digit
@@ -89,9 +89,22 @@ def _undot(match: re.Match[str]) -> str:
     return match.group(0).replace(".", "") + " "
 
 
+#: a letter and a sentence particle: the shape of a few rare dictionary words (นคะ, ภคะ) that
+#: swallow the last letter of the word before a particle ("ใกล้บ้านคะ" -> ใกล้|บ้า|นคะ)
+_LETTER_AND_PARTICLE = re.compile(r"^[ก-ฮ](?:คะ|ค่ะ|ค่า|ครับ|คับ|นะ|จ้า|จ้ะ|ฮะ)$")
+#: per million words of the Thai National Corpus: ชนะ (to win) is a word people use, นคะ is not
+_RARE_PER_MILLION = 1.0
+
+
 @lru_cache(maxsize=1)
 def _base_words() -> frozenset[str]:
-    return frozenset(thai_words())
+    words = thai_words()
+    freqs = dict(tnc.word_freqs())
+    total = sum(freqs.values()) or 1
+    swallowing = {
+        w for w in words if _LETTER_AND_PARTICLE.match(w) and freqs.get(w, 0) * 1e6 / total < _RARE_PER_MILLION
+    }
+    return frozenset(words - swallowing)
 
 
 class Tokenizer:

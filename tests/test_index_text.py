@@ -80,3 +80,11 @@ def test_strip_tones_joins_tone_variants() -> None:
 def test_dotted_abbreviations_are_one_token(engine: SearchEngine) -> None:
     assert "รฟม" in engine.tokenizer.tokenize("ข้อมูล รฟม. ล่าสุด")
     assert "pm2.5" in engine.tokenizer.tokenize("ค่า PM2.5")
+
+
+def test_a_particle_keeps_the_word_before_it_whole() -> None:
+    """The dictionary's rare นคะ would take the last letter of บ้าน; ชนะ (to win) stays a word."""
+    words = Tokenizer()
+    assert words.tokenize("ใกล้บ้านคะ") == ["ใกล้", "บ้าน", "คะ"]
+    assert words.tokenize("มีร้านคะ") == ["มี", "ร้าน", "คะ"]
+    assert words.tokenize("ใครชนะ") == ["ใคร", "ชนะ"]
