@@ -43,14 +43,28 @@ AGENCIES_PAGE = 10
 Result = tuple[Turn, ChatContext | None]
 
 
+#: a concept weighing less than this share of the heaviest is context, not said back as the topic
+TOPIC_SHARE = 0.4
+#: and at most this many concepts are said
+TOPIC_MAX = 3
+
+
 def topic_of(q: ParsedQuery, typed: str) -> str:
     """What a search was about, in a few words: its concepts, provinces and years as understood
     (fillers and particles dropped), not the message as typed."""
     parts: list[str] = []
+    # the few words that weigh most: not the asker's life around them ("แม่", "ใกล้บ้าน"), which
+    # index.query weighs a fraction of a topic (topicness, person words)
+    weights = sorted((c.weight for c in q.concepts), reverse=True)
+    bar = TOPIC_SHARE * weights[0] if weights else 0.0
+    if len(weights) > TOPIC_MAX:
+        bar = max(bar, weights[TOPIC_MAX - 1])
     for c in q.concepts:
+        if c.weight < bar:
+            continue
         word = c.text.replace(" ", "") if has_thai(c.text) else c.text
-        if parts and has_thai(word) and has_thai(parts[-1][-1]) and c.kind != "unknown":
-            parts[-1] += word  # ทะเบียน + วัด -> ทะเบียนวัด
+        if parts and has_thai(word) and has_thai(parts[-1][-1]) and parts[-1] + word in q.normalized:
+            parts[-1] += word  # ทะเบียน + วัด -> ทะเบียนวัด, as typed
         else:
             parts.append(word)
     parts += sorted(q.provinces)

@@ -172,7 +172,7 @@ def test_not_found_suggests_what_the_catalog_has(talk) -> None:
 def test_not_found_suggests_what_is_near_its_words(talk, engine: SearchEngine) -> None:
     space = talk("สถิติผู้โดยสารยานอวกาศ")
     assert not space.outcome.answered
-    assert "สถิติผู้โดยสาร" in space.reply.text and "ค่ะ”" not in space.reply.text
+    assert "ผู้โดยสารยานอวกาศ" in space.reply.text and "ค่ะ”" not in space.reply.text
     near = [b.data for b in space.reply.quick_replies]
     assert "ผู้โดยสาร" in near  # a word that finds datasets by itself
     passengers = {h.dataset.organization for h in engine.search("ผู้โดยสาร", limit=5).hits}
@@ -187,6 +187,11 @@ def test_found_says_the_topic_in_a_few_words(talk) -> None:
     assert turn.reply.text.startswith("เจอ") and "ทะเบียนวัด เชียงใหม่" in turn.reply.text
     assert "หน่อยค่ะ" not in turn.reply.text and "“" not in turn.reply.text
     assert talk("จุดน้ำท่วม").outcome.hits and talk("อันที่ 9").reply.text == texts.OUT_OF_RANGE_ONE
+
+
+def test_not_found_says_the_topic_not_the_askers_life(talk) -> None:
+    turn = talk("จะเอาสร้อยทองของแม่ไปจำนำ อยากรู้ว่าโรงรับจำนำสาขาไหนใกล้บ้านคะ")
+    assert "โรงรับจำนำ" in turn.reply.text and "แม่" not in turn.reply.text and "บ้าน" not in turn.reply.text
 
 
 def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> None:
