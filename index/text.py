@@ -102,7 +102,9 @@ def _base_words() -> frozenset[str]:
     freqs = dict(tnc.word_freqs())
     total = sum(freqs.values()) or 1
     swallowing = {
-        w for w in words if _LETTER_AND_PARTICLE.match(w) and freqs.get(w, 0) * 1e6 / total < _RARE_PER_MILLION
+        w
+        for w in words
+        if _LETTER_AND_PARTICLE.match(w) and freqs.get(w, 0) * 1e6 / total < _RARE_PER_MILLION
     }
     return frozenset(words - swallowing)
 
