@@ -21,11 +21,13 @@ _YEAR_MARKERS = {"ปี", "พศ", "ปีงบประมาณ", "ปี�
 #: Province names that are also everyday words count only after จังหวัด.
 _AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "ตรัง", "พังงา"}
 _FISCAL_MARKERS = {"ปีงบประมาณ", "ปีงบ", "งบประมาณ", "fy"}
-_MAX_SPAN = 3
+_MAX_SPAN = 4
 #: the word before a place's name that says what kind of place it is (อ. is อ once dots are gone)
 #: the word before a district's name that says it is one (อ. is อ once dots are gone)
 _DISTRICT_MARKERS = {"อำเภอ", "อ", "เขต", "district"}
 _RANGE = re.compile(r"^\d{4}-\d{4}$")
+#: a fiscal year written glued, as English and newsroom Thai do: FY2017, FY2563, fy63
+_GLUED_FISCAL = re.compile(r"^fy(\d{2}|\d{4})$")
 _RANGE_WORDS = {"ถึง", "จนถึง", "to", "-"}
 _MAX_RANGE = 40
 
@@ -63,7 +65,7 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
     i = 0
     while i < n:
         tok = tokens[i]
-        # provinces, possibly split over up to three tokens (นคร ราชสีมา)
+        # provinces, possibly split over up to four tokens (นคร ราชสีมา, phra nakhon si ayutthaya)
         matched = False
         for span in range(min(_MAX_SPAN, n - i), 0, -1):
             joined = "".join(tokens[i : i + span])
@@ -96,6 +98,16 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                 found.used.add(i)
                 if i and tokens[i - 1] in ("เดือน", "month"):
                     found.used.add(i - 1)
+        elif glued := _GLUED_FISCAL.match(tok):
+            digits = glued.group(1)
+            # two digits: 40-99 read as BE (fy63 = 2563), 00-39 as CE (FY17 = 2017 = 2560)
+            year = to_be_year(
+                int(digits) + (2500 if int(digits) >= 40 else 2000) if len(digits) == 2 else int(digits)
+            )
+            if year is not None:
+                found.years.add(year)
+                found.fiscal.add(year)
+                found.used.add(i)
         elif _RANGE.match(tok):
             first, last = (to_be_year(int(y)) for y in tok.split("-"))
             if first and last and 0 <= last - first <= _MAX_RANGE:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -24,7 +24,7 @@ from pythainlp.corpus import phupha, thai_stopwords, tnc
 from pythainlp.corpus import provinces as _pythainlp_provinces
 from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN
 
-from .text import has_thai, normalize
+from .text import english_stem, has_thai, normalize
 from .wordnet import wordnet
 
 __all__ = ["MONTHS", "Lexicon", "fingerprint", "general_frequency", "lexicon"]
@@ -100,6 +100,8 @@ class Lexicon:
     genre: frozenset[str] = frozenset()
     #: words asking for the value of the moment (วันนี้, real-time), and the words by which a
     #: dataset says it gives one (ประจำวัน, รายชั่วโมง): live.tsv
+    #: the glossary by the stems of its English words (registered -> regist): the forms it lacks
+    glossary_stems: dict[str, tuple[str, ...]] = field(default_factory=dict)
     live_asks: frozenset[str] = frozenset()
     live_holds: frozenset[str] = frozenset()
 
@@ -136,6 +138,8 @@ def _places() -> dict[str, str]:
         official.add(name)
         places[normalize(name)] = name
         places[normalize(p["name_en"])] = name
+        # the tokens of "chiang mai" are matched glued (index.entities joins them)
+        places[normalize(p["name_en"]).replace(" ", "")] = name
         # not the three-letter English codes: LPG is Lampang's, and a gas (places.tsv has bkk)
         abbr = normalize(p["abbr_th"])
         if len(abbr) > 2:  # two-letter codes (กบ, ชม) collide with ordinary words
@@ -179,6 +183,13 @@ def _districts() -> tuple[dict[str, str], dict[str, str]]:
     return alone, marked
 
 
+def _stems(glossary: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for key, thai in glossary.items():  # the file's order: its first entry for a stem wins
+        out.setdefault(" ".join(english_stem(w) for w in key.split()), thai)
+    return out
+
+
 def _loanwords() -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for thai, entry in TRANSLITERATE_DICT.items():
@@ -206,6 +217,7 @@ def lexicon() -> Lexicon:
         acronyms=acronyms,
         synonyms=synonyms,
         glossary=glossary,
+        glossary_stems=_stems(glossary),
         fillers=frozenset(fillers),
         stopwords=frozenset(normalize(w) for w in thai_stopwords()),
         loanwords=_loanwords(),

@@ -17,7 +17,16 @@ from pythainlp.util import thaiword_to_num
 
 from .entities import find_entities
 from .lexicon import Lexicon
-from .text import Tokenizer, has_thai, loose_spelling, normalize, plain_tokenizer, singular, strip_tones
+from .text import (
+    Tokenizer,
+    english_stem,
+    has_thai,
+    loose_spelling,
+    normalize,
+    plain_tokenizer,
+    singular,
+    strip_tones,
+)
 
 __all__ = ["Concept", "ParsedQuery", "Vocabulary", "parse_query"]
 
@@ -127,8 +136,11 @@ def _lookup_ngrams(
             key = " ".join(window) if latin else "".join(window)
             if latin:
                 key_s = " ".join(singular(t) for t in window)
+                stems = " ".join(english_stem(t) for t in window)
                 if key_s in lex.glossary or key in lex.glossary:
                     hit = (i, i + span, "english", lex.glossary.get(key_s) or lex.glossary[key])
+                elif stems in lex.glossary_stems and not all(t.isdigit() for t in window):
+                    hit = (i, i + span, "english", lex.glossary_stems[stems])
                 elif span == 1 and key in lex.acronyms:
                     hit = (i, i + 1, "acronym", (lex.acronyms[key],))
                 elif span == 1 and key in lex.loanwords:

@@ -483,9 +483,9 @@ class SearchEngine:
         words the catalog knows and as typed it does not; else ``chunk``. Latin letters become
         Thai only when every word they make can start a Thai word (not "hii" -> ้รร)."""
 
-        def understood(t: str) -> bool:
+        def understood(t: str, *, exactly: bool = False) -> bool:
             q = parse(t)
-            return not q.unknown and not q.empty
+            return not q.unknown and not q.empty and not (exactly and q.corrected)
 
         if understood(chunk):
             return chunk
@@ -497,7 +497,9 @@ class SearchEngine:
                 return chunk
         else:
             return chunk
-        return other if understood(other) else chunk
+        # retyped, it must read as it is: a slip of the layout and typos on top is a stretch
+        # ("registered" is พำแรหะำพำก, which typo repair would read as เรือ and พัก)
+        return other if understood(other, exactly=True) else chunk
 
     def _sparse(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
         if token not in self.df and token not in self._entity_tokens:

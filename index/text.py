@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -15,6 +16,7 @@ from functools import lru_cache
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
+import snowballstemmer
 from pythainlp.corpus import thai_words, tnc
 from pythainlp.soundex import soundex
 from pythainlp.tokenize import word_tokenize
@@ -195,6 +197,18 @@ def plain_tokenizer() -> Tokenizer:
 def tokenize(text: str, *, normalized: bool = False) -> list[str]:
     """``text`` cut by the plain tokenizer (no catalog words): see Tokenizer.tokenize."""
     return plain_tokenizer().tokenize(text, normalized=normalized)
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=20_000)
+def english_stem(word: str) -> str:
+    """An English word's Snowball stem (registered, register -> regist): a glossary entry in one
+    form reaches the others. (A stemmer object is not safe to share between threads unlocked.)"""
+    with _STEMMER_LOCK:
+        return str(_STEMMER.stemWord(word))
 
 
 def singular(word: str) -> str:

@@ -213,6 +213,29 @@ def test_the_moment_asked_is_a_period_not_a_word(engine: SearchEngine, text: str
     assert not {"รายชั่วโมง", "realtime", "โมง"} & {c.text for c in q.concepts}
 
 
+@pytest.mark.parametrize(
+    ("text", "fiscal"), [("flights FY2017", 2560), ("flights FY2563", 2563), ("budget fy63", 2563)]
+)
+def test_a_glued_fiscal_year_is_a_fiscal_year(engine: SearchEngine, text: str, fiscal: int) -> None:
+    q = engine.parse(text)
+    assert q.fiscal == {fiscal} and all(not c.text.startswith("fy") for c in q.concepts)
+
+
+@pytest.mark.parametrize(
+    ("text", "province"),
+    [("temples Chiang Mai", "เชียงใหม่"), ("hospitals phra nakhon si ayutthaya", "พระนครศรีอยุธยา")],
+)
+def test_a_province_in_english_words(engine: SearchEngine, text: str, province: str) -> None:
+    assert engine.parse(text).provinces == {province}
+
+
+def test_an_english_word_reaches_the_glossary_by_its_stem(engine: SearchEngine) -> None:
+    """The glossary has "register"; "registered" is the same word (and no keyboard slip)."""
+    q = engine.parse("registered temples")
+    registered = next(c for c in q.concepts if c.text == "registered")
+    assert registered.kind == "english" and ("ทะเบียน",) in registered.alts and q.corrected == ""
+
+
 def test_english_letters_that_make_no_thai_are_not_converted(engine: SearchEngine) -> None:
     """'hii' on the Thai layout would be ้รร, which no Thai word starts with."""
     q = engine.parse("hii")
