@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -106,6 +107,26 @@ def test_everyday_word_reaches_formal_title(engine: SearchEngine) -> None:
     result = engine.search("ขยะในกรุงเทพ")
     assert result.answered
     assert any("มูลฝอย" in h.dataset.title for h in result.hits[:3])
+
+
+@pytest.mark.parametrize(
+    ("typed", "in_title"),
+    [
+        ("ปั๊มหลอด", "สาขาร้านค้าน้ำมัน"),
+        ("น้ำมันประมง", "น้ำมันดีเซลเขตต่อเนื่อง"),
+        ("ยามฝั่ง", "ทางทะเล"),
+        ("อู่ประกัน", "อู่ซ่อมรถยนต์"),
+        ("ร้านรับซื้อของเก่า", "โรงงานประเภท 101,105,106"),
+        ("เงาะโรงเรียน", "ผลผลิตเงาะ"),
+        ("สิบล้อชน", "อุบัติเหตุรถบรรทุก"),
+        # a Thai term of two words reaches an English title through its synonym line
+        ("ลูกค้าตรง ใช้ไฟ", "Direct Customer"),
+        ("โหลดแฟกเตอร์", "Load Factor"),
+    ],
+)
+def test_words_people_use_for_a_title_reach_it(engine: SearchEngine, typed: str, in_title: str) -> None:
+    """Read from the catalog's titles: what people type, not the title's own words."""
+    assert in_title in engine.search(typed).hits[0].dataset.title
 
 
 def test_agency_acronym(engine: SearchEngine) -> None:
