@@ -24,7 +24,7 @@ from pythainlp.corpus import phupha, thai_stopwords, tnc
 from pythainlp.corpus import provinces as _pythainlp_provinces
 from pythainlp.corpus.th_en_translit import TRANSLITERATE_DICT, TRANSLITERATE_EN
 
-from .text import english_stem, has_thai, normalize
+from .text import english_stem, has_thai, normalize, thai_sound
 from .wordnet import wordnet
 
 __all__ = ["MONTHS", "Lexicon", "fingerprint", "general_frequency", "lexicon"]
@@ -102,6 +102,9 @@ class Lexicon:
     #: dataset says it gives one (ประจำวัน, รายชั่วโมง): live.tsv
     #: the glossary by the stems of its English words (registered -> regist): the forms it lacks
     glossary_stems: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: how a province's Thai name sounds (text.thai_sound) -> the names that sound so (the key
+    #: is coarse: กาญจนบุรี and กาฬสินธุ์ share one)
+    place_sounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     live_asks: frozenset[str] = frozenset()
     live_holds: frozenset[str] = frozenset()
 
@@ -183,6 +186,13 @@ def _districts() -> tuple[dict[str, str], dict[str, str]]:
     return alone, marked
 
 
+def _place_sounds(places: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    by_sound: dict[str, set[str]] = {}
+    for name in set(places.values()):
+        by_sound.setdefault(thai_sound(name), set()).add(name)
+    return {key: tuple(sorted(names)) for key, names in by_sound.items()}
+
+
 def _stems(glossary: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for key, thai in glossary.items():  # the file's order: its first entry for a stem wins
@@ -218,6 +228,7 @@ def lexicon() -> Lexicon:
         synonyms=synonyms,
         glossary=glossary,
         glossary_stems=_stems(glossary),
+        place_sounds=_place_sounds(places),
         fillers=frozenset(fillers),
         stopwords=frozenset(normalize(w) for w in thai_stopwords()),
         loanwords=_loanwords(),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pythainlp.util import thaiword_to_num
+from rapidfuzz.distance import Levenshtein
 
 from .entities import find_entities
 from .lexicon import Lexicon
@@ -26,6 +27,7 @@ from .text import (
     plain_tokenizer,
     singular,
     strip_tones,
+    thai_sound,
 )
 
 __all__ = ["Concept", "ParsedQuery", "Vocabulary", "parse_query"]
@@ -242,6 +244,48 @@ def _people(tokens: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
+def _misspelt_provinces(tokens: Sequence[str], used: set[int], lex: Lexicon) -> list[tuple[int, int, str]]:
+    """A province's name spelt as it sounds, which the tokeniser cut into ordinary words
+    (กา|ละ|สิน for กาฬสินธุ์, สุ|พัน|บุรี): two to four tokens that sound like one province
+    (pythainlp's lk82 key) and are a few letters from its name, silent letters aside (a third of
+    them at most).
+    One-token slips (ขอนแกน) are typo repair's."""
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(tokens):
+        for span in range(min(_MAX_NGRAM, len(tokens) - i), 1, -1):
+            window = tokens[i : i + span]
+            joined = "".join(window)
+            if not used.isdisjoint(range(i, i + span)) or not all(map(has_thai, window)) or len(joined) < 5:
+                continue
+            near = [
+                (
+                    min(
+                        Levenshtein.distance(joined, name), Levenshtein.distance(joined, loose_spelling(name))
+                    ),
+                    name,
+                )
+                for name in lex.place_sounds.get(thai_sound(joined), ())
+            ]
+            distance, name = min(near, default=(99, ""))
+            if distance <= max(2, len(name) // 3):
+                # the name's last letters may be a token of their own (สุ|ริน|ทร): take it along
+                end = i + span
+                if (
+                    end < len(tokens)
+                    and end not in used
+                    and has_thai(tokens[end])
+                    and Levenshtein.distance(joined + tokens[end], name) < Levenshtein.distance(joined, name)
+                ):
+                    end += 1
+                found.append((i, end, name))
+                i = end
+                break
+        else:
+            i += 1
+    return found
+
+
 def _count(tok: str, vocab: Vocabulary) -> bool:
     """A number that is no year or month is a count, a price or an arithmetic, not a topic ("-2+3",
     "กี่ 2 คน", "วันละ 330", "สองรอบ", laughter "555"), unless the catalog names something by it
@@ -286,9 +330,15 @@ def parse_query(
     ents = find_entities(tokens, lex)
     used = set(ents.used)
     provinces = set(ents.provinces)
+    corrections: list[tuple[str, str]] = []
+    for start, end, name in _misspelt_provinces(tokens, used, lex):
+        provinces.add(name)
+        used.update(range(start, end))
+        joined = "".join(tokens[start:end])
+        if not _recut(joined, name, vocab.words):  # เชียง|รายปี is cut wrong, not misspelt
+            corrections.append((joined, name))
 
     concepts: list[Concept] = []
-    corrections: list[tuple[str, str]] = []
     unknown: list[str] = []
 
     def is_filler(tok: str) -> bool:

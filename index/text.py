@@ -87,6 +87,12 @@ def sounds_like(word: str) -> str:
     return soundex(word, engine="metasound")
 
 
+@lru_cache(maxsize=20_000)
+def thai_sound(word: str) -> str:
+    """How ``word`` sounds, as pythainlp's lk82 key: กาละสิน and กาฬสินธุ์ share one."""
+    return str(soundex(word, engine="lk82"))
+
+
 def _undot(match: re.Match[str]) -> str:
     return match.group(0).replace(".", "") + " "
 

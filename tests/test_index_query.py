@@ -229,6 +229,23 @@ def test_a_province_in_english_words(engine: SearchEngine, text: str, province: 
     assert engine.parse(text).provinces == {province}
 
 
+@pytest.mark.parametrize(
+    ("text", "province"),
+    [("วัดในกาละสิน", "กาฬสินธุ์"), ("โรงพยาบาลสุพันบุรี", "สุพรรณบุรี"), ("ทะเบียนวัด จ.สุรินทร", "สุรินทร์")],
+)
+def test_a_province_spelt_as_it_sounds(engine: SearchEngine, text: str, province: str) -> None:
+    """The tokeniser cuts กาละสิน into กา|ละ|สิน: the pieces together sound like กาฬสินธุ์ (lk82),
+    and the reply says what was understood."""
+    q = engine.parse(text)
+    assert q.provinces == {province} and province in q.corrected
+    assert all(len(c.text) > 2 for c in q.concepts)  # no pieces of the name left as words
+
+
+def test_a_sound_alike_province_is_not_read_into_ordinary_words(engine: SearchEngine) -> None:
+    for text in ("ร้านกาแฟ", "ราคาข้าวโพดเลี้ยงสัตว์", "สินค้าเกษตรราคาถูก"):
+        assert engine.parse(text).provinces == frozenset(), text
+
+
 def test_an_english_word_reaches_the_glossary_by_its_stem(engine: SearchEngine) -> None:
     """The glossary has "register"; "registered" is the same word (and no keyboard slip)."""
     q = engine.parse("registered temples")
