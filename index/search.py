@@ -667,7 +667,8 @@ class SearchEngine:
             kept = [s for s in scored[:HEDGED] if _close(s)] or [top]
         elsewhere: list[Scored] = []
         if top is not None and unconfirmed:
-            elsewhere = [s for s in scored[:ELSEWHERE] if _close(s)]
+            # what there is of the same kind: datasets that hold what the best one holds
+            elsewhere = [top] + [s for s in scored[1:ELSEWHERE] if _close(s) and holds_all(top, s)]
         elif top is not None and top.conflict:
             elsewhere = [
                 s

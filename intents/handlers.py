@@ -49,6 +49,12 @@ TOPIC_SHARE = 0.4
 TOPIC_MAX = 3
 
 
+def _as_typed(word: str, typed: str) -> str:
+    """A Latin word in the capitals it was typed with (PM2.5, not the normalised pm2.5)."""
+    at = typed.lower().find(word)
+    return typed[at : at + len(word)] if at >= 0 else word
+
+
 def topic_of(q: ParsedQuery, typed: str) -> str:
     """What a search was about, in a few words: its concepts, provinces and years as understood
     (fillers and particles dropped), not the message as typed."""
@@ -62,7 +68,7 @@ def topic_of(q: ParsedQuery, typed: str) -> str:
     for c in q.concepts:
         if c.weight < bar:
             continue
-        word = c.text.replace(" ", "") if has_thai(c.text) else c.text
+        word = c.text.replace(" ", "") if has_thai(c.text) else _as_typed(c.text, typed)
         if parts and has_thai(word) and has_thai(parts[-1][-1]) and parts[-1] + word in q.normalized:
             parts[-1] += word  # ทะเบียน + วัด -> ทะเบียนวัด, as typed
         else:

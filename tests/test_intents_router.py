@@ -206,7 +206,8 @@ def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> N
 def test_the_moment_asked_is_said_missing_and_what_there_is_offered(talk) -> None:
     turn = talk("ค่าฝุ่น PM2.5 รายชั่วโมงค่ะ")
     assert not turn.outcome.answered and turn.reply.text.startswith(texts.NOT_FOUND_LIVE.split("{")[0])
-    assert turn.reply.cards  # the stations, to use instead
+    assert "PM2.5" in turn.reply.text  # as typed, not normalised
+    assert [c.name for c in turn.reply.cards] == ["air_pollution"]  # the stations; nothing of another kind
 
 
 def test_stale_and_bad_input_never_raise(talk) -> None:
