@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Levenshtein
+
 from .lexicon import MONTHS, Lexicon
 
 __all__ = ["Entities", "find_entities", "to_be_year"]
@@ -56,6 +58,25 @@ class Entities:
     districts: list[tuple[int, int]] = field(default_factory=list)
 
 
+#: how far (edits) a province's name, with the tokens after its short form, may be from the
+#: official name: อุบล|ราช|ธาณี is อุบลราชธานี misspelt, อุบล|ราชการ is not
+_REST_EDITS = 2
+
+
+def _misspelt_rest(tokens: Sequence[str], start: int, said: str, place: str) -> int:
+    """How many tokens from ``start`` finish the province's name after a short form of it (อุบล,
+    then ราช|ธาณี): the most that bring ``said`` closest to the official name, within
+    _REST_EDITS; 0 when none do."""
+    best, best_distance = 0, Levenshtein.distance(said, place)
+    joined = said
+    for extra in range(1, min(3, len(tokens) - start) + 1):
+        joined += tokens[start + extra - 1]
+        distance = Levenshtein.distance(joined, place)
+        if distance < best_distance and distance <= _REST_EDITS:
+            best, best_distance = extra, distance
+    return best
+
+
 def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) -> Entities:
     """Provinces, years and months named in ``tokens``. In ``formal`` text (dataset titles and
     tags) a province name that is also an everyday word (ตาก, เลย) counts on its own; in a chat
@@ -77,6 +98,7 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                 continue
             if span == 1 and joined in _AMBIGUOUS_PLACES and prev != "จังหวัด" and not formal:
                 continue
+            span += _misspelt_rest(tokens, i + span, joined, place)
             found.provinces.add(place)
             found.used.update(range(i, i + span))
             if joined in lex.districts:

@@ -241,6 +241,14 @@ def test_a_province_spelt_as_it_sounds(engine: SearchEngine, text: str, province
     assert all(len(c.text) > 2 for c in q.concepts)  # no pieces of the name left as words
 
 
+def test_a_short_form_then_the_rest_misspelt_is_the_province(engine: SearchEngine) -> None:
+    """อุบล is อุบลราชธานี's short form; ราช|ธาณี after it is the rest of the name, misspelt, and
+    no topic; ราชการ after it is a word of its own."""
+    q = engine.parse("หน่วยบริการสุขภาพ จ.อุบลราชธาณี")
+    assert q.provinces == {"อุบลราชธานี"} and {c.text for c in q.concepts} == {"หน่วย บริการ สุขภาพ"}
+    assert "ราชการ" in {c.text for c in engine.parse("อุบล ราชการ").concepts}
+
+
 def test_a_sound_alike_province_is_not_read_into_ordinary_words(engine: SearchEngine) -> None:
     for text in ("ร้านกาแฟ", "ราคาข้าวโพดเลี้ยงสัตว์", "สินค้าเกษตรราคาถูก"):
         assert engine.parse(text).provinces == frozenset(), text
