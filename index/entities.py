@@ -27,7 +27,7 @@ _MAX_SPAN = 4
 #: the word before a place's name that says what kind of place it is (อ. is อ once dots are gone)
 #: the word before a district's name that says it is one (อ. is อ once dots are gone)
 _DISTRICT_MARKERS = {"อำเภอ", "อ", "เขต", "district"}
-_RANGE = re.compile(r"^\d{4}-\d{4}$")
+_RANGE = re.compile(r"^(\d{2}|\d{4})-(\d{2}|\d{4})$")
 #: a fiscal year written glued, as English and newsroom Thai do: FY2017, FY2563, fy63
 _GLUED_FISCAL = re.compile(r"^fy(\d{2}|\d{4})$")
 _RANGE_WORDS = {"ถึง", "จนถึง", "to", "-"}
@@ -130,11 +130,20 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                 found.years.add(year)
                 found.fiscal.add(year)
                 found.used.add(i)
-        elif _RANGE.match(tok):
-            first, last = (to_be_year(int(y)) for y in tok.split("-"))
+        elif years := _RANGE.match(tok):
+            # 2548-2559; ปี 64-65 (short years after a marker); 2564-65 (the century said once)
+            prev = tokens[i - 1] if i else ""
+            a, b = years.groups()
+            first = to_be_year(int(a), two_digit_ok=prev in _YEAR_MARKERS)
+            century = (first // 100) * 100 if first and len(a) == 4 else None
+            last = (
+                century + int(b) if century and len(b) == 2 else to_be_year(int(b), two_digit_ok=bool(first))
+            )
             if first and last and 0 <= last - first <= _MAX_RANGE:
                 found.years.update(range(first, last + 1))
                 found.used.add(i)
+                if prev in _YEAR_MARKERS:
+                    found.used.add(i - 1)
         elif tok.isdigit():
             prev = tokens[i - 1] if i else ""
             after_marker = prev in _YEAR_MARKERS or prev in _MONTH_FORMS

@@ -38,6 +38,10 @@ _RARE_DF = 2
 _LATIN_WORD = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 #: words of thanks and greeting, which no catalog word holds inside it (tests check the catalog)
 COURTESY = re.compile(r"(สวัสดี|ขอบคุณ|ขอบพระคุณ|ขอบใจ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว)")
+#: words that link the parts of a phrase ("ที่ปรึกษา ใน พระมหากษัตริย์"): a synonym key is also
+#: read with up to _MAX_LINKS of them inside it
+LINKS = frozenset({"ใน", "ของ", "ที่", "แห่ง", "และ", "กับ", "หรือ", "ตาม", "สำหรับ", "เพื่อ"})
+_MAX_LINKS = 2
 #: a Thai consonant typed twice in a row
 _DOUBLED_THAI = re.compile(r"((?!ร)[ก-ฮ])\1")  # not ร: รร is how Thai writes -an (ธรรม)
 
@@ -120,8 +124,9 @@ class Vocabulary:
 
 def _lookup_ngrams(
     tokens: Sequence[str], used: set[int], lex: Lexicon, extra_synonyms: Mapping[str, Sequence[str]]
-) -> list[tuple[int, int, str, tuple[str, ...]]]:
-    """Spans of tokens that a table knows: (start, end, kind, alternatives as phrases)."""
+) -> list[tuple[int, int, str, tuple[str, ...], tuple[str, ...]]]:
+    """Spans of tokens that a table knows: (start, end, kind, alternatives as phrases, the words
+    of the key as typed)."""
     found = []
     is_latin = [_LATIN_WORD.match(t) is not None for t in tokens]
     is_digits = [t.isdigit() for t in tokens]
@@ -155,15 +160,48 @@ def _lookup_ngrams(
                 hit = (i, i + 1, "acronym", (lex.acronyms[key],))
             if hit:
                 break
+        own = tuple(tokens[hit[0] : hit[1]]) if hit else ()
+        if hit is None and not is_latin[i] and tokens[i] not in LINKS and i not in used:
+            hit = _linked(tokens, i, used, extra_synonyms, lex.synonyms)
+            own = tuple(t for t in tokens[hit[0] : hit[1]] if t not in LINKS) if hit else ()
         if hit:
             start, end, kind, phrases = hit
             # one more step: an acronym's or a word's expansion may itself have a catalog synonym
             more = tuple(alt for p in phrases for alt in lex.synonyms.get(p.replace(" ", ""), ()))
-            found.append((start, end, kind, tuple(dict.fromkeys(phrases + more))))
+            found.append((start, end, kind, tuple(dict.fromkeys(phrases + more)), own))
             i = end
         else:
             i += 1
     return found
+
+
+def _linked(
+    tokens: Sequence[str],
+    i: int,
+    used: set[int],
+    *tables: Mapping[str, Sequence[str]],
+) -> tuple[int, int, str, tuple[str, ...]] | None:
+    """A Thai synonym key said with a linking word inside it (ที่ปรึกษา|ใน|พระมหากษัตริย์ for the
+    key ที่ปรึกษาพระมหากษัตริย์, รถ|ที่|ขน|สารเคมี): the span, links included, read as the key."""
+    content, j, skipped = [i], i + 1, 0
+    while j < len(tokens) and len(content) < _MAX_NGRAM and j not in used:
+        if tokens[j] in LINKS:
+            if skipped == _MAX_LINKS:
+                break
+            skipped += 1
+        elif _LATIN_WORD.match(tokens[j]):
+            break
+        else:
+            content.append(j)
+        j += 1
+    for n in range(len(content), 1, -1):
+        if content[n - 1] - i + 1 == n:
+            continue  # no link inside: the plain windows were tried already
+        key = "".join(tokens[c] for c in content[:n])
+        for kind, table in zip(("taught", "synonym"), tables, strict=True):
+            if key in table:
+                return i, content[n - 1] + 1, kind, tuple(table[key])
+    return None
 
 
 def _recut(joined: str, fixed: str, words: Tokenizer) -> bool:
@@ -368,8 +406,7 @@ def parse_query(
         own = tuple(tokens[start:end])
         add("".join(own), [own], "place")
 
-    for start, end, kind, phrases in _lookup_ngrams(tokens, used, lex, synonyms or {}):
-        own = tuple(tokens[start:end])
+    for start, end, kind, phrases, own in _lookup_ngrams(tokens, used, lex, synonyms or {}):
         used.update(range(start, end))
         places = {lex.places.get(p) for p in phrases}
         if kind == "acronym" and len(places) == 1 and None not in places:

@@ -45,6 +45,9 @@ def test_one_notion_of_year(number: int, two_digit: bool, expected: int | None) 
         ("พ.ศ. 2563", {2563}, set()),
         ("สายด่วน 1111", set(), set()),  # a hotline is not a year
         ("may i have data", set(), set()),  # "may" is a month only next to a year
+        ("โควิดรายวัน ปี64-65", {2564, 2565}, set()),  # short years after a marker
+        ("ผู้โดยสาร 2564-65", {2564, 2565}, set()),  # the century said once
+        ("บ้านเลขที่ 12-34", set(), set()),  # no marker: no years
     ],
 )
 def test_years_and_months(text: str, years: set[int], months: set[int], engine: SearchEngine) -> None:
@@ -239,6 +242,13 @@ def test_a_province_spelt_as_it_sounds(engine: SearchEngine, text: str, province
     q = engine.parse(text)
     assert q.provinces == {province} and province in q.corrected
     assert all(len(c.text) > 2 for c in q.concepts)  # no pieces of the name left as words
+
+
+def test_a_synonym_is_read_with_a_linking_word_inside(engine: SearchEngine) -> None:
+    """The key ที่ปรึกษาพระมหากษัตริย์ said as ที่ปรึกษา|ใน|พระมหากษัตริย์."""
+    q = engine.parse("ที่ปรึกษาในพระมหากษัตริย์ มีใครบ้าง")
+    concept = next(c for c in q.concepts if c.kind == "synonym")
+    assert concept.text == "ที่ปรึกษา พระมหากษัตริย์" and ("องคมนตรี",) in concept.alts
 
 
 def test_a_short_form_then_the_rest_misspelt_is_the_province(engine: SearchEngine) -> None:
