@@ -20,8 +20,11 @@ _MONTH_FORMS = {form: num for num, forms in MONTHS.items() for form in forms}
 # English "may" and "mar" are also ordinary words; only count them next to a year.
 _AMBIGUOUS_MONTHS = {"may", "mar", "jun", "dec"}
 _YEAR_MARKERS = {"ปี", "พศ", "ปีงบประมาณ", "ปีงบ", "งบประมาณ", "งบ", "คศ", "fy", "year", "ค.ศ"}
-#: Province names that are also everyday words count only after จังหวัด.
+#: Province names that are also everyday words count only after จังหวัด (จ. once dots are gone)
+#: or ใน ("วัดในน่าน"; not ที่, which ที่ตากผ้า is)
 _AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "ตรัง", "พังงา"}
+_PROVINCE_WORDS = {"จังหวัด", "จ", "province"}
+_PLACE_MARKERS = _PROVINCE_WORDS | {"ใน"}
 _FISCAL_MARKERS = {"ปีงบประมาณ", "ปีงบ", "งบประมาณ", "fy"}
 _MAX_SPAN = 4
 #: the word before a place's name that says what kind of place it is (อ. is อ once dots are gone)
@@ -96,7 +99,7 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                 place = lex.marked_places.get(joined)  # อ.ปากช่อง, not ปากช่อง alone
             if place is None:
                 continue
-            if span == 1 and joined in _AMBIGUOUS_PLACES and prev != "จังหวัด" and not formal:
+            if span == 1 and joined in _AMBIGUOUS_PLACES and prev not in _PLACE_MARKERS and not formal:
                 continue
             span += _misspelt_rest(tokens, i + span, joined, place)
             found.provinces.add(place)
@@ -105,7 +108,7 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                 found.districts.append((i, i + span))
                 if prev in _DISTRICT_MARKERS:
                     found.used.add(i - 1)
-            if prev == "จังหวัด" or prev == "province":
+            if prev in _PROVINCE_WORDS:
                 found.used.add(i - 1)
             i += span
             matched = True

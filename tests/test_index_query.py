@@ -70,6 +70,16 @@ def test_provinces(text: str, province: str, engine: SearchEngine) -> None:
     assert province in find_entities(engine.tokenizer.tokenize(text), lexicon()).provinces
 
 
+@pytest.mark.parametrize(
+    ("text", "province"), [("วัด จ.น่าน", "น่าน"), ("วัดในน่าน", "น่าน"), ("โรงพยาบาล จ.ตาก", "ตาก")]
+)
+def test_an_everyday_word_province_after_its_marker(engine: SearchEngine, text: str, province: str) -> None:
+    """จ. is จังหวัด, and ใน says a place follows; the จ is no letter of a misspelt word (วัด|จ is
+    not วัสดุ)."""
+    q = engine.parse(text)
+    assert q.provinces == {province} and q.corrected == "" and len(q.concepts) == 1
+
+
 def test_ambiguous_province_names_need_context(engine: SearchEngine) -> None:
     assert not find_entities(engine.tokenizer.tokenize("ไม่มีเลย"), lexicon()).provinces
 
