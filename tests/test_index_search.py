@@ -122,6 +122,15 @@ def test_everyday_word_reaches_formal_title(engine: SearchEngine) -> None:
         # a Thai term of two words reaches an English title through its synonym line
         ("ลูกค้าตรง ใช้ไฟ", "Direct Customer"),
         ("โหลดแฟกเตอร์", "Load Factor"),
+        # phrases: what the thing is for, a plain verb, a trade word (none of them reached it alone)
+        ("ที่ขอวีซ่า", "สถานทูต"),
+        ("บ่อฝังขยะ", "ศูนย์กำจัดขยะ"),
+        ("ขับรถข้ามประเทศ", "หนังสืออนุญาตรถระหว่างประเทศ"),
+        ("น้ำมันหนัก", "น้ำมันเตา"),
+        ("แก๊สโซฮอล์พรีเมียม", "แก๊สโซฮอล์ 95 (ชนิดพิเศษ)"),
+        ("ราคาหน้าท่า", "ราคาสัตว์น้ำ"),
+        ("งานที่รับสมัคร", "ตำแหน่งงานว่าง"),
+        ("ไฟพีค", "Peak Demand"),
     ],
 )
 def test_words_people_use_for_a_title_reach_it(engine: SearchEngine, typed: str, in_title: str) -> None:
