@@ -101,7 +101,8 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                 continue
             if span == 1 and joined in _AMBIGUOUS_PLACES and prev not in _PLACE_MARKERS and not formal:
                 continue
-            span += _misspelt_rest(tokens, i + span, joined, place)
+            if joined != place:  # a short form (อุบล): the rest of the name may follow, misspelt
+                span += _misspelt_rest(tokens, i + span, joined, place)
             found.provinces.add(place)
             found.used.update(range(i, i + span))
             if joined in lex.districts:
