@@ -182,7 +182,8 @@ def detect_chitchat(text: str, *, after_answer: bool = False) -> str | None:
             return "greeting" if greeting else "thanks"
         return emoji or ("help" if asked else None)  # "??": what can I do here?
     praise = any(w in k["praise"] for w in words)
-    question = asked or any(w in k["question"] for w in words)
+    # question particles are particles too (บ่): look for them before particles were set aside
+    question = asked or any(w in k["question"] for w in _words(rest))
     # calling the bot, or asking whether anyone is there ("น้องบอทจ๋า", "มีใครอยู่ไหม"): a hello
     hail = all(w in k["bot"] or w in k["presence"] or w in k["question"] for w in words) and any(
         w in k["bot"] or w in k["presence"] for w in words
