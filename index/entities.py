@@ -26,6 +26,8 @@ _AMBIGUOUS_PLACES = {"เลย", "ตาก", "แพร่", "น่าน", "
 _PROVINCE_WORDS = {"จังหวัด", "จ", "province"}
 _PLACE_MARKERS = _PROVINCE_WORDS | {"ใน"}
 _FISCAL_MARKERS = {"ปีงบประมาณ", "ปีงบ", "งบประมาณ", "fy"}
+#: the era said between a fiscal marker and its year (พ.ศ. is พศ once dots are gone)
+_ERAS = {"พศ", "คศ"}
 _MAX_SPAN = 4
 #: the word before a place's name that says what kind of place it is (อ. is อ once dots are gone)
 #: the word before a district's name that says it is one (อ. is อ once dots are gone)
@@ -165,7 +167,9 @@ def find_entities(tokens: Sequence[str], lex: Lexicon, *, formal: bool = False) 
                     found.years.update(range(start, year))
                 found.years.add(year)
                 found.used.add(i)
-                if prev in _FISCAL_MARKERS or (i > 1 and tokens[i - 2] + prev in _FISCAL_MARKERS):
+                # ปีงบประมาณ 2558, ปี งบ 2558 (a marker cut in two), ปีงบประมาณ พ.ศ. 2558
+                era = prev in _ERAS and i > 1 and tokens[i - 2] in _FISCAL_MARKERS
+                if prev in _FISCAL_MARKERS or era or (i > 1 and tokens[i - 2] + prev in _FISCAL_MARKERS):
                     found.fiscal.add(year)
                 if prev in _YEAR_MARKERS:
                     found.used.add(i - 1)

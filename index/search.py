@@ -69,6 +69,7 @@ AGENCY_SHARE = 0.6
 #: Thai text typed on the English layout must convert to words that can start as Thai words do
 #: (a consonant or a leading vowel), not with a tone mark or a following vowel
 _THAI_START = re.compile(r"^[ก-ฮเแโใไ0-9]")
+_THAI_RUN = re.compile(r"[\u0e01-\u0e4f]+")
 #: ... and a word it does not hold at all that only names people (แม่ค้า, ย่า, ลูกค้า) says who
 #: is asking; any other unknown word is a topic the catalog may lack, and weighs in full
 PERSON_TOPIC = 0.2
@@ -490,7 +491,8 @@ class SearchEngine:
         if understood(chunk):
             return chunk
         if has_thai(chunk):
-            other = thai_to_eng(chunk).lower()
+            # only the Thai letters were typed on the wrong layout: "แนอรก-19" is covid-19
+            other = _THAI_RUN.sub(lambda m: thai_to_eng(m.group()).lower(), chunk)
         elif any(c.isalpha() for c in chunk):
             other = eng_to_thai(chunk)
             if not all(_THAI_START.match(w) for w in other.split() if has_thai(w)):

@@ -227,7 +227,13 @@ def test_the_moment_asked_is_a_period_not_a_word(engine: SearchEngine, text: str
 
 
 @pytest.mark.parametrize(
-    ("text", "fiscal"), [("flights FY2017", 2560), ("flights FY2563", 2563), ("budget fy63", 2563)]
+    ("text", "fiscal"),
+    [
+        ("flights FY2017", 2560),
+        ("flights FY2563", 2563),
+        ("budget fy63", 2563),
+        ("จัดซื้อจัดจ้าง ปีงบประมาณ พ.ศ. 2558", 2558),  # the era between the marker and the year
+    ],
 )
 def test_a_glued_fiscal_year_is_a_fiscal_year(engine: SearchEngine, text: str, fiscal: int) -> None:
     q = engine.parse(text)
@@ -272,6 +278,12 @@ def test_a_short_form_then_the_rest_misspelt_is_the_province(engine: SearchEngin
 def test_a_sound_alike_province_is_not_read_into_ordinary_words(engine: SearchEngine) -> None:
     for text in ("ร้านกาแฟ", "ราคาข้าวโพดเลี้ยงสัตว์", "สินค้าเกษตรราคาถูก"):
         assert engine.parse(text).provinces == frozenset(), text
+
+
+def test_only_the_letters_typed_on_the_wrong_layout_are_retyped(engine: SearchEngine) -> None:
+    """covid-19 typed with the Thai layout on: แนอรก-19; its digits and hyphen were typed as meant."""
+    q = engine.parse("แนอรก-19 ผู้ติดเชื้อรายวัน")
+    assert q.corrected.startswith("covid-19") and "covid-19" in {c.text for c in q.concepts}
 
 
 def test_an_english_word_reaches_the_glossary_by_its_stem(engine: SearchEngine) -> None:
