@@ -380,8 +380,12 @@ def parse_query(
     unknown: list[str] = []
 
     def is_filler(tok: str) -> bool:
+        if tok in lex.fillers:
+            return True
+        # a compound of filler words is filler (ที่ไหน), unless titles or tags use it whole as a
+        # word (ผู้ใช้, users: ผู้ and ใช้ are each everywhere)
         parts = pieces(tok)
-        return tok in lex.fillers or (bool(parts) and all(p in lex.fillers for p in parts))
+        return bool(parts) and all(p in lex.fillers for p in parts) and vocab.topicness(tok) < 1.0
 
     def add(text_: str, alts: list[tuple[str, ...]], kind: str, literal: int = 1) -> None:
         alts = [a for a in alts if a]

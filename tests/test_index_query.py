@@ -280,6 +280,13 @@ def test_a_sound_alike_province_is_not_read_into_ordinary_words(engine: SearchEn
         assert engine.parse(text).provinces == frozenset(), text
 
 
+def test_a_compound_of_filler_words_that_titles_use_is_a_word(engine: SearchEngine) -> None:
+    """ผู้ and ใช้ are in most datasets (filler here), but ผู้ใช้ (users) is a word titles hold;
+    ที่ไหน, made of fillers too, is no topic."""
+    texts = {c.text for c in engine.parse("ผู้ใช้อินเทอร์เน็ต ที่ไหน").concepts}
+    assert "ผู้ใช้" in texts and "ที่ไหน" not in texts
+
+
 def test_only_the_letters_typed_on_the_wrong_layout_are_retyped(engine: SearchEngine) -> None:
     """covid-19 typed with the Thai layout on: แนอรก-19; its digits and hyphen were typed as meant."""
     q = engine.parse("แนอรก-19 ผู้ติดเชื้อรายวัน")
