@@ -61,9 +61,11 @@ bench: $(BIN)/khomun
 	$(BIN)/python bench/webhook_load.py --seconds 10 --workers 2 --backends sqlite,postgresql --rounds 3
 	$(MAKE) multi
 
-# The answer model (index/data/answer_model.json), refitted on every judged set; prints out-of-fold figures.
+# The answer model (index/data/answer_model.json) and the small-talk model (intents/data/chat_model.json),
+# refitted on every judged set; print out-of-fold and held-out-set figures.
 fit: $(BIN)/khomun
 	$(BIN)/python bench/fit_answer.py tests/data/{dev,extra,blind,holdout,unseen,phrased,needs,final,d,e,f,g,h,i,j,k,l,m}-queries.jsonl --write
+	$(BIN)/python bench/fit_chat.py tests/data/{dev,extra,blind,holdout,unseen,phrased,needs,final,d,e,f,g,h,i,j,k,l,m,n,chatd,chate,chatf,chatg,chath,chati,chatj,chatk,chatl,chatm}-queries.jsonl --write
 
 # Quality per kind beside a never-abstaining BM25 baseline (docs/quality.md).
 quality: $(BIN)/khomun

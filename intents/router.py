@@ -14,6 +14,7 @@ from index.search import Engine
 from state import SecretKey
 
 from . import texts
+from .chatmodel import CHAT_MIN, chat_model
 from .chitchat import chat_signal
 from .context import ChatContext, ContextStore
 from .follows import FollowStore
@@ -25,6 +26,15 @@ from .understand import Intent, detect
 __all__ = ["PAGE_SIZE", "Conversation"]
 
 log = logging.getLogger(__name__)
+
+
+def _small_talk_guess(text: str) -> str | None:
+    """greeting, thanks or help when the small-talk model is sure of it (intents.chatmodel)."""
+    model = chat_model()
+    if model is None:
+        return None
+    kind, sure = model.classify(text)
+    return kind if kind != "search" and sure >= CHAT_MIN else None
 
 
 class Conversation:
@@ -70,8 +80,9 @@ class Conversation:
         searched = None
         if intent.name == "search":
             # thanks or a greeting with words around it: small talk, unless those words are a
-            # topic the catalog answers ("สวัสดีค่ะ ขอข้อมูลวัด" is a search, made once)
-            signal = chat_signal(message.text)
+            # topic the catalog answers ("สวัสดีค่ะ ขอข้อมูลวัด" is a search, made once); and
+            # small talk in words the kinds lack, when the n-gram model is sure of it
+            signal = chat_signal(message.text) or _small_talk_guess(message.text)
             if signal:
                 searched = self.engine.search(intent.arg, limit=LIST_LIMIT)
                 if not searched.answered:
