@@ -14,7 +14,7 @@ from index.search import Engine
 from state import SecretKey
 
 from . import texts
-from .chatmodel import CHAT_MIN, chat_model
+from .chatmodel import CHAT_MIN, CHAT_OVER_HEDGE, chat_model
 from .chitchat import chat_signal
 from .context import ChatContext, ContextStore
 from .follows import FollowStore
@@ -28,13 +28,14 @@ __all__ = ["PAGE_SIZE", "Conversation"]
 log = logging.getLogger(__name__)
 
 
-def _small_talk_guess(text: str) -> str | None:
-    """greeting, thanks or help when the small-talk model is sure of it (intents.chatmodel)."""
+def _small_talk_guess(text: str) -> tuple[str, float]:
+    """greeting, thanks or help when the small-talk model is sure of it (intents.chatmodel), and
+    how sure; ("", 0.0) otherwise."""
     model = chat_model()
     if model is None:
-        return None
+        return "", 0.0
     kind, sure = model.classify(text)
-    return kind if kind != "search" and sure >= CHAT_MIN else None
+    return (kind, sure) if kind != "search" and sure >= CHAT_MIN else ("", 0.0)
 
 
 class Conversation:
@@ -82,11 +83,15 @@ class Conversation:
             # thanks or a greeting with words around it: small talk, unless those words are a
             # topic the catalog answers ("สวัสดีค่ะ ขอข้อมูลวัด" is a search, made once); and
             # small talk in words the kinds lack, when the n-gram model is sure of it
-            signal = chat_signal(message.text) or _small_talk_guess(message.text)
-            if signal:
+            signal = chat_signal(message.text)
+            guess, sure = _small_talk_guess(message.text)
+            if signal or guess:
                 searched = self.engine.search(intent.arg, limit=LIST_LIMIT)
-                if not searched.answered:
-                    intent, searched = Intent(signal), None
+                # small talk, unless the search answers it; a hedged look at close matches
+                # gives way when the model is all but certain ("ขอบคุณค่ะ รายงานเสร็จทันส่ง")
+                hedged_only = searched.answered and searched.confidence == "low" and sure >= CHAT_OVER_HEDGE
+                if not searched.answered or (guess and hedged_only):
+                    intent, searched = Intent(signal or guess), None
         if intent.list_id:  # a button shown with a list acts on that list, if the chat still has it
             shown = ctx.switch_to(intent.list_id)
             if shown is None:

@@ -37,6 +37,8 @@ def test_a_small_talk_guess_answers_only_where_the_search_shows_nothing(conversa
     assert intent("ขอบคุณงามๆเลยจ้า") == "thanks"
     assert intent("ดีจ้าาา น้องบอทน่ารัก") == "greeting"
     assert intent("ขอข้อมูลวัดในเชียงใหม่หน่อยจ้า") == "search"
+    # thanks whose words find close matches (a report): the hedge gives way to a sure model
+    assert intent("ขอบคุณค่ะ ได้รายงานสถิติครบแล้ว") == "thanks"
 
 
 def test_without_a_model_the_router_goes_on(
