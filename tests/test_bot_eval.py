@@ -78,7 +78,9 @@ FLOORS = {
     # on arrival 0.933 (126/135): greetings with ยาม, cheers, a person to talk to; then studied
     "chatl-queries.jsonl": {"hit@1": 0.96, "hit@3": 0.96, "mrr@10": 0.96, "abstention": 1.0, "chat": 0.96},
     # the last, after every change: on arrival 0.934 (127/136)
-    "chatm-queries.jsonl": {"hit@1": 0.96, "hit@3": 0.96, "mrr@10": 0.96, "abstention": 1.0, "chat": 0.91},
+    "chatm-queries.jsonl": {"hit@1": 0.96, "hit@3": 0.96, "mrr@10": 0.96, "abstention": 1.0, "chat": 0.95},
+    # after the small-talk model: on arrival 0.941 (127/135); the hedge giving way, studied since
+    "chatn-queries.jsonl": {"hit@1": 0.95, "hit@3": 0.96, "mrr@10": 0.95, "abstention": 1.0, "chat": 0.96},
 }
 
 
