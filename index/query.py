@@ -296,26 +296,20 @@ def _misspelt_provinces(tokens: Sequence[str], used: set[int], lex: Lexicon) -> 
             joined = "".join(window)
             if not used.isdisjoint(range(i, i + span)) or not all(map(has_thai, window)) or len(joined) < 5:
                 continue
+            # silent letters aside: กาละสิน is two edits from กาฬสิน(ธุ์)
             near = [
-                (
-                    min(
-                        Levenshtein.distance(joined, name), Levenshtein.distance(joined, loose_spelling(name))
-                    ),
-                    name,
-                )
-                for name in lex.place_sounds.get(thai_sound(joined), ())
+                (min(Levenshtein.distance(joined, n), Levenshtein.distance(joined, loose_spelling(n))), n)
+                for n in lex.place_sounds.get(thai_sound(joined), ())
             ]
             distance, name = min(near, default=(99, ""))
             if distance <= max(2, len(name) // 3):
                 # the name's last letters may be a token of their own (สุ|ริน|ทร): take it along
                 end = i + span
-                if (
-                    end < len(tokens)
-                    and end not in used
-                    and has_thai(tokens[end])
-                    and Levenshtein.distance(joined + tokens[end], name) < Levenshtein.distance(joined, name)
-                ):
-                    end += 1
+                if end < len(tokens) and end not in used and has_thai(tokens[end]):
+                    closer = Levenshtein.distance(joined + tokens[end], name) < Levenshtein.distance(
+                        joined, name
+                    )
+                    end += closer
                 found.append((i, end, name))
                 i = end
                 break

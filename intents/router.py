@@ -88,9 +88,9 @@ class Conversation:
             if signal or guess:
                 searched = self.engine.search(intent.arg, limit=LIST_LIMIT)
                 # small talk, unless the search answers it; a hedged look at close matches
-                # gives way when the model is all but certain ("ขอบคุณค่ะ รายงานเสร็จทันส่ง")
+                # gives way when the model is all but certain ("ขอบคุณค่ะ ได้รายงานสถิติครบแล้ว")
                 hedged_only = searched.answered and searched.confidence == "low" and sure >= CHAT_OVER_HEDGE
-                if not searched.answered or (guess and hedged_only):
+                if not searched.answered or hedged_only:
                     intent, searched = Intent(signal or guess), None
         if intent.list_id:  # a button shown with a list acts on that list, if the chat still has it
             shown = ctx.switch_to(intent.list_id)
