@@ -64,6 +64,10 @@ def test_years_and_months(text: str, years: set[int], months: set[int], engine: 
         ("bangkok", "กรุงเทพมหานคร"),
         ("โรงเรียน นครราชสีมา", "นครราชสีมา"),
         ("จังหวัดเลย", "เลย"),
+        # nicknames (สมญานาม), and the capital by what it is
+        ("ไหว้พระที่เมืองย่าโมจ้า", "นครราชสีมา"),
+        ("วัดในเมืองสองแคว", "พิษณุโลก"),
+        ("ปั๊มน้ำมันในเมืองหลวง", "กรุงเทพมหานคร"),
     ],
 )
 def test_provinces(text: str, province: str, engine: SearchEngine) -> None:
