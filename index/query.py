@@ -396,8 +396,11 @@ def parse_query(
                 # or a district's beside its province: never what the query is about on its own
                 weight *= GENRE_WEIGHT
             # words the catalog never puts in a title or tag, or that only name who is asking,
-            # weigh less: "แม่ค้าขายปลาค่ะ ..." is about fish prices, not about the market woman
-            weight *= max(min(vocab.topicness(t) for t in alt) for alt in alts)
+            # weigh less: "แม่ค้าขายปลาค่ะ ..." is about fish prices, not about the market woman.
+            # A word the catalog lacks altogether weighs in full unless it names people: how much
+            # a missing everyday word counts is the answer model's to say (unmatched_common)
+            if kind != "unknown" or vocab.person(text_):
+                weight *= max(min(vocab.topicness(t) for t in alt) for alt in alts)
             concepts.append(Concept(text_, tuple(alts), weight, kind, literal))
 
     for start, end in ents.districts:  # the town, beside its province (a place word: weighs little)

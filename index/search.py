@@ -79,6 +79,8 @@ RARE_IN_CATALOG = 0.01
 #: RELATED_SENSES senses (and does not name people)
 RELATED = 3
 RELATED_SENSES = 2
+#: ... and that general Thai uses at most this often (per million words)
+RELATED_MAX_PER_MILLION = 100.0
 #: at most this many other members of a series are offered when the one asked for is missing
 ELSEWHERE = 3
 #: partial matches kept with a result that shows nothing, for suggestions
@@ -454,6 +456,8 @@ class SearchEngine:
         out = []
         for word in self.wordnet.synonyms(token):
             words = self.tokenizer.phrase(normalize(word))
+            if self.general.get(normalize(word), 0.0) > RELATED_MAX_PER_MILLION:
+                continue  # เลิก for หย่า, จ่าย for แจก: a word of so many uses says little
             if words and all(t in self.df and self._topicness(t) >= 1.0 for t in words):
                 out.append(" ".join(words))
             if len(out) == RELATED:

@@ -129,6 +129,29 @@ def test_a_word_the_catalog_lacks_reaches_its_wordnet_synonym(engine: SearchEngi
     assert engine._related("ทะเบียน") == ()
 
 
+def test_a_wordnet_neighbour_of_many_uses_stands_for_nothing(engine: SearchEngine) -> None:
+    """หย่า (divorce) shares a sense with เลิก (to stop, quit, end), which general Thai uses in a
+    hundred ways: offered for หย่า it answered divorce statistics with anything that ended. A
+    specific neighbour still is (แดด, sunshine -> แสงอาทิตย์)."""
+    from index.search import RELATED_MAX_PER_MILLION
+    from index.wordnet import wordnet
+
+    assert "เลิก" in wordnet().synonyms("หย่า") and engine.general["เลิก"] > RELATED_MAX_PER_MILLION
+    assert "เลิก" not in engine._related("หย่า")
+    assert engine._related("แดด") == ("แสงอาทิตย์",)
+
+
+def test_a_word_the_catalog_lacks_weighs_in_full_even_when_everyday(engine: SearchEngine) -> None:
+    """ฟัง (listen) is everyday Thai the catalog never uses: the answer model reads that as its own
+    feature (unmatched_common), so the weight is not discounted twice; a word for who asks still is."""
+    from index.search import PERSON_TOPIC
+
+    concepts = {c.text: c for c in engine.parse("ลูกชายอยากฟังวิทยุ").concepts}
+    assert concepts["ฟัง"].kind == "unknown" and engine.general["ฟัง"] > 100
+    assert concepts["ฟัง"].weight == pytest.approx(engine.vocab.idf("ฟัง"))
+    assert concepts["ลูกชาย"].weight <= engine.vocab.idf("ลูกชาย") * PERSON_TOPIC + 1e-9
+
+
 def test_wrong_keyboard_layout_is_rescued(engine: SearchEngine) -> None:
     # "ทะเบียนวัด" typed on the English layout
     q = engine.parse("mtg[upo;yf")
