@@ -93,6 +93,9 @@ def test_fillers_are_not_concepts(engine: SearchEngine) -> None:
     assert not q.concepts
     # the bot addressed as a younger sibling, and "how many" with its counting word
     assert [c.text for c in engine.parse("น้องบอทคะ วัดในภูเก็ตมีกี่วัด").concepts] == ["วัด"]
+    # where the asker is: "near home" is not a house (the household electricity datasets)
+    assert [c.text for c in engine.parse("ที่ส่งพัสดุใกล้บ้าน").concepts] == ["ที่ ส่ง พัสดุ"]
+    assert "บ้าน" not in {c.text for c in engine.parse("แดดแถวบ้านแรงไหม").concepts}
 
 
 def test_typo_is_corrected_against_catalog_vocabulary(engine: SearchEngine) -> None:
