@@ -60,6 +60,8 @@ class Concept:
 
 #: a match through a synonym or translation counts this much of a literal match
 ALT_DISCOUNT = 0.9
+#: concepts said in other words than the catalog's (a table maps them to its names)
+_SAID_OTHERWISE = frozenset({"synonym", "acronym", "english", "taught"})
 #: a word for the form or scope of the data (lexicon genre.txt) weighs this share of its rarity
 GENRE_WEIGHT = 0.3
 
@@ -388,9 +390,13 @@ def parse_query(
             alts += [phrase_tokens(en) for th in phrases for en in english.get(th, ())]
         alts = list(dict.fromkeys(alts))
         if alts and all(c.text != text_ for c in concepts):
-            # as specific as the first name of it the catalog knows (the literal word first)
             known = [alt for alt in alts if all(vocab.known(t) for t in alt)] or alts
-            weight = sum(vocab.idf(t) for t in known[0]) / len(known[0])
+            # as specific as the first name of it the catalog knows (the literal word first), or,
+            # when it was said in other words, as that name if rarer: รถขนสารเคมี is as specific as
+            # วัตถุอันตราย, not as รถ and ขน
+            weight = max(
+                sum(vocab.idf(t) for t in alt) / len(alt) for alt in known[: 1 + (kind in _SAID_OTHERWISE)]
+            )
             if "".join(alts[0]) in lex.genre or text_ in lex.genre or text_ in lex.places or kind == "place":
                 # a form or scope word, a province's name said as a word (น่าน without จังหวัด),
                 # or a district's beside its province: never what the query is about on its own

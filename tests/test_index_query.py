@@ -444,3 +444,17 @@ def test_a_word_for_people_cut_in_two_is_joined_and_weighs_as_who_asks(engine: S
     concepts = {c.text: c for c in engine.parse("ลูกชายอยากเป็นพระค่ะ").concepts}
     assert "ลูกชาย" in concepts and "ลูก" not in concepts and "ชาย" not in concepts
     assert concepts["ลูกชาย"].weight <= engine.vocab.idf("ลูกชาย") * PERSON_TOPIC + 1e-9
+
+
+def test_a_thing_said_in_other_words_is_as_specific_as_the_catalogs_name(engine: SearchEngine) -> None:
+    """รถขนสารเคมี is said in four everyday words (รถ: in hundreds of titles) for the rare
+    วัตถุอันตราย; weighed as its everyday words, a run of car-registration datasets that matched
+    จดทะเบียน buried the one dataset of hazardous-goods trucks."""
+    concepts = {c.text: c for c in engine.parse("รถขนสารเคมีหรือสารพิษ มีจดทะเบียนกี่คัน").concepts}
+    typed = concepts["รถ ขน สาร เคมี"]
+    said_as = [sum(engine.vocab.idf(t) for t in alt) / len(alt) for alt in typed.alts[:2]]
+    assert said_as[1] > said_as[0] and typed.weight == pytest.approx(said_as[1])
+    _, scored = engine.candidates("รถขนสารเคมีหรือสารพิษ มีจดทะเบียนกี่คัน")
+    best = engine.datasets([scored[0].row])[scored[0].row]
+    assert best.title == "รายงานสถิติรถบรรทุกวัตถุอันตราย"
+
