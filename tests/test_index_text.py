@@ -88,3 +88,16 @@ def test_a_particle_keeps_the_word_before_it_whole() -> None:
     assert words.tokenize("ใกล้บ้านคะ") == ["ใกล้", "บ้าน", "คะ"]
     assert words.tokenize("มีร้านคะ") == ["มี", "ร้าน", "คะ"]
     assert words.tokenize("ใครชนะ") == ["ใคร", "ชนะ"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("แพงมากกก อยากรู้", ["แพง", "มาก", "อยากรู้"]),  # drawn out at the end of a word: once
+        ("ฮัลโหลลลล", ["ฮัลโหล"]),
+        ("วัดในนนทบุรี", ["วัด", "ใน", "นนทบุรี"]),  # ใน then นนทบุรี: three น, all kept
+        ("สสส. ให้ทุน", ["สสส", "ให้ทุน"]),  # an acronym of one letter thrice
+    ],
+)
+def test_letters_typed_over_and_over(text: str, words: list[str]) -> None:
+    assert plain_tokenizer().tokenize(text) == words
