@@ -356,8 +356,10 @@ def parse_query(
     pieces, phrase_tokens = words.pieces, words.phrase
     for tok in words.tokenize(courteous, normalized=True):
         # a compound the catalog only knows in parts (ค่าแรงขั้นต่ำ): look at the parts
-        # (not when a part is a form word: ตารางเวลา is a timetable, not a table of time)
-        parts = () if tok in vocab.df or tok in lex.fillers else pieces(tok)
+        # (not when a part is a form word: ตารางเวลา is a timetable, not a table of time; nor
+        # when a table knows it whole: น่านฟ้า is airspace, not the province น่าน and the sky)
+        whole_known = tok in vocab.df or tok in lex.fillers or tok in lex.synonyms or tok in lex.acronyms
+        parts = () if whole_known else pieces(tok)
         whole = not parts or not all(p in vocab.df for p in parts) or any(p in lex.genre for p in parts)
         tokens.extend((tok,) if whole else parts)
     tokens = _people(tokens, vocab)

@@ -88,6 +88,12 @@ def test_ambiguous_province_names_need_context(engine: SearchEngine) -> None:
     assert not find_entities(engine.tokenizer.tokenize("ไม่มีเลย"), lexicon()).provinces
 
 
+def test_a_word_a_table_knows_whole_is_not_cut_into_a_province(engine: SearchEngine) -> None:
+    """น่านฟ้า (airspace) is a synonym key: after ใน it is not the province น่าน and the sky."""
+    q = engine.parse("จำนวนเที่ยวบินในน่านฟ้า 2561")
+    assert not q.provinces and "น่านฟ้า" in {c.text for c in q.concepts}
+
+
 def test_fillers_are_not_concepts(engine: SearchEngine) -> None:
     q = engine.parse("รบกวนขอข้อมูลหน่อยค่ะ")
     assert not q.concepts
@@ -198,7 +204,7 @@ def test_a_province_name_said_as_a_word_is_never_the_topic_alone(engine: SearchE
     # น่าน without จังหวัด is a word as well as a province: it weighs like a scope word
     q = engine.parse("ที่เที่ยวน่าน")
     weights = {c.text: c.weight for c in q.concepts}
-    assert weights["น่าน"] < weights["ที่ เที่ยว"]
+    assert weights["น่าน"] < weights["ที่เที่ยว"]
 
 
 @pytest.mark.parametrize(
