@@ -107,6 +107,8 @@ class Lexicon:
     place_sounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     live_asks: frozenset[str] = frozenset()
     live_holds: frozenset[str] = frozenset()
+    timetable_asks: frozenset[str] = frozenset()
+    timetable_holds: frozenset[str] = frozenset()
 
     def english_for(self) -> dict[str, tuple[str, ...]]:
         """The glossary inverted: Thai catalog term -> English words, for the catalog's English
@@ -235,6 +237,12 @@ def lexicon() -> Lexicon:
         genre=frozenset(normalize(w[0]) for w in _rows("genre.txt") if w),
         live_asks=frozenset(normalize(r[1]) for r in _rows("live.tsv") if len(r) >= 2 and r[0] == "ask"),
         live_holds=frozenset(normalize(r[1]) for r in _rows("live.tsv") if len(r) >= 2 and r[0] == "hold"),
+        timetable_asks=frozenset(
+            normalize(r[1]) for r in _rows("timetable.tsv") if len(r) >= 2 and r[0] == "ask"
+        ),
+        timetable_holds=frozenset(
+            normalize(r[1]) for r in _rows("timetable.tsv") if len(r) >= 2 and r[0] == "hold"
+        ),
     )
 
 

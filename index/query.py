@@ -81,6 +81,8 @@ class ParsedQuery:
     key: str = ""
     #: the value of the moment is asked (รายชั่วโมง, real-time): a period few datasets hold
     live: bool = False
+    #: a timetable is asked (ตารางเวลารถไฟ): a kind of data few datasets are
+    timetable: bool = False
 
     @property
     def empty(self) -> bool:
@@ -350,6 +352,7 @@ def parse_query(
     # the moment asked is a period, not a word of the topic: taken out before tokenising
     moment = _live_words(lex.live_asks)
     live = bool(moment and moment.search(normalized))
+    timetable = bool((asked := _live_words(lex.timetable_asks)) and asked.search(normalized))
     # thanks and greetings are cut loose first: "ขอบคุณค่า" is ขอบคุณ|ค่า, not ขอบ|คุณค่า
     courteous = COURTESY.sub(r" \1 ", moment.sub(" ", normalized) if live and moment else normalized)
     words = vocab.words
@@ -483,6 +486,7 @@ def parse_query(
         *(f"m{m}" for m in sorted(ents.months)),
         *(f"fy{y}" for y in sorted(ents.fiscal)),
         *(["now"] if live else []),
+        *(["timetable"] if timetable else []),
     ]
     key = " ".join(key_words + entity_words)
     return ParsedQuery(
@@ -497,6 +501,7 @@ def parse_query(
         unknown=tuple(unknown),
         key=key,
         live=live,
+        timetable=timetable,
     )
 
 

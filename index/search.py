@@ -718,11 +718,14 @@ class SearchEngine:
     def unconfirmed(self, q: ParsedQuery, top: Scored) -> str:
         """Why ``top``, right in topic, is not the answer: "period" (a year or month asked that it
         names nowhere), "live" (the value of the moment asked, and it gives no daily or live
-        figures: lexicon live.tsv), or "" when it is."""
+        figures: lexicon live.tsv), "timetable" (a timetable asked, and it is none: timetable.tsv),
+        or "" when it is."""
         if period_unconfirmed(q, top):
             return "period"
         if q.live and not self._says_any(top.row, self.lex.live_holds):
             return "live"
+        if q.timetable and not self._says_any(top.row, self.lex.timetable_holds):
+            return "timetable"
         return ""
 
     def _says_any(self, row: int, words: frozenset[str]) -> bool:

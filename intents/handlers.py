@@ -47,6 +47,9 @@ Result = tuple[Turn, ChatContext | None]
 TOPIC_SHARE = 0.4
 #: and at most this many concepts are said
 TOPIC_MAX = 3
+#: what is said when the topic exists but not as asked (SearchResult.unconfirmed): the moment, a
+#: timetable; a province, year or month otherwise
+_UNCONFIRMED_LEADS = {"live": texts.NOT_FOUND_LIVE, "timetable": texts.NOT_FOUND_TIMETABLE}
 
 
 def _as_typed(word: str, typed: str) -> str:
@@ -256,8 +259,7 @@ class Handlers:
         if not result.answered and result.elsewhere:
             # the topic exists, not for the province, year or moment asked: say so, and show it
             ctx = self._list(ctx, "search", text, [h.dataset for h in result.elsewhere])
-            lead = texts.NOT_FOUND_LIVE if result.unconfirmed == "live" else texts.NOT_FOUND_ELSEWHERE
-            lead = lead.format(topic=topic)
+            lead = _UNCONFIRMED_LEADS.get(result.unconfirmed, texts.NOT_FOUND_ELSEWHERE).format(topic=topic)
             return self._show(ctx, lead, outcome), ctx
         if not result.answered:
             near = self._near(result)

@@ -463,4 +463,3 @@ def test_a_thing_said_in_other_words_is_as_specific_as_the_catalogs_name(engine:
     _, scored = engine.candidates("รถขนสารเคมีหรือสารพิษ มีจดทะเบียนกี่คัน")
     best = engine.datasets([scored[0].row])[scored[0].row]
     assert best.title == "รายงานสถิติรถบรรทุกวัตถุอันตราย"
-

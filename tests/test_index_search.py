@@ -219,6 +219,31 @@ def test_the_moment_asked_is_answered_only_by_a_dataset_that_gives_it(engine: Se
     assert daily.answered and "ประจำวัน" in daily.hits[0].dataset.title and daily.unconfirmed == ""
 
 
+def test_a_timetable_is_answered_only_by_a_dataset_that_is_one(engine: SearchEngine, tmp_path) -> None:
+    """No dataset of the bundled catalog is an operator's timetable: the rail datasets are offered,
+    not answered. A catalog that has one answers with it."""
+    asked = engine.search("ตารางเวลารถไฟสายเหนือ กรุงเทพ-เชียงใหม่")
+    assert not asked.answered and asked.unconfirmed == "timetable" and asked.elsewhere
+    assert "timetable" in engine.parse("ตารางเวลารถไฟสายเหนือ").key.split()  # a pin is for timetables only
+
+    from index.build import build_index
+    from index.catalog import load_jsonl
+
+    rows = [
+        {
+            "name": "rail-timetable",
+            "title": "ตารางเวลาเดินรถไฟ สายเหนือ",
+            "organization": "การรถไฟแห่งประเทศไทย",
+        },
+        {"name": "rail-stations", "title": "ที่ตั้งสถานีรถไฟ สายเหนือ", "organization": "การรถไฟแห่งประเทศไทย"},
+    ]
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    build_index(load_jsonl(catalog), tmp_path / "index.sqlite")
+    found = SearchEngine(tmp_path / "index.sqlite").search("ตารางเวลารถไฟสายเหนือ")
+    assert found.unconfirmed == "" and found.hits and found.hits[0].name == "rail-timetable"
+
+
 def test_a_series_is_listed_newest_first_unless_a_period_is_asked(engine: SearchEngine) -> None:
     from index.entities import find_entities
     from index.text import tokenize

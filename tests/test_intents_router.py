@@ -203,6 +203,12 @@ def test_the_series_elsewhere_is_offered_when_the_province_is_missing(talk) -> N
     assert talk("1").outcome.intent == "details"  # the list is on screen, so follow-ups work
 
 
+def test_a_timetable_asked_is_said_missing_and_what_there_is_offered(talk) -> None:
+    turn = talk("ขอตารางเวลารถไฟสายเหนือ กรุงเทพ-เชียงใหม่หน่อยค่ะ")
+    assert not turn.outcome.answered and turn.reply.text.startswith(texts.NOT_FOUND_TIMETABLE.split("{")[0])
+    assert turn.reply.cards  # the rail datasets there are
+
+
 def test_the_moment_asked_is_said_missing_and_what_there_is_offered(talk) -> None:
     turn = talk("ค่าฝุ่น PM2.5 รายชั่วโมงค่ะ")
     assert not turn.outcome.answered and turn.reply.text.startswith(texts.NOT_FOUND_LIVE.split("{")[0])
