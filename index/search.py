@@ -83,6 +83,9 @@ RELATED_SENSES = 2
 RELATED_MAX_PER_MILLION = 100.0
 #: at most this many other members of a series are offered when the one asked for is missing
 ELSEWHERE = 3
+#: a word is looked for letter for letter in the titles that hold its rarest piece when at most this
+#: many do (a rare place name cut into syllables); a commoner piece says nothing of the word
+WRITTEN_SO_ROWS = 20
 #: partial matches kept with a result that shows nothing, for suggestions
 NEAR = 5
 
@@ -379,6 +382,8 @@ class SearchEngine:
             return None
         if word in self.df:
             return word
+        if self._written_so(word):
+            return None
         same = self._loose.get(loose_spelling(word))
         if same:
             return same[0]
@@ -411,6 +416,17 @@ class SearchEngine:
                 if best is None or key < best:
                     best = key
         return best[2] if best else None
+
+    def _written_so(self, word: str) -> bool:
+        """``word`` stands letter for letter in a title of the catalog, which the index cut into
+        rare pieces (ชุมชนกกสะทอน: กก|สะ|ทอน): a name, not a misspelling of สะท้อน."""
+        pieces = [t for t in self.tokenizer.tokenize(word, normalized=True) if t in self.df]
+        if len(pieces) < 2:
+            return False
+        sparse = self._sparse(min(pieces, key=self.df.__getitem__))
+        if sparse is None or len(sparse[0]) > WRITTEN_SO_ROWS:
+            return False
+        return any(word in title for title in self._titles([int(r) for r in sparse[0]]).values())
 
     def _topicness_of(self, token: str) -> float:
         """1 for a word some dataset holds whole in its title or tags; WEAK_TOPIC for one only

@@ -104,6 +104,14 @@ def test_fillers_are_not_concepts(engine: SearchEngine) -> None:
     assert "บ้าน" not in {c.text for c in engine.parse("แดดแถวบ้านแรงไหม").concepts}
 
 
+def test_a_name_the_catalog_writes_so_is_not_corrected(engine: SearchEngine) -> None:
+    """ชุมชนกกสะทอน (a village, cut by the index into กก|สะ|ทอน) is written so in a title: not
+    สะท้อน misspelt. A real misspelling still is corrected."""
+    q = engine.parse("ชาวบ้านกกสะทอน")
+    assert q.corrected == "" and "สะท้อน" not in {c.text for c in q.concepts}
+    assert engine.parse("โรงพะยาบาน").corrected == "โรงพยาบาล"
+
+
 def test_typo_is_corrected_against_catalog_vocabulary(engine: SearchEngine) -> None:
     q = engine.parse("ใบอนุญาติขับรถ")
     assert q.corrected
