@@ -102,6 +102,8 @@ def test_fillers_are_not_concepts(engine: SearchEngine) -> None:
     # where the asker is: "near home" is not a house (the household electricity datasets)
     assert [c.text for c in engine.parse("ที่ส่งพัสดุใกล้บ้าน").concepts] == ["ที่ ส่ง พัสดุ"]
     assert "บ้าน" not in {c.text for c in engine.parse("แดดแถวบ้านแรงไหม").concepts}
+    # the passive marker says how it happened to the asker
+    assert "โดน" not in {c.text for c in engine.parse("โดนเพื่อนโกงเงินจะฟ้องศาลไหน").concepts}
 
 
 def test_a_name_the_catalog_writes_so_is_not_corrected(engine: SearchEngine) -> None:
