@@ -55,6 +55,8 @@ FOLLOWER_RATIO = 0.6
 ANSWER_SCORE = 0.66
 #: close matches shown with a hedge when the model is unsure
 HEDGED = 3
+#: ... each covering MIN_COVERAGE of what was asked, or scoring at least this share of the best
+NEAR_BEST = 0.5
 #: how much a word can be the topic (index.query weighs concepts by it): a word the catalog holds
 #: only in descriptions, or only inside compounds, is weak evidence of what a query is about ...
 WEAK_TOPIC = 0.5
@@ -686,7 +688,9 @@ class SearchEngine:
             if len(kept) > 1 and not (q.years or q.months or q.fiscal):
                 kept = self._newest_first(kept)
         elif top is not None and confidence == "low":
-            kept = [s for s in scored[:HEDGED] if _close(s)] or [top]
+            # close to what was asked, or to the best of them: a long message covers little of
+            # itself with any one dataset, and the runner-up is as likely the one meant
+            kept = [s for s in scored[:HEDGED] if _close(s) or _near_best(s, top)] or [top]
         elsewhere: list[Scored] = []
         if top is not None and unconfirmed:
             # what there is of the same kind: datasets that hold what the best one holds
@@ -748,6 +752,11 @@ class SearchEngine:
         d = self.datasets([row])[row]
         text = normalize(" ".join([d.title, d.notes, *d.tags, *(r.name for r in d.resources)]))
         return any(word in text for word in words)
+
+
+def _near_best(s: Scored, top: Scored) -> bool:
+    """A candidate at least NEAR_BEST as good as the best: close too, whatever share it covers."""
+    return not s.conflict and s.score >= NEAR_BEST * top.score
 
 
 def _close(s: Scored) -> bool:

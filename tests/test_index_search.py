@@ -219,6 +219,20 @@ def test_the_moment_asked_is_answered_only_by_a_dataset_that_gives_it(engine: Se
     assert daily.answered and "ประจำวัน" in daily.hits[0].dataset.title and daily.unconfirmed == ""
 
 
+def test_close_matches_are_close_to_the_best_whatever_a_long_message_covers(engine: SearchEngine) -> None:
+    """A long chatty message is covered little by any one dataset (here under MIN_COVERAGE by every
+    candidate): the hedged list still offers the runners-up at least NEAR_BEST as good as the best,
+    as the one meant is as likely second as first."""
+    from index.search import MIN_COVERAGE, NEAR_BEST
+
+    text = "ลูกติดเกมทั้งวันเลยค่ะ อยากรู้ว่าเด็กไทยเล่นอินเทอร์เน็ตวันละกี่ชั่วโมง มีผลสำรวจไหมคะ"
+    result = engine.search(text)
+    _, scored = engine.candidates(text)
+    assert result.confidence == "low" and all(s.coverage < MIN_COVERAGE for s in scored[:3])
+    assert len(result.hits) == 3
+    assert all(h.score >= NEAR_BEST * result.hits[0].score for h in result.hits)
+
+
 def test_a_timetable_is_answered_only_by_a_dataset_that_is_one(engine: SearchEngine, tmp_path) -> None:
     """No dataset of the bundled catalog is an operator's timetable: the rail datasets are offered,
     not answered. A catalog that has one answers with it."""
