@@ -232,6 +232,7 @@ def _entity_postings(toks: dict[str, list[str]], lex: Lexicon) -> dict[str, int]
         + entity_keys("mt", in_title.months)
         + entity_keys("ma", anywhere.months)
         + entity_keys("fy", in_title.fiscal)
+        + entity_keys("fa", anywhere.fiscal)
     )
     return dict.fromkeys(keys, 0)
 

@@ -104,6 +104,8 @@ class EntityMasks:
     month_title: np.ndarray
     month_all: np.ndarray
     fiscal: np.ndarray
+    #: ... and anywhere in the record (a file per fiscal year: "... ประจำปีงบประมาณ 2559")
+    fiscal_all: np.ndarray
     #: what a dataset about one province loses when nothing local was asked (query-independent)
     local_penalty: np.ndarray = field(init=False)
 
@@ -321,8 +323,18 @@ def _entities(
     place = _entity(asked("p", q.provinces), masks.province[candidates]) if q.provinces else None
     year = dated("y", q.years, masks.year_title, masks.year_all)
     month = dated("m", q.months, masks.month_title, masks.month_all)
-    # a fiscal year asked for is matched against the fiscal year a title names, not its dates
-    fiscal = _entity(asked("fy", q.fiscal), masks.fiscal[candidates]) if q.fiscal else None
+    # a fiscal year asked for is matched against the fiscal years the record names, not its dates:
+    # in the title first, then anywhere (its files, one per fiscal year)
+    fiscal = (
+        _entity(
+            asked("fy", q.fiscal),
+            masks.fiscal[candidates],
+            asked("fa", q.fiscal),
+            masks.fiscal_all[candidates],
+        )
+        if q.fiscal
+        else None
+    )
     return place, year, month, fiscal
 
 

@@ -269,6 +269,7 @@ class SearchEngine:
             month_title=self._mask("@mt:"),
             month_all=self._mask("@ma:"),
             fiscal=self._mask("@fy:"),
+            fiscal_all=self._mask("@fa:"),
         )
         self.acronyms = dict(db.execute("SELECT short, full FROM acronyms").fetchall())
         base = lexicon()

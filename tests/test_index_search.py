@@ -210,6 +210,16 @@ def test_a_period_nothing_names_is_no_answer_but_offered(engine: SearchEngine) -
     assert missing.elsewhere and {h.name for h in missing.elsewhere} <= {h.name for h in sure.hits}
 
 
+def test_a_fiscal_year_named_only_in_the_files_confirms_it(engine: SearchEngine) -> None:
+    """The land-traffic accident statistics name no fiscal year in the title, one file per fiscal
+    year (ประจำปีงบประมาณ 2559 ... 2562): a year among them is answered, one outside is not."""
+    title = "สถิติอุบัติเหตุจราจรทางบก ประจำปีงบประมาณ"
+    asked = engine.search("อุบัติเหตุจราจร ปีงบ 2561")
+    assert asked.answered and asked.hits[0].dataset.title == title
+    later = engine.search("อุบัติเหตุจราจร ปีงบ 2570")
+    assert not later.answered and later.unconfirmed == "period"
+
+
 def test_the_moment_asked_is_answered_only_by_a_dataset_that_gives_it(engine: SearchEngine) -> None:
     """An hourly reading is asked: the stations' list gives none, so it is offered, not answered;
     the daily fish prices (ราคาสัตว์น้ำประจำวัน) do give the day's figures."""
