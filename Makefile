@@ -64,8 +64,8 @@ bench: $(BIN)/khomun
 # The answer model (index/data/answer_model.json) and the small-talk model (intents/data/chat_model.json),
 # refitted on every judged set; print out-of-fold and held-out-set figures.
 fit: $(BIN)/khomun
-	$(BIN)/python bench/fit_answer.py tests/data/{dev,extra,blind,holdout,unseen,phrased,needs,final,d,e,f,g,h,i,j,k,l,m,n,o}-queries.jsonl --write
-	$(BIN)/python bench/fit_chat.py tests/data/{dev,extra,blind,holdout,unseen,phrased,needs,final,d,e,f,g,h,i,j,k,l,m,n,o,chatd,chate,chatf,chatg,chath,chati,chatj,chatk,chatl,chatm,chatn,chato,chatp}-queries.jsonl --write
+	$(BIN)/python bench/fit_answer.py tests/data/{dev,extra,blind,holdout,unseen,phrased,needs,final,d,e,f,g,h,i,j,k,l,m,n,o,p,q}-queries.jsonl --write
+	$(BIN)/python bench/fit_chat.py tests/data/{dev,extra,blind,holdout,unseen,phrased,needs,final,d,e,f,g,h,i,j,k,l,m,n,o,p,q,chatd,chate,chatf,chatg,chath,chati,chatj,chatk,chatl,chatm,chatn,chato,chatp}-queries.jsonl --write
 
 # Quality per kind beside a never-abstaining BM25 baseline (docs/quality.md).
 quality: $(BIN)/khomun

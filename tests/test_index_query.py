@@ -424,6 +424,10 @@ def test_every_everyday_word_in_the_synonyms_is_read_as_one(engine: SearchEngine
         ("เหรียญตรา", "เครื่องราชอิสริยาภรณ์"),
         ("พ่อหลวง", "ผู้ใหญ่บ้าน"),
         ("หจก", "นิติบุคคล"),
+        ("อาหารสัตว์ที่ส่งไปขายต่างประเทศ", "ส่งออก"),  # which way trade goes, in plain words
+        ("ถ่านหินที่สั่งเข้าประเทศ", "นำเข้า"),
+        ("ผู้ทุพพลภาพนั่งวีลแชร์", "คนพิการ"),
+        ("ที่ปรึกษาของในหลวง", "องคมนตรี"),
     ],
 )
 def test_everyday_words_reach_the_catalogs_formal_terms(
