@@ -51,7 +51,7 @@ test: $(BIN)/khomun lint typecheck
 
 # Search quality: the judged development set, our extra set, and the four sets written blind.
 eval: $(BIN)/khomun
-	@for set in dev extra blind holdout unseen phrased needs final d e f g h i j k l m n o p q chatd chate chatf chatg chath chati chatj chatk chatl chatm chatn chato chatp; do echo "== $$set"; \
+	@for set in dev extra blind holdout unseen phrased needs final d e f g h i j k l m n o p q r s chatd chate chatf chatg chath chati chatj chatk chatl chatm chatn chato chatp; do echo "== $$set"; \
 		$(BIN)/khomun eval tests/data/$$set-queries.jsonl --catalog index/data/datagoth.jsonl.gz || exit 1; done
 
 # Speed figures for docs/benchmarks.md: search (bundled and 50k catalogs), then webhooks under load on
@@ -69,7 +69,7 @@ fit: $(BIN)/khomun
 
 # Quality per kind beside a never-abstaining BM25 baseline (docs/quality.md).
 quality: $(BIN)/khomun
-	$(BIN)/python bench/quality.py tests/data/{dev,extra,blind,holdout,unseen,phrased,needs,final,d,e,f,g,h,i,j,k,l,m,n,o,p,q,chatd,chate,chatf,chatg,chath,chati,chatj,chatk,chatl,chatm,chatn,chato,chatp}-queries.jsonl --out docs/quality.md
+	$(BIN)/python bench/quality.py tests/data/{dev,extra,blind,holdout,unseen,phrased,needs,final,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,chatd,chate,chatf,chatg,chath,chati,chatj,chatk,chatl,chatm,chatn,chato,chatp}-queries.jsonl --out docs/quality.md
 
 # Chaos on loopback (~100 s): mixed load at concurrency 50, malformed bodies, API faults, kill -9
 # and restart midway; fails when an acknowledged message is lost or duplicated, on a 5xx or a traceback.
