@@ -43,7 +43,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 11
+#: 12: fiscal years named anywhere in a record (the @fa: entity postings)
+SCHEMA_VERSION = 12
 #: Searchable fields.
 FIELDS = ("title", "tags", "org", "notes", "res")
 #: words never split into parts: ปีงบประมาณ marks a fiscal year, it is not about a budget
