@@ -41,6 +41,14 @@ _DETAILS_MARKED = re.compile(
     r"(?:อัน|ตัว|ชุด|รายการ|ข้อ|ลำดับ|เบอร์|no\.?|#|item|number)\s*(?:ที่)?\s*" + _NUMBER + _PARTICLES + "$"
 )
 _DETAILS_WORD = re.compile(r"^(?:ขอ|ดู)?\s*รายละเอียด\s*(?:ที่)?\s*" + _NUMBER + _PARTICLES + "$")
+#: the item first, then what is wanted of it: "อันที่สองขอรายละเอียดหน่อย", "ตัวที่ 3 ขอดูค่ะ"
+_DETAILS_ITEM_FIRST = re.compile(
+    r"^(?:อัน|ตัว|ชุด|รายการ|ข้อ|ลำดับ|เบอร์)\s*(?:ที่)?\s*"
+    + _NUMBER
+    + r"\s*(?:ขอ|ดู|เปิด)\s*(?:ดู)?\s*(?:รายละเอียด|ข้อมูล)?"
+    + _PARTICLES
+    + "$"
+)
 _BARE_NUMBER = re.compile(r"^(\d{1,2})" + _PARTICLES + "$")
 _MORE = re.compile(
     r"^(?:/more|more|next|เพิ่มเติม|ดูเพิ่ม|ดูเพิ่มเติม|ขอเพิ่ม|ขอเพิ่มเติม|ขออีก|อีก|มีอีกไหม|มีอีกมั้ย"
@@ -122,7 +130,7 @@ def detect(text: str, postback: str = "", *, has_list: bool = False) -> Intent:
         return Intent("agencies", "0")
     if _LATEST.match(t):
         return Intent("latest")
-    m = _DETAILS_MARKED.match(t) or _DETAILS_WORD.match(t)
+    m = _DETAILS_MARKED.match(t) or _DETAILS_WORD.match(t) or _DETAILS_ITEM_FIRST.match(t)
     if m:
         return Intent("details", str(_number(m.group(1))))
     m = _BARE_NUMBER.match(t)

@@ -16,6 +16,8 @@ from intents.understand import MAX_PAYLOAD_BYTES, Intent, detect, parse_postback
         ("ขอรายละเอียดอันที่ ๒ หน่อยค่ะ", "2"),
         ("รายละเอียด 4", "4"),
         ("#5", "5"),
+        ("อันที่สองขอรายละเอียดหน่อย", "2"),  # the item first, then what is wanted of it
+        ("ตัวที่ 3 ขอดูค่ะ", "3"),
     ],
 )
 def test_details_by_position(text: str, number: str) -> None:
