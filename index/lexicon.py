@@ -98,15 +98,16 @@ class Lexicon:
     loanwords: dict[str, tuple[str, ...]]
     #: words for the form or scope of the data (รายชื่อ, สถิติ, ทั่วประเทศ): never the topic
     genre: frozenset[str] = frozenset()
-    #: words asking for the value of the moment (วันนี้, real-time), and the words by which a
-    #: dataset says it gives one (ประจำวัน, รายชั่วโมง): live.tsv
     #: the glossary by the stems of its English words (registered -> regist): the forms it lacks
     glossary_stems: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: how a province's Thai name sounds (text.thai_sound) -> the names that sound so (the key
     #: is coarse: กาญจนบุรี and กาฬสินธุ์ share one)
     place_sounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: words asking for the value of the moment (รายชั่วโมง, real-time), and the words by which a
+    #: dataset says it gives one (ประจำวัน, รายชั่วโมง): live.tsv
     live_asks: frozenset[str] = frozenset()
     live_holds: frozenset[str] = frozenset()
+    #: the same for a timetable (ตารางเวลา, timetable): timetable.tsv
     timetable_asks: frozenset[str] = frozenset()
     timetable_holds: frozenset[str] = frozenset()
 
@@ -235,15 +236,16 @@ def lexicon() -> Lexicon:
         stopwords=frozenset(normalize(w) for w in thai_stopwords()),
         loanwords=_loanwords(),
         genre=frozenset(normalize(w[0]) for w in _rows("genre.txt") if w),
-        live_asks=frozenset(normalize(r[1]) for r in _rows("live.tsv") if len(r) >= 2 and r[0] == "ask"),
-        live_holds=frozenset(normalize(r[1]) for r in _rows("live.tsv") if len(r) >= 2 and r[0] == "hold"),
-        timetable_asks=frozenset(
-            normalize(r[1]) for r in _rows("timetable.tsv") if len(r) >= 2 and r[0] == "ask"
-        ),
-        timetable_holds=frozenset(
-            normalize(r[1]) for r in _rows("timetable.tsv") if len(r) >= 2 and r[0] == "hold"
-        ),
+        live_asks=_marked("live.tsv", "ask"),
+        live_holds=_marked("live.tsv", "hold"),
+        timetable_asks=_marked("timetable.tsv", "ask"),
+        timetable_holds=_marked("timetable.tsv", "hold"),
     )
+
+
+def _marked(name: str, mark: str) -> frozenset[str]:
+    """The words of ``name`` (rows "mark<TAB>word") marked ``mark``."""
+    return frozenset(normalize(r[1]) for r in _rows(name) if len(r) >= 2 and r[0] == mark)
 
 
 @lru_cache(maxsize=1)

@@ -350,9 +350,9 @@ def parse_query(
     normalized = normalize(text)
     tokens: list[str] = []
     # the moment asked is a period, not a word of the topic: taken out before tokenising
-    moment = _live_words(lex.live_asks)
+    moment = _words_pattern(lex.live_asks)
     live = bool(moment and moment.search(normalized))
-    timetable = bool((asked := _live_words(lex.timetable_asks)) and asked.search(normalized))
+    timetable = bool((asked := _words_pattern(lex.timetable_asks)) and asked.search(normalized))
     # thanks and greetings are cut loose first: "ขอบคุณค่า" is ขอบคุณ|ค่า, not ขอบ|คุณค่า
     courteous = COURTESY.sub(r" \1 ", moment.sub(" ", normalized) if live and moment else normalized)
     words = vocab.words
@@ -506,9 +506,9 @@ def parse_query(
 
 
 @lru_cache(maxsize=4)
-def _live_words(asks: frozenset[str]) -> re.Pattern[str] | None:
-    """One pattern of the words asking for the value of the moment: Thai ones wherever they are
-    (Thai has no spaces), English ones as whole words."""
+def _words_pattern(asks: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern of ``asks`` (the words asking for the moment, or a timetable): Thai ones
+    wherever they are (Thai has no spaces), English ones as whole words."""
     words = sorted(asks, key=len, reverse=True)
     if not words:
         return None

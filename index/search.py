@@ -140,7 +140,8 @@ class SearchResult:
     #: ``total`` is a lower bound: every candidate ranked (rank.KEEP) belongs to the answer
     at_least: bool = False
     #: why the right topic is no answer (``elsewhere`` holds it): "period", the year or month
-    #: asked is named nowhere in it; "live", the value of the moment asked, and it gives none
+    #: asked is named nowhere in it; "live", the value of the moment asked, and it gives none;
+    #: "timetable", a timetable asked, and it is none
     unconfirmed: str = ""
 
 

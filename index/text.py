@@ -49,10 +49,6 @@ _SILENT = re.compile("[\u0e01-\u0e2e][\u0e34\u0e38]?\u0e4c")
 _REPEAT = re.compile(r"([\u0e00-\u0e7f])\1{2,}|ๆ")
 
 
-def _is_thai(ch: str) -> bool:
-    return "\u0e00" <= ch <= "\u0e7f"
-
-
 def _unrepeat(m: re.Match[str]) -> str:
     """A letter typed three times or more at the end of a word is drawn out (มากกก, ค่าาา): once.
     Exactly three inside a run are more often a word ending in the letter the next word begins
@@ -61,8 +57,8 @@ def _unrepeat(m: re.Match[str]) -> str:
     if m.group(1) is None:
         return ""
     text, start, end = m.string, m.start(), m.end()
-    before = start > 0 and _is_thai(text[start - 1])
-    after = end < len(text) and _is_thai(text[end])
+    before = start > 0 and has_thai(text[start - 1])
+    after = end < len(text) and has_thai(text[end])
     if not before and not after:
         return m.group(0)
     if after and end - start == 3:
